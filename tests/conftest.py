@@ -1,0 +1,103 @@
+"""Test session guards: loopback only, no lingering asyncio tasks, offscreen Qt."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import Any
+
+import pytest
+
+from yicam import Camera
+from yicam.emulator import Emulator
+
+# A forgotten --host must never reach a real camera (or anything else) from a test.
+os.environ["YICAM_HOST"] = "127.0.0.1"
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+FAST = 0.05  # emulator time scale for tests: realistic ordering, 20x shorter delays
+
+
+def _check_address(address: Any) -> None:
+    if not isinstance(address, tuple) or not address:
+        return  # AF_UNIX and friends
+    host = address[0]
+    try:
+        ip = ipaddress.ip_address(host.split("%")[0] if isinstance(host, str) else host)
+    except ValueError:
+        ip = None
+    if ip is None or not ip.is_loopback:
+        raise RuntimeError(f"test tried to reach {host!r}: tests may only use 127.0.0.0/8")
+
+
+def _guard(name: str) -> None:
+    original = getattr(socket.socket, name)
+
+    def guarded(self: socket.socket, address: Any, *args: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            # sendto(data, address) carries the address last.
+            _check_address(args[-1] if name == "sendto" and args else address)
+        return original(self, address, *args)
+
+    setattr(socket.socket, name, guarded)
+
+
+for _name in ("connect", "connect_ex", "sendto"):
+    _guard(_name)
+
+
+@pytest.fixture
+async def no_lingering_tasks() -> AsyncIterator[None]:
+    """Fail an async test that leaves tasks running behind it."""
+    yield
+    current = asyncio.current_task()
+    for _ in range(50):
+        left = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+        if not left:
+            return
+        await asyncio.sleep(0.01)
+    for task in left:
+        task.cancel()
+    pytest.fail(f"test left tasks running: {left}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Apply the lingering-task guard to every async test."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is not None and asyncio.iscoroutinefunction(function):
+            item.add_marker(pytest.mark.usefixtures("no_lingering_tasks"))
+
+
+EmulatorFactory = Callable[..., AbstractAsyncContextManager[Emulator]]
+
+
+@pytest.fixture
+async def start_emulator() -> AsyncIterator[Callable[..., Any]]:
+    """Start emulators on ephemeral loopback ports; all are closed after the test."""
+    async with AsyncExitStack() as stack:
+
+        async def start(**kwargs: Any) -> Emulator:
+            kwargs.setdefault("port", 0)
+            kwargs.setdefault("time_scale", FAST)
+            return await stack.enter_async_context(Emulator(**kwargs))
+
+        yield start
+
+
+@pytest.fixture
+async def emulator(start_emulator: Callable[..., Any]) -> Emulator:
+    """One Yi 1 emulator."""
+    emu: Emulator = await start_emulator()
+    return emu
+
+
+@pytest.fixture
+async def camera(emulator: Emulator) -> AsyncIterator[Camera]:
+    """A connected client session with the emulator."""
+    async with Camera("127.0.0.1", emulator.port, timeout=2.0, event_timeout=5.0) as cam:
+        yield cam

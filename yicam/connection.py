@@ -1,0 +1,165 @@
+"""The asyncio driver: one socket, one reader task, one request in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from .errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
+from .events import Disconnected, Event, SessionRequested
+from .ids import MsgId
+from .messages import Notification, Reply, Request
+from .protocol import Protocol, Role
+
+__all__ = ["Connection"]
+
+_LOG = logging.getLogger(__name__)
+_READ_SIZE = 65536
+
+UNREACHABLE_HINT = "is this computer on the camera's Wi-Fi?"
+
+
+class Connection:
+    """Send requests, match replies by msg_id, and fan out everything else as events."""
+
+    def __init__(self, *, keep_session: bool = True) -> None:
+        self.keep_session = keep_session
+        self._protocol = Protocol(Role.CLIENT)
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._read_task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+        self._pending: tuple[int, asyncio.Future[Reply]] | None = None
+        self._subscribers: list[Callable[[Event], None]] = []
+        self._error: Exception | None = None
+        self.session_given_away = False
+
+    @property
+    def connected(self) -> bool:
+        """True while the socket is open and no fatal error happened."""
+        return self._writer is not None and self._error is None
+
+    async def open(self, host: str, port: int, timeout: float) -> None:
+        """Connect to the camera's control port."""
+        try:
+            async with asyncio.timeout(timeout):
+                self._reader, self._writer = await asyncio.open_connection(host, port)
+        except TimeoutError as exc:
+            raise CameraTimeoutError(
+                f"no answer from {host}:{port} within {timeout:g} s ({UNREACHABLE_HINT})"
+            ) from exc
+        except OSError as exc:
+            raise CameraConnectionError(
+                f"cannot connect to {host}:{port}: {exc.strerror or exc} ({UNREACHABLE_HINT})"
+            ) from exc
+        self._read_task = asyncio.create_task(self._read_loop(), name=f"yicam-read-{host}")
+
+    async def close(self) -> None:
+        """Close the socket and stop the reader; pending calls fail."""
+        self._fail(CameraConnectionError("connection closed"), clean=True)
+        if self._read_task is not None:
+            self._read_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._read_task
+            self._read_task = None
+        if self._writer is not None:
+            with contextlib.suppress(OSError):
+                await self._writer.wait_closed()
+
+    async def request(self, request: Request, timeout: float) -> Reply:
+        """Send one request and return the reply with the same msg_id."""
+        async with self._lock:
+            if self._error is not None:
+                raise self._error
+            assert self._writer is not None
+            future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+            self._pending = (int(request.msg_id), future)  # registered before the write
+            try:
+                self._write(self._protocol.send(request))
+                async with asyncio.timeout(timeout):
+                    return await future
+            except TimeoutError as exc:
+                raise CameraTimeoutError(
+                    f"camera did not answer msg {int(request.msg_id)} within {timeout:g} s"
+                ) from exc
+            finally:
+                self._pending = None
+
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `callback` for every event; returns the function that unsubscribes."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _write(self, data: bytes) -> None:
+        if self._writer is None or self._writer.is_closing():
+            raise self._error or CameraConnectionError("not connected")
+        self._writer.write(data)
+
+    async def _read_loop(self) -> None:
+        assert self._reader is not None
+        try:
+            while True:
+                data = await self._reader.read(_READ_SIZE)
+                for message in self._protocol.receive_data(data):
+                    self._dispatch(message)
+                if not data:
+                    raise CameraConnectionError("the camera closed the connection")
+        except asyncio.CancelledError:
+            raise
+        except ProtocolError as exc:
+            self._fail(ProtocolError(f"garbage from the camera: {exc}"))
+        except YicamError as exc:
+            self._fail(exc)
+        except OSError as exc:
+            self._fail(CameraConnectionError(f"connection to the camera lost: {exc}"))
+
+    def _dispatch(self, message: Reply | Notification | Request) -> None:
+        if isinstance(message, Reply):
+            pending = self._pending
+            # A camera answers a request it cannot parse with msg_id 0 (or none).
+            matches = pending is not None and (
+                message.msg_id == pending[0] or (message.msg_id == 0 and message.rval != 0)
+            )
+            if pending is not None and matches and not pending[1].done():
+                pending[1].set_result(message)
+            else:
+                _LOG.debug("dropping reply nobody waits for: %s", message)
+        elif isinstance(message, Notification):
+            self._emit(message)
+        elif message.msg_id == MsgId.QUERY_SESSION_HOLDER:
+            self._answer_session_query()
+
+    def _answer_session_query(self) -> None:
+        # The camera waits 800 ms: answer from the reader task, never behind the call lock.
+        rval = 0 if self.keep_session else -1
+        with contextlib.suppress(YicamError):
+            self._write(
+                self._protocol.send(Request(MsgId.QUERY_SESSION_HOLDER, None, {"rval": rval}))
+            )
+        if not self.keep_session:
+            self.session_given_away = True
+        self._emit(SessionRequested(kept=self.keep_session))
+
+    def _emit(self, event: Event) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:
+                _LOG.exception("event subscriber failed")
+
+    def _fail(self, error: Exception, *, clean: bool = False) -> None:
+        if self._error is not None:
+            return  # the first error is the root cause; keep it
+        self._error = error
+        if self._pending is not None and not self._pending[1].done():
+            self._pending[1].set_exception(error)
+        if self._writer is not None:
+            self._writer.close()
+        self._emit(Disconnected(None if clean else error))

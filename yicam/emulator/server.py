@@ -1,0 +1,124 @@
+"""`Emulator`: a virtual camera serving the control port (and, when enabled, the others)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from .card import Card
+from .commands import HANDLERS
+from .control import ControlSession, Handler
+from .faults import Faults
+from .profiles import PROFILES
+from .state import CameraState
+
+__all__ = ["Emulator"]
+
+DEFAULT_CARD_SIZE = 32 * 1024**3
+
+
+class Emulator:
+    """A virtual camera on loopback: `async with Emulator(port=0) as emu: ...`."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 7878,
+        *,
+        model: str = "yi1",
+        sd: Path | str | None = None,
+        card_size: int = DEFAULT_CARD_SIZE,
+        card_inserted: bool = True,
+        faults: Faults | None = None,
+        time_scale: float = 1.0,
+        legacy_options: bool = False,
+    ) -> None:
+        if model not in PROFILES:
+            raise ValueError(f"unknown model {model!r}; choose from {', '.join(PROFILES)}")
+        self.host = host
+        self.port = port
+        self.faults = faults or Faults()
+        self._tempdir: str | None = None
+        if sd is None:
+            self._tempdir = tempfile.mkdtemp(prefix="yicam-sd-")
+            sd = self._tempdir
+        card = Card(Path(sd), card_size)
+        card.inserted = card_inserted
+        self.state = CameraState(
+            profile=PROFILES[model],
+            card=card,
+            time_scale=time_scale,
+            legacy_options=legacy_options,
+        )
+        self.handlers: dict[int, Handler] = dict(HANDLERS)
+        self._servers: list[asyncio.Server] = []
+        self._connections: set[asyncio.Task[None]] = set()
+
+    @property
+    def sd(self) -> Path:
+        """The local directory that holds the card's files."""
+        return self.state.card.root
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Bind the ports and start serving."""
+        server = await asyncio.start_server(self._serve_control, self.host, self.port)
+        self._servers.append(server)
+        self.port = server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        """Stop serving, drop every connection and remove a temporary card."""
+        for server in self._servers:
+            server.close()
+        for session in list(self.state.sessions):
+            session.close()
+        if self._connections:
+            # Sessions end on their own once closed; cancel only what hangs.
+            _done, hanging = await asyncio.wait(set(self._connections), timeout=2.0)
+            for task in hanging:
+                task.cancel()
+            await asyncio.gather(*hanging, return_exceptions=True)
+        for server in self._servers:
+            with contextlib.suppress(Exception):
+                await server.wait_closed()
+        self._servers.clear()
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+
+    def ready_line(self) -> str:
+        """What `yicam emulate` prints once it serves: the options that reach it."""
+        model = self.state.profile.name
+        return (
+            f"yicam emulator ({model}) ready: yicam --host {self.host} --port {self.port}"
+            f"  (card: {self.sd})"
+        )
+
+    async def _serve_control(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            session = ControlSession(self.state, self.handlers, self.faults, reader, writer)
+            await session.run()
+        finally:
+            self.state.sessions.discard(session)
+            self._connections.discard(task)
