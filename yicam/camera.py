@@ -57,16 +57,24 @@ class Camera:
         host: str = "192.168.42.1",
         port: int = 7878,
         *,
+        data_port: int = 8787,
+        http_port: int = 80,
+        rtsp_port: int = 554,
         timeout: float = 5.0,
         event_timeout: float = 30.0,
         keep_session: bool = True,
     ) -> None:
         self.host = host
         self.port = port
+        self.data_port = data_port
+        self.http_port = http_port
+        self.rtsp_port = rtsp_port
         self.timeout = timeout
         self.event_timeout = event_timeout
         self.model: str | None = None
-        self.rtsp_url = f"rtsp://{host}/live"
+        self.rtsp_url = (
+            f"rtsp://{host}/live" if rtsp_port == 554 else f"rtsp://{host}:{rtsp_port}/live"
+        )
         self.session_info: dict[str, Any] = {}
         self._conn = Connection(keep_session=keep_session)
         self._token: int | None = None

@@ -30,6 +30,9 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 7878,
         *,
+        data_port: int = 8787,
+        http_port: int = 80,
+        rtsp_port: int = 554,
         model: str = "yi1",
         sd: Path | str | None = None,
         card_size: int = DEFAULT_CARD_SIZE,
@@ -42,6 +45,9 @@ class Emulator:
             raise ValueError(f"unknown model {model!r}; choose from {', '.join(PROFILES)}")
         self.host = host
         self.port = port
+        self.data_port = data_port  # bound by the data-port server (issue 3)
+        self.http_port = http_port  # bound by the HTTP server (issue 3)
+        self.rtsp_port = rtsp_port  # bound by the RTSP server (issue 4)
         self.faults = faults or Faults()
         self._tempdir: str | None = None
         if sd is None:
