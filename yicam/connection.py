@@ -107,10 +107,10 @@ class Connection:
         try:
             while True:
                 data = await self._reader.read(_READ_SIZE)
-                for message in self._protocol.receive_data(data):
-                    self._dispatch(message)
                 if not data:
                     raise CameraConnectionError("the camera closed the connection")
+                for message in self._protocol.receive_data(data):
+                    self._dispatch(message)
         except asyncio.CancelledError:
             raise
         except ProtocolError as exc:

@@ -127,6 +127,7 @@ class ControlSession:
 
     async def _handle(self, request: Request) -> None:
         msg_id = request.msg_id
+        self.state.received[msg_id] += 1
         if msg_id == MsgId.QUERY_SESSION_HOLDER:
             # The holder's answer needs no token; a missing rval reads as 0, "keep".
             rval = request.fields.get("rval", 0)

@@ -108,6 +108,11 @@ class Emulator:
             shutil.rmtree(self._tempdir, ignore_errors=True)
             self._tempdir = None
 
+    def invalidate_token(self) -> None:
+        """Renew the session token behind the client's back (it then gets -4)."""
+        if self.state.holder is not None:
+            self.state.token = self.state.holder.token = self.state.new_token()
+
     def ready_line(self) -> str:
         """What `yicam emulate` prints once it serves: the options that reach it."""
         model = self.state.profile.name

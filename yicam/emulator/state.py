@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ class CameraState:
     sessions: set[ControlSession] = field(default_factory=set)
     last_token: int = 0
     rtsp_port: int = 554
+    received: Counter[int] = field(default_factory=Counter)  # msg ids seen, for tests
 
     def __post_init__(self) -> None:
         if not self.settings:
