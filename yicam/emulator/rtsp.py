@@ -1,0 +1,440 @@
+"""The emulator's RTSP 1.0 server: `rtsp://HOST:PORT/live`, H.264 over RTP/UDP only, like a Yi 1.
+
+One encoder thread per server produces frames while at least one session plays; each frame is
+packetized once and the same RTP datagrams go to every playing client.
+
+While the viewfinder is off the stream does not exist: DESCRIBE, SETUP and PLAY answer
+`404 Not Found` (the path names no stream right now), and when it goes off mid-stream every playing
+session ends with an RTCP BYE (FFmpeg then reports end of stream). A SETUP that asks for RTP over
+TCP gets `461 Unsupported Transport`. A connection that sends nothing for `idle_timeout` seconds is
+closed and its sessions end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .rtp import RtpPacketizer, rtcp_bye, rtcp_sender_report
+from .video import AccessUnit, H264Encoder
+
+__all__ = ["RtspServer"]
+
+_log = logging.getLogger(__name__)
+
+_PUBLIC = "OPTIONS, DESCRIBE, SETUP, TEARDOWN, PLAY, PAUSE, GET_PARAMETER, SET_PARAMETER"
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    454: "Session Not Found",
+    459: "Aggregate Operation Not Allowed",
+    461: "Unsupported Transport",
+    501: "Not Implemented",
+    505: "RTSP Version Not Supported",
+}
+_MAX_HEADERS = 64
+_SR_INTERVAL = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    method: str
+    url: str
+    headers: dict[str, str]
+
+
+@dataclass(slots=True)
+class _Session:
+    id: str
+    rtp_addr: tuple[str, int]
+    rtcp_addr: tuple[str, int]
+    playing: bool = False
+
+
+@dataclass(slots=True)
+class _Client:
+    peer: str
+    local: str
+    sessions: dict[str, _Session] = field(default_factory=dict)
+
+
+class _Sink(asyncio.DatagramProtocol):
+    """Ignores what clients send to our RTP/RTCP ports (NAT punches, receiver reports)."""
+
+
+class RtspServer:
+    """An RTSP server that streams a test picture while `viewfinder()` is true."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        viewfinder: Callable[[], bool],
+        width: int = 432,
+        height: int = 240,
+        fps: int = 30,
+        idle_timeout: float = 60.0,
+    ) -> None:
+        self.host = host
+        self._port = port
+        self._viewfinder = viewfinder
+        self._size = (width, height)
+        self._fps = fps
+        self._idle_timeout = idle_timeout
+        self._server: asyncio.Server | None = None
+        self._rtp: asyncio.DatagramTransport | None = None
+        self._rtcp: asyncio.DatagramTransport | None = None
+        self._encoder: H264Encoder | None = None
+        self._packetizer = RtpPacketizer()
+        self._clients: dict[asyncio.Task[None], _Client] = {}
+        self._producer: threading.Thread | None = None
+        self._wanted = threading.Event()  # some session plays: encode frames
+        self._closing = threading.Event()
+        self._last_sr = 0.0
+
+    @property
+    def port(self) -> int:
+        """The bound TCP port (useful after binding port 0)."""
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The stream URL, `rtsp://HOST:PORT/live`."""
+        return f"rtsp://{self.host}:{self._port}/live"
+
+    async def start(self) -> None:
+        """Bind the RTSP port and the RTP/RTCP ports; raises OSError if a bind fails."""
+        loop = asyncio.get_running_loop()
+        width, height = self._size
+        self._encoder = await loop.run_in_executor(None, H264Encoder, width, height, self._fps)
+        self._rtp, _ = await loop.create_datagram_endpoint(_Sink, local_addr=(self.host, 0))
+        self._rtcp, _ = await loop.create_datagram_endpoint(_Sink, local_addr=(self.host, 0))
+        try:
+            self._server = await asyncio.start_server(self._serve, self.host, self._port)
+        except OSError:
+            self._rtp.close()
+            self._rtcp.close()
+            raise
+        self._port = self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        """Stop serving: end every session and connection, stop the encoder thread."""
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._clients):
+            task.cancel()
+        for task in list(self._clients):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._stop_production()
+        for transport in (self._rtp, self._rtcp):
+            if transport is not None:
+                transport.close()
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+
+    # -- RTSP connections ------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        peer = writer.get_extra_info("peername")[0]
+        client = _Client(peer=peer, local=writer.get_extra_info("sockname")[0])
+        self._clients[task] = client
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self._idle_timeout):
+                        request = await _read_request(reader)
+                except TimeoutError:
+                    _log.info("dropping RTSP client %s: idle for %.0f s", peer, self._idle_timeout)
+                    break
+                if request is None:
+                    break
+                writer.write(self._respond(client, request))
+                async with asyncio.timeout(self._idle_timeout):
+                    await writer.drain()
+        except (ConnectionError, ValueError, asyncio.LimitOverrunError) as exc:
+            _log.debug("RTSP client %s: %s", peer, exc)
+        finally:
+            del self._clients[task]
+            writer.close()
+            self._pause_production()
+
+    def _respond(self, client: _Client, request: _Request) -> bytes:
+        cseq = request.headers.get("cseq", "0")
+        handler = {
+            "OPTIONS": self._options,
+            "DESCRIBE": self._describe,
+            "SETUP": self._setup,
+            "PLAY": self._play,
+            "PAUSE": self._pause,
+            "TEARDOWN": self._teardown,
+            "GET_PARAMETER": self._keepalive,
+            "SET_PARAMETER": self._keepalive,
+        }.get(request.method)
+        reply: _Reply = (501, {}, b"") if handler is None else handler(client, request)
+        status, headers, body = reply
+        lines = [f"RTSP/1.0 {status} {_REASONS[status]}", f"CSeq: {cseq}", "Server: yicam"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        if body:
+            lines.append(f"Content-Length: {len(body)}")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+    # -- methods ---------------------------------------------------------------------------
+
+    def _options(self, client: _Client, request: _Request) -> _Reply:
+        return 200, {"Public": _PUBLIC}, b""
+
+    def _describe(self, client: _Client, request: _Request) -> _Reply:
+        if _path(request.url) != "/live" or not self._viewfinder():
+            return 404, {}, b""
+        base = _content_base(request.url)
+        headers = {"Content-Base": base, "Content-Type": "application/sdp"}
+        return 200, headers, self._sdp(client.local).encode()
+
+    def _setup(self, client: _Client, request: _Request) -> _Reply:
+        if _path(request.url) not in ("/live/track1", "/live") or not self._viewfinder():
+            return 404, {}, b""
+        ports = _udp_client_ports(request.headers.get("transport", ""))
+        if ports is None:
+            return 461, {}, b""
+        session_id = request.headers.get("session", "").split(";")[0].strip()
+        if session_id and session_id not in client.sessions:
+            return 454, {}, b""
+        session_id = session_id or secrets.token_hex(4).upper()
+        rtp_port, rtcp_port = ports
+        client.sessions[session_id] = _Session(
+            session_id, (client.peer, rtp_port), (client.peer, rtcp_port)
+        )
+        assert self._rtp is not None
+        assert self._rtcp is not None
+        transport = (
+            f"RTP/AVP;unicast;destination={client.peer};source={client.local};"
+            f"client_port={rtp_port}-{rtcp_port};"
+            f"server_port={self._rtp.get_extra_info('sockname')[1]}-"
+            f"{self._rtcp.get_extra_info('sockname')[1]};ssrc={self._packetizer.ssrc:08X}"
+        )
+        return 200, {"Transport": transport, "Session": self._session_header(session_id)}, b""
+
+    def _play(self, client: _Client, request: _Request) -> _Reply:
+        session = self._session(client, request)
+        if session is None:
+            return 454, {}, b""
+        if not self._viewfinder():
+            return 404, {}, b""
+        session.playing = True
+        assert self._encoder is not None
+        self._encoder.request_keyframe()
+        self._start_production()
+        packetizer = self._packetizer
+        rtp_info = (
+            f"url={_content_base(request.url)}track1;"
+            f"seq={packetizer.seq};rtptime={packetizer.timestamp(time.time())}"
+        )
+        headers = {
+            "Session": self._session_header(session.id),
+            "Range": "npt=0.000-",
+            "RTP-Info": rtp_info,
+        }
+        return 200, headers, b""
+
+    def _pause(self, client: _Client, request: _Request) -> _Reply:
+        session = self._session(client, request)
+        if session is None:
+            return 454, {}, b""
+        session.playing = False
+        self._pause_production()
+        return 200, {"Session": self._session_header(session.id)}, b""
+
+    def _teardown(self, client: _Client, request: _Request) -> _Reply:
+        session = self._session(client, request)
+        if session is None:
+            return 454, {}, b""
+        del client.sessions[session.id]
+        self._pause_production()
+        return 200, {}, b""
+
+    def _keepalive(self, client: _Client, request: _Request) -> _Reply:
+        session = self._session(client, request)
+        return 200, {"Session": self._session_header(session.id)} if session else {}, b""
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _session(self, client: _Client, request: _Request) -> _Session | None:
+        return client.sessions.get(request.headers.get("session", "").split(";")[0].strip())
+
+    def _session_header(self, session_id: str) -> str:
+        # FFmpeg sends a keep-alive every timeout/2 whole seconds: keep that above zero.
+        return f"{session_id};timeout={max(2, int(self._idle_timeout))}"
+
+    def _sdp(self, local: str) -> str:
+        assert self._encoder is not None
+        sps, pps = self._encoder.sps, self._encoder.pps
+        sprop = f"{base64.b64encode(sps).decode()},{base64.b64encode(pps).decode()}"
+        fmtp = (
+            f"packetization-mode=1;profile-level-id={sps[1:4].hex().upper()};"
+            f"sprop-parameter-sets={sprop}"
+        )
+        lines = [
+            "v=0",
+            f"o=- {int(time.time())} 1 IN IP4 {local}",
+            "s=Ambarella streaming",
+            "i=Ambarella streaming",
+            "c=IN IP4 0.0.0.0",
+            "t=0 0",
+            "a=tool:Ambarella streaming 2012.03.12",
+            "a=type:broadcast",
+            "a=control:*",
+            "a=range:npt=0-",
+            "m=video 0 RTP/AVP 96",
+            "a=rtpmap:96 H264/90000",
+            f"a=fmtp:96 {fmtp}",
+            f"a=framerate:{self._fps}",
+            "a=control:track1",
+        ]
+        return "\r\n".join(lines) + "\r\n"
+
+    def _playing(self) -> list[_Session]:
+        return [s for c in self._clients.values() for s in c.sessions.values() if s.playing]
+
+    # -- frame production and fan-out ------------------------------------------------------
+
+    def _start_production(self) -> None:
+        self._wanted.set()
+        if self._producer is None:
+            self._producer = threading.Thread(
+                target=self._produce,
+                args=(asyncio.get_running_loop(),),
+                name="yicam-rtsp-encoder",
+                daemon=True,
+            )
+            self._producer.start()
+
+    def _pause_production(self) -> None:
+        if not self._playing():
+            self._wanted.clear()
+
+    async def _stop_production(self) -> None:
+        self._closing.set()
+        self._wanted.set()
+        if self._producer is not None:
+            await asyncio.to_thread(self._producer.join, 5.0)
+            self._producer = None
+
+    def _produce(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Encoder thread: one frame per tick while someone plays, idle otherwise."""
+        assert self._encoder is not None
+        interval = 1.0 / self._fps
+        while not self._closing.is_set():
+            if not self._wanted.wait(0.5):
+                continue
+            deadline = time.monotonic()
+            while self._wanted.is_set() and not self._closing.is_set():
+                unit = self._encoder.encode()
+                try:
+                    loop.call_soon_threadsafe(self._deliver, unit)
+                except RuntimeError:  # the loop closed under us
+                    return
+                deadline += interval
+                if deadline < time.monotonic() - 1.0:  # fell far behind: don't burst
+                    deadline = time.monotonic()
+                self._closing.wait(max(0.0, deadline - time.monotonic()))
+
+    def _deliver(self, unit: AccessUnit) -> None:
+        playing = self._playing()
+        if not playing:
+            self._pause_production()
+            return
+        if not self._viewfinder():
+            self._end_stream()
+            return
+        assert self._rtp is not None
+        assert self._rtcp is not None
+        packets = self._packetizer.packetize(unit.nals, unit.captured_at)
+        send_report = unit.captured_at - self._last_sr >= _SR_INTERVAL
+        if send_report:
+            self._last_sr = unit.captured_at
+            report = rtcp_sender_report(self._packetizer, unit.captured_at)
+        for session in playing:
+            for packet in packets:
+                self._rtp.sendto(packet, session.rtp_addr)
+            if send_report:
+                self._rtcp.sendto(report, session.rtcp_addr)
+
+    def _end_stream(self) -> None:
+        """The viewfinder went off: say BYE to every playing session and forget it."""
+        assert self._rtcp is not None
+        bye = rtcp_sender_report(self._packetizer) + rtcp_bye(self._packetizer.ssrc)
+        for client in self._clients.values():
+            for session_id, session in list(client.sessions.items()):
+                if session.playing:
+                    self._rtcp.sendto(bye, session.rtcp_addr)
+                    del client.sessions[session_id]
+        self._pause_production()
+
+
+_Reply = tuple[int, dict[str, str], bytes]
+
+
+async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
+    """The next request, or None at end of stream; raises ValueError if malformed."""
+    line = b""
+    while not line.strip():
+        line = await reader.readline()
+        if not line:
+            return None
+    parts = line.decode("latin-1").split()
+    if len(parts) != 3 or not parts[2].startswith("RTSP/"):
+        raise ValueError(f"bad request line {line!r}")
+    headers: dict[str, str] = {}
+    for _ in range(_MAX_HEADERS):
+        raw = await reader.readline()
+        if not raw.strip():
+            break
+        name, _, value = raw.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    else:
+        raise ValueError("too many headers")
+    length = int(headers.get("content-length", "0") or 0)
+    if length:
+        await reader.readexactly(min(length, 65536))
+    return _Request(parts[0].upper(), parts[1], headers)
+
+
+def _udp_client_ports(transport: str) -> tuple[int, int] | None:
+    """The client's RTP/RTCP ports from the first UDP choice in a Transport header."""
+    for choice in transport.split(","):
+        params = [p.strip() for p in choice.split(";")]
+        spec = params[0].upper()
+        if spec not in ("RTP/AVP", "RTP/AVP/UDP") or any(
+            p.startswith("interleaved") for p in params
+        ):
+            continue
+        for param in params[1:]:
+            name, _, value = param.partition("=")
+            if name.lower() == "client_port":
+                low, _, high = value.partition("-")
+                if low.isdigit():
+                    rtp = int(low)
+                    return rtp, int(high) if high.isdigit() else rtp + 1
+    return None
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/") or "/"
+
+
+def _content_base(url: str) -> str:
+    return f"rtsp://{urlsplit(url).netloc}/live/"

@@ -1,0 +1,9 @@
+"""Live view: low-latency RTSP frames, snapshots and recordings (needs the `live` extra)."""
+
+from __future__ import annotations
+
+from .frames import LiveFrame, LiveStats
+from .media import Recording
+from .view import LOW_LATENCY_OPTIONS, LiveView
+
+__all__ = ["LOW_LATENCY_OPTIONS", "LiveFrame", "LiveStats", "LiveView", "Recording"]
