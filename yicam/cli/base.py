@@ -1,0 +1,81 @@
+"""The global options, and the helper every camera command uses to talk to the camera."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import click
+
+from ..camera import Camera
+
+__all__ = ["DEFAULT_HOST", "GlobalOptions", "global_options", "run_camera"]
+
+DEFAULT_HOST = "192.168.42.1"  # the camera's own Wi-Fi access point
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalOptions:
+    """What `yicam [OPTIONS] COMMAND` was given before the command."""
+
+    host: str = field(default_factory=lambda: os.environ.get("YICAM_HOST", DEFAULT_HOST))
+    port: int = 7878
+    data_port: int = 8787
+    http_port: int = 80
+    rtsp_port: int = 554
+    timeout: float = 5.0
+    json: bool = False
+    debug: bool = False
+
+    def camera(self, **overrides: Any) -> Camera:
+        """A `Camera` for these options; `overrides` go to its constructor."""
+        kwargs: dict[str, Any] = {
+            "data_port": self.data_port,
+            "http_port": self.http_port,
+            "rtsp_port": self.rtsp_port,
+            "timeout": self.timeout,
+        }
+        kwargs.update(overrides)
+        return Camera(self.host, self.port, **kwargs)
+
+
+def global_options() -> GlobalOptions:
+    """The options of the running `yicam` invocation (defaults outside one)."""
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(GlobalOptions) if ctx is not None else None
+    return found if found is not None else GlobalOptions()
+
+
+def run_camera(job: Callable[[Camera], Awaitable[T]], **camera_kwargs: Any) -> T:
+    """Open the camera from the global options, run `job(cam)` in `asyncio.run`, return its result.
+
+    This is how a subcommand module talks to the camera::
+
+        @click.command()
+        @click.argument("path")
+        def thumb(path: str) -> Result:
+            \"\"\"Fetch a thumbnail.\"\"\"
+            data = run_camera(lambda cam: cam.get_thumbnail(path))
+            return Result({"path": path, "size": len(data)}, f"{len(data)} bytes")
+
+        # yicam/cli/main.py:  cli.add_command(thumb)
+
+    The session opens before `job` and closes after it, also on errors. Errors are not
+    caught here: a `YicamError`, `OSError` or `ValueError` raised by `job` reaches the
+    `yicam` group's one handler, which prints `Error: ...` with a hint and exits non-zero
+    (a traceback only with `--debug`). Return a `Result` (or a plain value) from the command
+    and the group prints it, as JSON under `--json`; use `output.emit` to print as you go.
+    `camera_kwargs` override `Camera` arguments, e.g. `event_timeout=120`.
+    """
+    options = global_options()
+
+    async def session() -> T:
+        async with options.camera(**camera_kwargs) as cam:
+            return await job(cam)
+
+    return asyncio.run(session())

@@ -1,0 +1,253 @@
+"""Camera commands: status, settings, capture, notifications, raw messages, maintenance."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import datetime
+from typing import Any
+
+import click
+
+from ..camera import Camera
+from ..errors import CameraError
+from ..events import Disconnected, Event, SessionRequested
+from ..ids import MsgId
+from ..messages import Notification
+from .base import run_camera
+from .output import Result, emit, human_size, key_value_table
+
+__all__ = [
+    "battery",
+    "clock",
+    "format_card",
+    "get",
+    "info",
+    "options",
+    "photo",
+    "raw",
+    "reboot",
+    "record",
+    "set_",
+    "settings",
+    "watch",
+]
+
+
+# -- status --------------------------------------------------------------------------------
+
+
+@click.command()
+def info() -> Result:
+    """Model, firmware, serial number, live-view URL and SD card space."""
+
+    async def job(cam: Camera) -> dict[str, Any]:
+        device = await cam.device_info()
+        try:
+            storage = await cam.get_storage()
+        except CameraError:  # no card: still show the rest
+            storage = None
+        return {
+            "model": device.model,
+            "firmware": device.firmware,
+            "hardware": device.hardware,
+            "serial": device.serial,
+            "rtsp_url": cam.rtsp_url,
+            "storage": storage,
+            "raw": device.raw,
+        }
+
+    data = run_camera(job)
+    storage = data["storage"]
+    card = (
+        f"{human_size(storage.free)} free of {human_size(storage.total)}" if storage else "no card"
+    )
+    rows = {
+        "Model": data["model"] or "unknown",
+        "Firmware": data["firmware"],
+        "Hardware": data["hardware"],
+        "Serial": data["serial"],
+        "Live view": data["rtsp_url"],
+        "SD card": card,
+    }
+    return Result(data, key_value_table(rows))
+
+
+@click.command()
+def battery() -> Result:
+    """Battery level, and whether the camera runs on USB power."""
+    level = run_camera(lambda cam: cam.get_battery())
+    source = "on USB power" if level.on_adapter else "on battery"
+    return Result(level, f"Battery: {level.level}% ({source})")
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+@click.command()
+def settings() -> Result:
+    """Every setting and its value, in the camera's order."""
+    values = run_camera(lambda cam: cam.get_settings())
+    return Result(values, key_value_table(values, title="Camera settings"))
+
+
+@click.command()
+@click.argument("name")
+def get(name: str) -> Result:
+    """Show one setting's value."""
+    value = run_camera(lambda cam: cam.get_setting(name))
+    return Result({"name": name, "value": value}, value)
+
+
+@click.command(name="set")
+@click.argument("name")
+@click.argument("value")
+def set_(name: str, value: str) -> Result:
+    """Change a setting (refused while recording; see `yicam options NAME`)."""
+    run_camera(lambda cam: cam.set_setting(name, value))
+    return Result({"name": name, "value": value}, f"{name} = {value}")
+
+
+@click.command()
+@click.argument("name")
+def options(name: str) -> Result:
+    """The values a setting accepts, and whether it can be changed now."""
+    found = run_camera(lambda cam: cam.get_options(name))
+    lines = [f"{found.name} ({found.permission}):", *(f"  {o}" for o in found.options)]
+    return Result(found, "\n".join(lines))
+
+
+@click.command()
+@click.argument("action", type=click.Choice(["show", "sync"]), default="show")
+def clock(action: str) -> Result:
+    """Show the camera clock, or `sync` it to this computer's local time."""
+    if action == "sync":
+        when = run_camera(lambda cam: cam.sync_clock())
+        return Result({"clock": when}, f"Camera clock set to {when:%Y-%m-%d %H:%M:%S}")
+    value = run_camera(lambda cam: cam.get_setting("camera_clock"))
+    return Result({"clock": value}, f"Camera clock: {value}")
+
+
+# -- capture -------------------------------------------------------------------------------
+
+
+@click.command()
+def photo() -> Result:
+    """Take a photo and print its path on the camera."""
+    path = run_camera(lambda cam: cam.take_photo())
+    return Result({"path": path}, path)
+
+
+@click.command()
+@click.argument("action", type=click.Choice(["start", "stop", "time"]))
+def record(action: str) -> Result:
+    """Start or stop recording video, or show how long the current video runs."""
+    if action == "start":
+        run_camera(lambda cam: cam.start_recording())
+        return Result({"recording": True}, "Recording started")
+    if action == "stop":
+        path = run_camera(lambda cam: cam.stop_recording())
+        return Result({"path": path}, path)
+    seconds = run_camera(lambda cam: cam.record_time())
+    return Result({"seconds": seconds}, f"Recording for {seconds} s")
+
+
+# -- notifications and raw access ----------------------------------------------------------
+
+
+@click.command()
+@click.option("--count", type=click.IntRange(min=1), help="Stop after N notifications.")
+def watch(count: int | None) -> None:
+    """Print the camera's notifications until Ctrl-C (with --json, one object per line)."""
+
+    async def job(cam: Camera) -> None:
+        seen = 0
+        async for event in cam.events():
+            if isinstance(event, Disconnected):
+                if event.error is not None:
+                    raise event.error
+                return
+            emit(_event_result(event))
+            if isinstance(event, Notification):
+                seen += 1
+                if count is not None and seen >= count:
+                    return
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how watch ends
+        run_camera(job)
+
+
+def _event_result(event: Event) -> Result:
+    now = datetime.now().replace(microsecond=0)
+    if isinstance(event, SessionRequested):
+        kept = "kept it" if event.kept else "gave it away"
+        data = {"time": now, "type": "session_requested", "kept": event.kept}
+        return Result(data, f"{now:%H:%M:%S}  another client asked for the session; {kept}")
+    assert isinstance(event, Notification)
+    fields = {**event.to_json(), "time": now}
+    del fields["msg_id"]
+    param = "" if event.param is None else f"  {event.param}"
+    return Result(fields, f"{now:%H:%M:%S}  {event.type}{param}")
+
+
+class MsgIdType(click.ParamType[int]):
+    """A message id: decimal, 0x hex, or a `MsgId` name such as GET_BATTERY."""
+
+    name = "msg_id"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """The id as an int."""
+        if isinstance(value, int):
+            return value
+        try:
+            return int(value, 0)
+        except ValueError:
+            pass
+        try:
+            return int(MsgId[value.upper()])
+        except KeyError:
+            self.fail(f"{value!r} is neither a number nor a known message name", param, ctx)
+
+
+@click.command()
+@click.argument("msg_id", type=MsgIdType())
+@click.argument("fields", required=False)
+def raw(msg_id: int, fields: str | None) -> Result:
+    """Send any message; FIELDS is a JSON object, e.g. yicam raw 1 '{"type":"app_status"}'."""
+    extra = _parse_fields(fields) if fields else {}
+    reply = run_camera(lambda cam: cam.call(msg_id, **extra))
+    return Result(reply, json.dumps(reply, indent=2, ensure_ascii=False))
+
+
+def _parse_fields(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"FIELDS is not valid JSON ({exc}): {text}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"FIELDS must be a JSON object such as '{{\"param\": 1}}', not {text}")
+    if "msg_id" in value or "token" in value:
+        raise ValueError("FIELDS must not contain msg_id or token; yicam sets them")
+    return value
+
+
+# -- maintenance ---------------------------------------------------------------------------
+
+
+@click.command()
+def reboot() -> Result:
+    """Reboot the camera (the connection drops)."""
+    run_camera(lambda cam: cam.reboot())
+    return Result({"rebooting": True}, "The camera is rebooting; reconnect in a minute")
+
+
+@click.command(name="format")
+@click.option("--yes", is_flag=True, help="Really erase every file on the SD card.")
+def format_card(yes: bool) -> Result:
+    """Erase the SD card (needs --yes)."""
+    if not yes:
+        raise click.ClickException(
+            "format erases every file on the SD card; run `yicam format --yes` to do it"
+        )
+    run_camera(lambda cam: cam.format_card())
+    return Result({"formatted": True}, "SD card formatted")

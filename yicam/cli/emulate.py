@@ -1,0 +1,76 @@
+"""`yicam emulate`: run a virtual camera until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from ..emulator import Emulator, parse_faults
+from ..emulator.profiles import PROFILES
+
+__all__ = ["emulate"]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=7878, show_default=True, help="Control (JSON) port; 0: any.")
+@click.option("--data-port", default=8787, show_default=True, help="File data port.")
+# Unprivileged defaults: the camera's own 80 and 554 need root on most systems.
+@click.option("--http-port", default=8080, show_default=True, help="HTTP port.")
+@click.option("--rtsp-port", default=8554, show_default=True, help="RTSP port.")
+@click.option("--model", type=click.Choice(sorted(PROFILES)), default="yi1", show_default=True)
+@click.option(
+    "--sd",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory that holds the card's files (default: a temporary one).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="SPEC",
+    help="Inject a fault: split, glue, drop, delay=MS, drop-data=P, slow-data=KBPS.",
+)
+@click.option("--seed", type=int, help="Seed for the faults' randomness.")
+def emulate(
+    host: str,
+    port: int,
+    data_port: int,
+    http_port: int,
+    rtsp_port: int,
+    model: str,
+    sd: Path | None,
+    faults: tuple[str, ...],
+    seed: int | None,
+) -> None:
+    """Run an emulated camera; prints one ready line, stops on Ctrl-C or SIGTERM."""
+    emulator = Emulator(
+        host,
+        port,
+        data_port=data_port,
+        http_port=http_port,
+        rtsp_port=rtsp_port,
+        model=model,
+        sd=sd,
+        faults=parse_faults(faults, seed),
+    )
+    with contextlib.suppress(KeyboardInterrupt):  # where signal handlers are not available
+        asyncio.run(_serve(emulator))
+
+
+async def _serve(emulator: Emulator) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows, non-main thread
+            loop.add_signal_handler(signum, stop.set)
+    async with emulator:
+        click.echo(emulator.ready_line())
+        sys.stdout.flush()
+        await stop.wait()
+    click.echo("yicam emulator stopped", err=True)

@@ -1,0 +1,121 @@
+"""The `yicam` command: a thin click layer over `yicam.Camera` and the emulator."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from ..errors import YicamError
+from .base import DEFAULT_HOST, GlobalOptions
+from .commands import (
+    battery,
+    clock,
+    format_card,
+    get,
+    info,
+    options,
+    photo,
+    raw,
+    reboot,
+    record,
+    set_,
+    settings,
+    watch,
+)
+from .demo import demo
+from .emulate import emulate
+from .files import ls, rm
+from .output import emit, report_error
+
+__all__ = ["cli", "main"]
+
+# Errors a user can cause (unreachable camera, refused request, bad argument): one line, no trace.
+USER_ERRORS = (YicamError, OSError, ValueError)
+
+
+class YicamGroup(click.Group):
+    """A group whose subcommands share one error handler."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand; report user errors as `Error: ...` and exit 1."""
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            options = ctx.find_object(GlobalOptions)
+            report_error(exc, debug=options is not None and options.debug)
+            ctx.exit(1)
+
+
+@click.group(cls=YicamGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--host",
+    envvar="YICAM_HOST",
+    default=DEFAULT_HOST,
+    show_default=True,
+    help="Camera address (env YICAM_HOST).",
+)
+@click.option("--port", default=7878, show_default=True, help="Control (JSON) port.")
+@click.option("--data-port", default=8787, show_default=True, help="File data port.")
+@click.option("--http-port", default=80, show_default=True, help="HTTP port.")
+@click.option("--rtsp-port", default=554, show_default=True, help="RTSP live-view port.")
+@click.option("--timeout", default=5.0, show_default=True, help="Seconds to wait per request.")
+@click.option("--json", "json_mode", is_flag=True, help="Print machine-readable JSON.")
+@click.option("--debug", is_flag=True, help="Show protocol logs and tracebacks.")
+@click.version_option(package_name="yicam")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    data_port: int,
+    http_port: int,
+    rtsp_port: int,
+    timeout: float,
+    json_mode: bool,
+    debug: bool,
+) -> None:
+    """Control a Xiaomi Yi (or other Ambarella) action camera over Wi-Fi."""
+    ctx.obj = GlobalOptions(
+        host=host,
+        port=port,
+        data_port=data_port,
+        http_port=http_port,
+        rtsp_port=rtsp_port,
+        timeout=timeout,
+        json=json_mode,
+        debug=debug,
+    )
+    if debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG)
+        ctx.call_on_close(lambda: root.removeHandler(handler))
+
+
+@cli.result_callback()
+def _show(result: Any, **_options: Any) -> None:
+    emit(result)
+
+
+for command in (info, battery, settings, get, set_, options, photo, record, clock, watch, raw):
+    cli.add_command(command)
+cli.add_command(ls)
+cli.add_command(rm)
+cli.add_command(reboot)
+cli.add_command(format_card)
+cli.add_command(emulate)
+cli.add_command(demo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="yicam")
+
+
+if __name__ == "__main__":
+    main()
