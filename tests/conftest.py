@@ -83,6 +83,8 @@ async def start_emulator() -> AsyncIterator[Callable[..., Any]]:
 
         async def start(**kwargs: Any) -> Emulator:
             kwargs.setdefault("port", 0)
+            kwargs.setdefault("data_port", 0)
+            kwargs.setdefault("http_port", 0)
             kwargs.setdefault("time_scale", FAST)
             return await stack.enter_async_context(Emulator(**kwargs))
 
@@ -99,5 +101,12 @@ async def emulator(start_emulator: Callable[..., Any]) -> Emulator:
 @pytest.fixture
 async def camera(emulator: Emulator) -> AsyncIterator[Camera]:
     """A connected client session with the emulator."""
-    async with Camera("127.0.0.1", emulator.port, timeout=2.0, event_timeout=5.0) as cam:
+    async with Camera(
+        "127.0.0.1",
+        emulator.port,
+        data_port=emulator.data_port,
+        http_port=emulator.http_port,
+        timeout=2.0,
+        event_timeout=5.0,
+    ) as cam:
         yield cam

@@ -5,6 +5,10 @@ YicamError
 │   └── CameraTimeoutError      no answer in time (also a builtin TimeoutError)
 ├── ProtocolError               bytes or messages that break the protocol
 ├── UnsafeOperationError        refused locally to protect the camera (see docs/protocol.md)
+├── UnsafeNameError             a name from the camera would write outside the destination
+├── LocalFileError              the local destination cannot be written (disk full, no permission)
+├── TransferError               a file transfer failed its checks (size, MD5) or was cancelled
+│   └── TransferCancelledError  cancel_transfer() stopped it; the partial `.part` file is kept
 └── CameraError                 the camera answered with rval != 0; carries .rval and .msg_id
     ├── SessionHeldError        -3: another device (usually the phone app) holds the session
     ├── InvalidTokenError       -4: the session token is no longer valid
@@ -26,8 +30,12 @@ __all__ = [
     "InvalidOperationError",
     "InvalidPathError",
     "InvalidTokenError",
+    "LocalFileError",
     "ProtocolError",
     "SessionHeldError",
+    "TransferCancelledError",
+    "TransferError",
+    "UnsafeNameError",
     "UnsafeOperationError",
     "UnsupportedError",
     "YicamError",
@@ -83,6 +91,22 @@ class ProtocolError(YicamError):
 
 class UnsafeOperationError(YicamError):
     """An operation yicam refuses because it is known to hang or corrupt the camera."""
+
+
+class UnsafeNameError(YicamError, ValueError):
+    """A file name from the camera that could write outside the destination folder."""
+
+
+class LocalFileError(YicamError):
+    """The local destination cannot be written: disk full, no permission, not a directory."""
+
+
+class TransferError(YicamError):
+    """A file transfer did not complete correctly (short, wrong size or MD5)."""
+
+
+class TransferCancelledError(TransferError):
+    """The transfer was cancelled with `cancel_transfer()`."""
 
 
 class CameraError(YicamError):

@@ -54,6 +54,12 @@ class ControlSession:
         if sock is not None and faults.split:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    @property
+    def peer_host(self) -> str:
+        """The client's IP address (the data port associates its connections by it)."""
+        peer = self._writer.get_extra_info("peername")
+        return str(peer[0]) if peer else ""
+
     # -- outgoing --------------------------------------------------------------------------
 
     def send(self, obj: Reply | Notification | Request | dict[str, Any]) -> None:
@@ -135,7 +141,8 @@ class ControlSession:
                 self._holder_answer.set_result(rval if isinstance(rval, int) else -1)
             return
         if msg_id == 0:
-            self.send({"rval": -4 if not request.fields else -9, "msg_id": 0})
+            empty = not request.fields and request.token is None
+            self.send({"rval": -4 if empty else -9, "msg_id": 0})
             return
         if msg_id == MsgId.START_SESSION:
             await self._start_session()
@@ -162,7 +169,7 @@ class ControlSession:
         state = self.state
         holder = state.holder
         if holder is not None and holder is not self and not holder._closed.is_set():
-            if not await holder._query_holder():
+            if await holder._query_holder():
                 self.send(Reply(MsgId.START_SESSION, -3))
                 return
             holder._end()

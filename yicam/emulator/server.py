@@ -13,9 +13,12 @@ from typing import Self
 from .card import Card
 from .commands import HANDLERS
 from .control import ControlSession, Handler
+from .data_port import DataService
 from .faults import Faults
+from .http import HttpServer
 from .profiles import PROFILES
 from .state import CameraState
+from .transfers import TRANSFER_HANDLERS
 
 __all__ = ["Emulator"]
 
@@ -45,8 +48,8 @@ class Emulator:
             raise ValueError(f"unknown model {model!r}; choose from {', '.join(PROFILES)}")
         self.host = host
         self.port = port
-        self.data_port = data_port  # bound by the data-port server (issue 3)
-        self.http_port = http_port  # bound by the HTTP server (issue 3)
+        self.data_port = data_port
+        self.http_port = http_port  # 8080 when 80 needs privileges (see `ready_line`)
         self.rtsp_port = rtsp_port  # bound by the RTSP server (issue 4)
         self.faults = faults or Faults()
         self._tempdir: str | None = None
@@ -62,6 +65,9 @@ class Emulator:
             legacy_options=legacy_options,
         )
         self.handlers: dict[int, Handler] = dict(HANDLERS)
+        self.handlers.update(TRANSFER_HANDLERS)
+        self._data = DataService(self.faults)
+        self._http = HttpServer(self.state, self.faults)
         self._servers: list[asyncio.Server] = []
         self._connections: set[asyncio.Task[None]] = set()
 
@@ -87,6 +93,9 @@ class Emulator:
         server = await asyncio.start_server(self._serve_control, self.host, self.port)
         self._servers.append(server)
         self.port = server.sockets[0].getsockname()[1]
+        self.data_port = await self._data.start(self.host, self.data_port)
+        self.state.data_service = self._data
+        self.http_port = await self._http.start(self.host, self.http_port)
 
     async def close(self) -> None:
         """Stop serving, drop every connection and remove a temporary card."""
@@ -100,6 +109,8 @@ class Emulator:
             for task in hanging:
                 task.cancel()
             await asyncio.gather(*hanging, return_exceptions=True)
+        await self._data.close()
+        await self._http.close()
         for server in self._servers:
             with contextlib.suppress(Exception):
                 await server.wait_closed()
@@ -118,6 +129,7 @@ class Emulator:
         model = self.state.profile.name
         return (
             f"yicam emulator ({model}) ready: yicam --host {self.host} --port {self.port}"
+            f" --data-port {self.data_port} --http-port {self.http_port}"
             f"  (card: {self.sd})"
         )
 

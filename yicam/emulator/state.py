@@ -12,6 +12,7 @@ from .profiles import Profile
 
 if TYPE_CHECKING:
     from .control import ControlSession
+    from .data_port import DataService
 
 __all__ = ["CameraState"]
 
@@ -38,6 +39,7 @@ class CameraState:
     last_token: int = 0
     rtsp_port: int = 554
     received: Counter[int] = field(default_factory=Counter)  # msg ids seen, for tests
+    data_service: DataService | None = None  # the data port, once it listens
 
     def __post_init__(self) -> None:
         if not self.settings:
