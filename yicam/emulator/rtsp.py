@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import logging
 import secrets
 import threading
@@ -62,6 +61,7 @@ class _Session:
 
 @dataclass(slots=True)
 class _Client:
+    writer: asyncio.StreamWriter
     peer: str
     local: str
     sessions: dict[str, _Session] = field(default_factory=dict)
@@ -131,11 +131,15 @@ class RtspServer:
         """Stop serving: end every session and connection, stop the encoder thread."""
         if self._server is not None:
             self._server.close()
-        for task in list(self._clients):
-            task.cancel()
-        for task in list(self._clients):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._rtcp is not None:
+            self._end_stream()
+        for client in self._clients.values():
+            client.writer.close()  # the handler then reads end of stream and returns
+        if self._clients:
+            _done, hanging = await asyncio.wait(set(self._clients), timeout=2.0)
+            for task in hanging:
+                task.cancel()
+            await asyncio.gather(*hanging, return_exceptions=True)
         await self._stop_production()
         for transport in (self._rtp, self._rtcp):
             if transport is not None:
@@ -150,7 +154,7 @@ class RtspServer:
         task = asyncio.current_task()
         assert task is not None
         peer = writer.get_extra_info("peername")[0]
-        client = _Client(peer=peer, local=writer.get_extra_info("sockname")[0])
+        client = _Client(writer=writer, peer=peer, local=writer.get_extra_info("sockname")[0])
         self._clients[task] = client
         try:
             while True:

@@ -1,0 +1,185 @@
+"""LiveView against the emulator's RTSP server: frames, latency, snapshot, recording, reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import av
+import pytest
+
+from yicam.emulator.rtsp import RtspServer
+from yicam.errors import CameraConnectionError
+from yicam.live import LiveView
+
+
+class Viewfinder:
+    """Stands in for the camera: start/stop flip the flag the server streams on."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.starts = 0
+        self.stops = 0
+
+    async def start(self) -> None:
+        self.starts += 1
+        self.on = True
+
+    async def stop(self) -> None:
+        self.stops += 1
+        self.on = False
+
+
+@pytest.fixture
+def viewfinder() -> Viewfinder:
+    return Viewfinder()
+
+
+@pytest.fixture
+async def server(viewfinder: Viewfinder) -> AsyncIterator[RtspServer]:
+    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: viewfinder.on)
+    await srv.start()
+    try:
+        yield srv
+    finally:
+        await srv.close()
+
+
+def live_view(server: RtspServer, viewfinder: Viewfinder, **kwargs: float) -> LiveView:
+    return LiveView(server.url, start=viewfinder.start, stop=viewfinder.stop, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_frames_are_rgb_at_the_preview_size(
+    server: RtspServer, viewfinder: Viewfinder
+) -> None:
+    async with live_view(server, viewfinder) as live:
+        assert viewfinder.on
+        frames = []
+        async for frame in live.frames():
+            frames.append(frame)
+            if len(frames) == 10:
+                break
+    assert (viewfinder.starts, viewfinder.stops, viewfinder.on) == (1, 1, False)
+    for frame in frames:
+        assert frame.image.shape == (240, 432, 3)
+        assert frame.image.dtype.name == "uint8"
+    assert [f.index for f in frames] == sorted(f.index for f in frames)
+
+
+async def test_latency_comes_from_the_sei(server: RtspServer, viewfinder: Viewfinder) -> None:
+    async with live_view(server, viewfinder) as live:
+        frame = await live.next_frame()
+        for _ in range(30):
+            await live.next_frame()
+        stats = live.stats()
+    assert frame.captured_at is not None
+    assert frame.latency is not None
+    assert 0 < frame.latency < 2.0
+    assert abs(frame.captured_at - time.time()) < 10
+    assert stats.frames >= 31
+    assert stats.latency_median is not None
+    assert stats.latency_p95 is not None
+    assert 0 < stats.latency_median <= stats.latency_p95 < 2.0
+    assert stats.fps > 0
+    assert stats.dropped == 0
+
+
+@pytest.mark.parametrize("name", ["shot.jpg", "shot.png"])
+async def test_snapshot_decodes_at_the_right_size(
+    server: RtspServer, viewfinder: Viewfinder, tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / name
+    async with live_view(server, viewfinder) as live:
+        await live.snapshot(path)
+    with av.open(str(path)) as container:
+        image = next(container.decode(video=0))
+    assert (image.width, image.height) == (432, 240)
+
+
+async def test_snapshot_rejects_unknown_suffix(
+    server: RtspServer, viewfinder: Viewfinder, tmp_path: Path
+) -> None:
+    async with live_view(server, viewfinder) as live:
+        with pytest.raises(ValueError, match="jpg"):
+            await live.snapshot(tmp_path / "shot.gif")
+
+
+async def test_recording_is_a_playable_mp4_of_the_requested_duration(
+    server: RtspServer, viewfinder: Viewfinder, tmp_path: Path
+) -> None:
+    path = tmp_path / "clip.mp4"
+    async with live_view(server, viewfinder) as live:
+        result = await live.record(path, 2.0)
+    assert result.path == path
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert container.duration is not None
+        duration = container.duration / 1_000_000
+        frames = list(container.decode(stream))
+    assert abs(duration - 2.0) <= 1.0
+    assert abs(len(frames) - 60) <= 30
+    assert len(frames) == result.frames
+    assert frames[0].key_frame
+    assert frames[0].time == pytest.approx(0.0, abs=0.05)
+    assert (frames[0].width, frames[0].height) == (432, 240)
+
+
+async def test_reconnects_after_the_camera_drops_the_viewfinder(
+    server: RtspServer, viewfinder: Viewfinder
+) -> None:
+    async with live_view(server, viewfinder, stall_timeout=2.0) as live:
+        await live.next_frame()
+        viewfinder.on = False  # the camera stops streaming on its own
+        async with asyncio.timeout(20):
+            while viewfinder.starts < 2:
+                await live.next_frame()
+        resumed = await live.next_frame()
+        assert resumed.captured_at is not None
+        assert resumed.captured_at > time.time() - 2
+        assert live.stats().reconnects >= 1
+
+
+async def test_no_stream_means_an_error_not_a_hang(server: RtspServer) -> None:
+    # Nobody starts the viewfinder: the server answers 404.
+    live = LiveView(server.url, retries=0, open_timeout=3.0)
+    with pytest.raises(CameraConnectionError, match="viewfinder"):
+        await live.open()
+
+
+async def test_unreachable_server_is_a_connection_error() -> None:
+    probe = RtspServer("127.0.0.1", 0, viewfinder=lambda: True)
+    await probe.start()
+    url = probe.url
+    await probe.close()
+    with pytest.raises(CameraConnectionError):
+        async with LiveView(url, retries=0, open_timeout=2.0):
+            pass
+
+
+async def test_frames_fail_once_the_stream_is_gone_for_good(viewfinder: Viewfinder) -> None:
+    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: viewfinder.on)
+    await srv.start()
+    try:
+        async with LiveView(srv.url, start=viewfinder.start, retries=1, stall_timeout=1.0) as live:
+            await live.next_frame()
+            await srv.close()  # the camera disappears
+            with pytest.raises(CameraConnectionError):
+                await drain(live)
+    finally:
+        await srv.close()
+
+
+async def drain(live: LiveView) -> None:
+    async with asyncio.timeout(30):
+        async for _ in live.frames():
+            pass
+
+
+async def test_two_live_views_share_one_server(server: RtspServer, viewfinder: Viewfinder) -> None:
+    viewfinder.on = True
+    async with LiveView(server.url) as first, LiveView(server.url) as second:
+        a, b = await asyncio.gather(first.next_frame(), second.next_frame())
+    assert a.image.shape == b.image.shape == (240, 432, 3)
