@@ -10,6 +10,10 @@ from contextlib import asynccontextmanager
 Script = Callable[[dict[str, object]], bytes | None]
 
 
+class Hangup(bytes):
+    """Bytes to write just before the fake camera closes the connection."""
+
+
 @asynccontextmanager
 async def scripted_camera(script: Script, greeting: bytes = b"") -> AsyncIterator[int]:
     """Serve on a loopback port; `script` maps each request to the raw bytes sent back."""
@@ -37,6 +41,8 @@ async def scripted_camera(script: Script, greeting: bytes = b"") -> AsyncIterato
                         return
                     writer.write(answer)
                     await writer.drain()
+                    if isinstance(answer, Hangup):
+                        return
         except (ConnectionError, OSError):
             pass
         finally:

@@ -21,7 +21,7 @@ from .errors import (
     UnsupportedError,
     error_for_rval,
 )
-from .events import Disconnected, Event
+from .events import Disconnected, Event, EventStream
 from .ids import MsgId, Notify
 from .messages import Notification, Reply, Request
 from .models import (
@@ -133,18 +133,9 @@ class Camera:
         """Call `callback` for every notification and connection event; returns unsubscribe."""
         return self._conn.subscribe(callback)
 
-    async def events(self) -> AsyncIterator[Event]:
-        """Every event as it arrives; ends after the `Disconnected` event."""
-        queue: asyncio.Queue[Event] = asyncio.Queue()
-        unsubscribe = self.subscribe(queue.put_nowait)
-        try:
-            while True:
-                event = await queue.get()
-                yield event
-                if isinstance(event, Disconnected):
-                    return
-        finally:
-            unsubscribe()
+    def events(self) -> EventStream:
+        """Every event from now on, as an async iterator that ends after `Disconnected`."""
+        return EventStream(self.subscribe, self.connected)
 
     # -- raw access ------------------------------------------------------------------------
 

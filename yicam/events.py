@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
+from typing import Self
 
 from .messages import Notification
 
-__all__ = ["Disconnected", "Event", "Notification", "SessionRequested"]
+__all__ = ["Disconnected", "Event", "EventStream", "Notification", "SessionRequested"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +28,49 @@ class SessionRequested:
 
 
 Event = Notification | Disconnected | SessionRequested
+
+
+class EventStream:
+    """Events as an async iterator; subscribed from creation, ends after `Disconnected`."""
+
+    def __init__(
+        self,
+        subscribe: Callable[[Callable[[Event], None]], Callable[[], None]],
+        connected: bool,
+    ) -> None:
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._unsubscribe: Callable[[], None] | None = subscribe(self._queue.put_nowait)
+        if not connected:
+            self._queue.put_nowait(Disconnected())
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Event:
+        if self._unsubscribe is None:
+            raise StopAsyncIteration
+        event = await self._queue.get()
+        if isinstance(event, Disconnected):
+            self.close()
+        return event
+
+    def close(self) -> None:
+        """Stop receiving events."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    async def aclose(self) -> None:
+        """Stop receiving events (async-generator style)."""
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
