@@ -1,0 +1,96 @@
+"""The README's examples really run: its Python blocks and its `$ yicam ...` lines."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from yicam.cli.main import cli
+
+from .cli_helpers import LoopThread, loop_thread
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+_BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+# Long-running commands are tested on their own (test_cli_process.py, test_cli.py).
+_NOT_HERE = {"emulate", "watch", "demo"}
+
+
+def blocks(language: str) -> list[str]:
+    return [body for lang, body in _BLOCK.findall(README.read_text()) if lang == language]
+
+
+def commands_with_output() -> list[tuple[list[str], list[str]]]:
+    """Each `$ yicam ...` line of the console blocks with the output lines shown under it."""
+    found: list[tuple[list[str], list[str]]] = []
+    for block in blocks("console"):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                words = shlex.split(line[2:])
+                while words and "=" in words[0]:
+                    words.pop(0)  # VAR=value prefixes
+                found.append((words, []))
+            elif found:
+                found[-1][1].append(line)
+    return [(words, out) for words, out in found if words and words[0] == "yicam"]
+
+
+def retarget(words: list[str], port: int) -> list[str]:
+    """Drop the README's --host/--port and point the command at the emulator."""
+    args: list[str] = []
+    skip = False
+    for word in words[1:]:
+        if skip:
+            skip = False
+        elif word in ("--host", "--port"):
+            skip = True
+        else:
+            args.append(word)
+    return ["--host", "127.0.0.1", "--port", str(port), *args]
+
+
+@pytest.fixture
+def loop() -> Iterator[LoopThread]:
+    with loop_thread() as thread:
+        yield thread
+
+
+def test_readme_has_the_two_command_quickstart() -> None:
+    quickstart = README.read_text().split("## Quickstart", 1)[1].split("##", 1)[0]
+    assert blocks("sh")[0].split("\n") == ["make demo", "make test", ""]
+    assert "make demo\nmake test\n" in quickstart
+
+
+def test_readme_cli_examples(loop: LoopThread) -> None:
+    emu = loop.emulator()
+    examples = commands_with_output()
+    assert len(examples) > 15
+    for words, expected in examples:
+        args = retarget(words, emu.port)
+        if args[4] in _NOT_HERE:
+            continue
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, (words, result.output)
+        if expected:
+            assert result.stdout.splitlines() == expected, words
+        if args[4] == "format":
+            time.sleep(0.1)  # like a real card, the emulated one is busy just after a format
+
+
+def test_readme_python_examples(loop: LoopThread, capsys: pytest.CaptureFixture[str]) -> None:
+    emu = loop.emulator()
+    examples = blocks("python")
+    assert len(examples) == 2
+    for code in examples:
+        code = code.replace('Camera("192.168.42.1")', f'Camera("127.0.0.1", {emu.port})')
+        exec(compile(code, str(README), "exec"), {"__name__": "readme"})
+    out = capsys.readouterr().out
+    assert "battery: 86%" in out
+    assert "photo: /tmp/fuse_d/DCIM/100MEDIA/YDXJ0001.jpg" in out
+    assert "YDXJ0001.jpg" in out
+    assert "event: Notification(type=<Notify.PHOTO_TAKEN" in out
