@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import av
 import pytest
+from click.testing import CliRunner
 
+from yicam import Camera
+from yicam.cli.base import GlobalOptions
+from yicam.cli.live import live as live_command
+from yicam.emulator import Emulator
 from yicam.emulator.rtsp import RtspServer
 from yicam.errors import CameraConnectionError
 from yicam.live import LiveView
+
+from .cli_helpers import loop_thread
 
 
 class Viewfinder:
@@ -183,3 +192,73 @@ async def test_two_live_views_share_one_server(server: RtspServer, viewfinder: V
     async with LiveView(server.url) as first, LiveView(server.url) as second:
         a, b = await asyncio.gather(first.next_frame(), second.next_frame())
     assert a.image.shape == b.image.shape == (240, 432, 3)
+
+
+# -- through the emulated camera: msg 259 starts the stream, 260 ends it --------------------
+
+
+@pytest.fixture
+async def emulated_rtsp(emulator: Emulator) -> AsyncIterator[RtspServer]:
+    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: emulator.state.viewfinder)
+    await srv.start()
+    emulator.state.rtsp_port = srv.port
+    try:
+        yield srv
+    finally:
+        await srv.close()
+
+
+async def test_camera_viewfinder_drives_the_stream(
+    emulator: Emulator, emulated_rtsp: RtspServer
+) -> None:
+    async with Camera("127.0.0.1", emulator.port, rtsp_port=emulated_rtsp.port) as cam:
+        with pytest.raises(CameraConnectionError):  # before 259 there is no stream
+            await LiveView(cam.rtsp_url, retries=0).open()
+        live = LiveView(cam.rtsp_url, start=cam.start_viewfinder, stop=cam.stop_viewfinder)
+        async with live:
+            assert emulator.state.viewfinder
+            frame = await live.next_frame()
+            assert frame.image.shape == (240, 432, 3)
+            await cam.stop_viewfinder()  # 260 ends the stream; the view restarts it with 259
+            async with asyncio.timeout(20):
+                while live.stats().reconnects == 0:
+                    await live.next_frame()
+            assert (await live.next_frame()).latency is not None
+        assert not emulator.state.viewfinder
+
+
+def test_cli_live_commands(tmp_path: Path) -> None:
+    with loop_thread() as loop:
+        emu = loop.emulator()
+        srv = loop.enter(
+            _serving(RtspServer("127.0.0.1", 0, viewfinder=lambda: emu.state.viewfinder))
+        )
+        options = GlobalOptions(host="127.0.0.1", port=emu.port, rtsp_port=srv.port)
+
+        def run(*args: str) -> Any:
+            result = CliRunner().invoke(
+                live_command, list(args), obj=options, standalone_mode=False
+            )
+            assert result.exception is None, result.output
+            return result.return_value.data
+
+        shot = tmp_path / "shot.png"
+        assert run("--snapshot", str(shot)) == {"path": shot, "width": 432, "height": 240}
+        assert shot.stat().st_size > 0
+        clip = run("--record", str(tmp_path / "clip.mp4"), "--duration", "1")
+        assert abs(clip["duration"] - 1.0) <= 1.0
+        stats = run("--stats", "--seconds", "1")
+        assert stats["frames"] > 0
+        assert stats["latency_median_ms"] > 0
+        assert not emu.state.viewfinder
+        bad = CliRunner().invoke(live_command, ["--stats", "--url"], obj=options)
+        assert bad.exit_code != 0
+
+
+@contextlib.asynccontextmanager
+async def _serving(server: RtspServer) -> AsyncIterator[RtspServer]:
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()

@@ -1,0 +1,126 @@
+"""`yicam live`: snapshot, recording, stream URL and latency statistics of the live view."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import click
+
+from ..camera import Camera
+from .base import run_camera
+from .output import Result, emit
+
+if TYPE_CHECKING:
+    from ..live import LiveStats, LiveView
+
+__all__ = ["live"]
+
+T = TypeVar("T")
+
+
+@click.command()
+@click.option(
+    "--snapshot",
+    "snapshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save one frame as .jpg or .png.",
+)
+@click.option(
+    "--record",
+    "record_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record an .mp4 file (remuxed, no re-encoding).",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds to record.",
+)
+@click.option(
+    "--url",
+    "show_url",
+    is_flag=True,
+    help="Start the viewfinder and print the stream URL (for VLC or ffplay) until Ctrl-C.",
+)
+@click.option("--stats", "show_stats", is_flag=True, help="Print fps and latency.")
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    default=5.0,
+    show_default=True,
+    help="How long --stats measures.",
+)
+def live(
+    snapshot: Path | None,
+    record_to: Path | None,
+    duration: float,
+    show_url: bool,
+    show_stats: bool,
+    seconds: float,
+) -> Result | None:
+    """Live view: --snapshot FILE, --record FILE --duration S, --url, or --stats."""
+    chosen = [bool(snapshot), bool(record_to), show_url, show_stats]
+    if sum(chosen) != 1:
+        raise click.UsageError("choose one of --snapshot, --record, --url and --stats")
+    if show_url:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how --url ends
+            run_camera(_serve_url)
+        return None
+    if snapshot is not None:
+        frame = run_camera(lambda cam: _with_live(cam, lambda lv: lv.snapshot(snapshot)))
+        data = {"path": snapshot, "width": frame.width, "height": frame.height}
+        return Result(data, f"Saved {snapshot} ({frame.width}x{frame.height})")
+    if record_to is not None:
+        rec = run_camera(lambda cam: _with_live(cam, lambda lv: lv.record(record_to, duration)))
+        data = {"path": rec.path, "frames": rec.frames, "duration": rec.duration}
+        return Result(data, f"Saved {rec.path} ({rec.frames} frames, {rec.duration:.1f} s)")
+    stats = run_camera(lambda cam: _with_live(cam, lambda lv: _measure(lv, seconds)))
+    data = {
+        "fps": round(stats.fps, 2),
+        "frames": stats.frames,
+        "dropped": stats.dropped,
+        "reconnects": stats.reconnects,
+        "latency_median_ms": _ms(stats.latency_median),
+        "latency_p95_ms": _ms(stats.latency_p95),
+    }
+    latency = (
+        f"latency median {data['latency_median_ms']} ms, p95 {data['latency_p95_ms']} ms"
+        if stats.latency_median is not None
+        else "latency unknown (the camera sends no capture times)"
+    )
+    view = f"{stats.fps:.1f} fps, {stats.frames} frames, {stats.dropped} dropped, {latency}"
+    return Result(data, view)
+
+
+async def _with_live(cam: Camera, job: Callable[[LiveView], Awaitable[T]]) -> T:
+    from ..live import LiveView  # needs the `live` extra (PyAV, numpy)
+
+    async with LiveView(cam.rtsp_url, start=cam.start_viewfinder, stop=cam.stop_viewfinder) as lv:
+        return await job(lv)
+
+
+async def _measure(live_view: LiveView, seconds: float) -> LiveStats:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            async for _ in live_view.frames():
+                pass
+    return live_view.stats()
+
+
+async def _serve_url(cam: Camera) -> None:
+    await cam.start_viewfinder()
+    try:
+        emit(Result({"url": cam.rtsp_url}, cam.rtsp_url))
+        await asyncio.Event().wait()  # until Ctrl-C
+    finally:
+        await cam.stop_viewfinder()
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
