@@ -13,16 +13,24 @@ closed and its sessions end.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from .rtp import RtpPacketizer, rtcp_bye, rtcp_sender_report
+from .rtsp_wire import (
+    Reply,
+    Request,
+    content_base,
+    format_response,
+    read_request,
+    sdp,
+    stream_path,
+    udp_client_ports,
+)
 from .video import AccessUnit, H264Encoder
 
 __all__ = ["RtspServer"]
@@ -30,25 +38,7 @@ __all__ = ["RtspServer"]
 _log = logging.getLogger(__name__)
 
 _PUBLIC = "OPTIONS, DESCRIBE, SETUP, TEARDOWN, PLAY, PAUSE, GET_PARAMETER, SET_PARAMETER"
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    454: "Session Not Found",
-    459: "Aggregate Operation Not Allowed",
-    461: "Unsupported Transport",
-    501: "Not Implemented",
-    505: "RTSP Version Not Supported",
-}
-_MAX_HEADERS = 64
 _SR_INTERVAL = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    method: str
-    url: str
-    headers: dict[str, str]
 
 
 @dataclass(slots=True)
@@ -160,7 +150,7 @@ class RtspServer:
             while True:
                 try:
                     async with asyncio.timeout(self._idle_timeout):
-                        request = await _read_request(reader)
+                        request = await read_request(reader)
                 except TimeoutError:
                     _log.info("dropping RTSP client %s: idle for %.0f s", peer, self._idle_timeout)
                     break
@@ -176,7 +166,7 @@ class RtspServer:
             writer.close()
             self._pause_production()
 
-    def _respond(self, client: _Client, request: _Request) -> bytes:
+    def _respond(self, client: _Client, request: Request) -> bytes:
         cseq = request.headers.get("cseq", "0")
         handler = {
             "OPTIONS": self._options,
@@ -188,33 +178,29 @@ class RtspServer:
             "GET_PARAMETER": self._keepalive,
             "SET_PARAMETER": self._keepalive,
         }.get(request.method)
-        reply: _Reply = (501, {}, b"") if handler is None else handler(client, request)
-        status, headers, body = reply
-        lines = [f"RTSP/1.0 {status} {_REASONS[status]}", f"CSeq: {cseq}", "Server: yicam"]
-        lines += [f"{name}: {value}" for name, value in headers.items()]
-        if body:
-            lines.append(f"Content-Length: {len(body)}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+        reply: Reply = (501, {}, b"") if handler is None else handler(client, request)
+        return format_response(cseq, reply)
 
     # -- methods ---------------------------------------------------------------------------
 
-    def _options(self, client: _Client, request: _Request) -> _Reply:
+    def _options(self, client: _Client, request: Request) -> Reply:
         return 200, {"Public": _PUBLIC}, b""
 
-    def _describe(self, client: _Client, request: _Request) -> _Reply:
-        if _path(request.url) != "/live" or not self._viewfinder():
+    def _describe(self, client: _Client, request: Request) -> Reply:
+        if stream_path(request.url) != "/live" or not self._viewfinder():
             return 404, {}, b""
-        base = _content_base(request.url)
-        headers = {"Content-Base": base, "Content-Type": "application/sdp"}
-        return 200, headers, self._sdp(client.local).encode()
+        assert self._encoder is not None
+        body = sdp(client.local, self._encoder.sps, self._encoder.pps, self._fps).encode()
+        headers = {"Content-Base": content_base(request.url), "Content-Type": "application/sdp"}
+        return 200, headers, body
 
-    def _setup(self, client: _Client, request: _Request) -> _Reply:
-        if _path(request.url) not in ("/live/track1", "/live") or not self._viewfinder():
+    def _setup(self, client: _Client, request: Request) -> Reply:
+        if stream_path(request.url) not in ("/live/track1", "/live") or not self._viewfinder():
             return 404, {}, b""
-        ports = _udp_client_ports(request.headers.get("transport", ""))
+        ports = udp_client_ports(request.headers.get("transport", ""))
         if ports is None:
             return 461, {}, b""
-        session_id = request.headers.get("session", "").split(";")[0].strip()
+        session_id = request.session
         if session_id and session_id not in client.sessions:
             return 454, {}, b""
         session_id = session_id or secrets.token_hex(4).upper()
@@ -232,7 +218,7 @@ class RtspServer:
         )
         return 200, {"Transport": transport, "Session": self._session_header(session_id)}, b""
 
-    def _play(self, client: _Client, request: _Request) -> _Reply:
+    def _play(self, client: _Client, request: Request) -> Reply:
         session = self._session(client, request)
         if session is None:
             return 454, {}, b""
@@ -244,7 +230,7 @@ class RtspServer:
         self._start_production()
         packetizer = self._packetizer
         rtp_info = (
-            f"url={_content_base(request.url)}track1;"
+            f"url={content_base(request.url)}track1;"
             f"seq={packetizer.seq};rtptime={packetizer.timestamp(time.time())}"
         )
         headers = {
@@ -254,7 +240,7 @@ class RtspServer:
         }
         return 200, headers, b""
 
-    def _pause(self, client: _Client, request: _Request) -> _Reply:
+    def _pause(self, client: _Client, request: Request) -> Reply:
         session = self._session(client, request)
         if session is None:
             return 454, {}, b""
@@ -262,7 +248,7 @@ class RtspServer:
         self._pause_production()
         return 200, {"Session": self._session_header(session.id)}, b""
 
-    def _teardown(self, client: _Client, request: _Request) -> _Reply:
+    def _teardown(self, client: _Client, request: Request) -> Reply:
         session = self._session(client, request)
         if session is None:
             return 454, {}, b""
@@ -270,45 +256,18 @@ class RtspServer:
         self._pause_production()
         return 200, {}, b""
 
-    def _keepalive(self, client: _Client, request: _Request) -> _Reply:
+    def _keepalive(self, client: _Client, request: Request) -> Reply:
         session = self._session(client, request)
         return 200, {"Session": self._session_header(session.id)} if session else {}, b""
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _session(self, client: _Client, request: _Request) -> _Session | None:
-        return client.sessions.get(request.headers.get("session", "").split(";")[0].strip())
+    def _session(self, client: _Client, request: Request) -> _Session | None:
+        return client.sessions.get(request.session)
 
     def _session_header(self, session_id: str) -> str:
         # FFmpeg sends a keep-alive every timeout/2 whole seconds: keep that above zero.
         return f"{session_id};timeout={max(2, int(self._idle_timeout))}"
-
-    def _sdp(self, local: str) -> str:
-        assert self._encoder is not None
-        sps, pps = self._encoder.sps, self._encoder.pps
-        sprop = f"{base64.b64encode(sps).decode()},{base64.b64encode(pps).decode()}"
-        fmtp = (
-            f"packetization-mode=1;profile-level-id={sps[1:4].hex().upper()};"
-            f"sprop-parameter-sets={sprop}"
-        )
-        lines = [
-            "v=0",
-            f"o=- {int(time.time())} 1 IN IP4 {local}",
-            "s=Ambarella streaming",
-            "i=Ambarella streaming",
-            "c=IN IP4 0.0.0.0",
-            "t=0 0",
-            "a=tool:Ambarella streaming 2012.03.12",
-            "a=type:broadcast",
-            "a=control:*",
-            "a=range:npt=0-",
-            "m=video 0 RTP/AVP 96",
-            "a=rtpmap:96 H264/90000",
-            f"a=fmtp:96 {fmtp}",
-            f"a=framerate:{self._fps}",
-            "a=control:track1",
-        ]
-        return "\r\n".join(lines) + "\r\n"
 
     def _playing(self) -> list[_Session]:
         return [s for c in self._clients.values() for s in c.sessions.values() if s.playing]
@@ -387,58 +346,3 @@ class RtspServer:
                     self._rtcp.sendto(bye, session.rtcp_addr)
                     del client.sessions[session_id]
         self._pause_production()
-
-
-_Reply = tuple[int, dict[str, str], bytes]
-
-
-async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
-    """The next request, or None at end of stream; raises ValueError if malformed."""
-    line = b""
-    while not line.strip():
-        line = await reader.readline()
-        if not line:
-            return None
-    parts = line.decode("latin-1").split()
-    if len(parts) != 3 or not parts[2].startswith("RTSP/"):
-        raise ValueError(f"bad request line {line!r}")
-    headers: dict[str, str] = {}
-    for _ in range(_MAX_HEADERS):
-        raw = await reader.readline()
-        if not raw.strip():
-            break
-        name, _, value = raw.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    else:
-        raise ValueError("too many headers")
-    length = int(headers.get("content-length", "0") or 0)
-    if length:
-        await reader.readexactly(min(length, 65536))
-    return _Request(parts[0].upper(), parts[1], headers)
-
-
-def _udp_client_ports(transport: str) -> tuple[int, int] | None:
-    """The client's RTP/RTCP ports from the first UDP choice in a Transport header."""
-    for choice in transport.split(","):
-        params = [p.strip() for p in choice.split(";")]
-        spec = params[0].upper()
-        if spec not in ("RTP/AVP", "RTP/AVP/UDP") or any(
-            p.startswith("interleaved") for p in params
-        ):
-            continue
-        for param in params[1:]:
-            name, _, value = param.partition("=")
-            if name.lower() == "client_port":
-                low, _, high = value.partition("-")
-                if low.isdigit():
-                    rtp = int(low)
-                    return rtp, int(high) if high.isdigit() else rtp + 1
-    return None
-
-
-def _path(url: str) -> str:
-    return urlsplit(url).path.rstrip("/") or "/"
-
-
-def _content_base(url: str) -> str:
-    return f"rtsp://{urlsplit(url).netloc}/live/"
