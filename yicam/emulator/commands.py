@@ -331,13 +331,9 @@ async def list_dir(session: ControlSession, req: Request) -> Reply | None:
 
 async def change_dir(session: ControlSession, req: Request) -> Reply:
     """Msg 1283: change the connection's current directory."""
-    param = req.fields.get("param", ".")
-    if not isinstance(param, str):
-        return Reply(req.msg_id, -9)
-    try:
-        local = session.state.card.local_path(param, session.cwd)
-    except CardPathError:
-        return Reply(req.msg_id, -26)
+    local = session.resolve(req, default=".")
+    if isinstance(local, Reply):
+        return local
     if not local.is_dir():
         return Reply(req.msg_id, -26)
     session.cwd = session.state.card.camera_path(local)
@@ -351,13 +347,9 @@ async def pwd(session: ControlSession, req: Request) -> Reply:
 
 async def delete(session: ControlSession, req: Request) -> Reply:
     """Msg 1281: delete a file."""
-    param = req.fields.get("param")
-    if not isinstance(param, str):
-        return Reply(req.msg_id, -9)
-    try:
-        local = session.state.card.local_path(param, session.cwd)
-    except CardPathError:
-        return Reply(req.msg_id, -26)
+    local = session.resolve(req)
+    if isinstance(local, Reply):
+        return local
     if not local.is_file():
         return Reply(req.msg_id, -26)
     local.unlink()
@@ -366,13 +358,9 @@ async def delete(session: ControlSession, req: Request) -> Reply:
 
 async def media_info(session: ControlSession, req: Request) -> Reply:
     """Msg 1026: size, date, resolution and type of a media file."""
-    param = req.fields.get("param")
-    if not isinstance(param, str):
-        return Reply(req.msg_id, -9)
-    try:
-        local = session.state.card.local_path(param, session.cwd)
-    except CardPathError:
-        return Reply(req.msg_id, -26)
+    local = session.resolve(req)
+    if isinstance(local, Reply):
+        return local
     if not local.is_file():
         return Reply(req.msg_id, -26)
     suffix = local.suffix.lower()

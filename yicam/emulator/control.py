@@ -7,12 +7,14 @@ import contextlib
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from ..errors import ProtocolError
 from ..ids import MsgId, Notify
 from ..messages import Notification, Reply, Request, Style, encode
 from ..protocol import Protocol, Role
+from .card import CardPathError
 from .faults import Faults
 from .state import CameraState
 
@@ -76,6 +78,16 @@ class ControlSession:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def resolve(self, req: Request, default: str | None = None) -> Path | Reply:
+        """The local file named by the request's `param`, or the error reply (-9, -26)."""
+        param = req.fields.get("param", default)
+        if not isinstance(param, str):
+            return Reply(req.msg_id, -9)
+        try:
+            return self.state.card.local_path(param, self.cwd)
+        except CardPathError:
+            return Reply(req.msg_id, -26)
 
     async def sleep(self, seconds: float) -> None:
         """A realistic camera delay, scaled by the emulator's time scale."""
