@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from .connection import Connection
+from .download import Progress, Via
+from .download import download as _download
 from .errors import (
     CameraBusyError,
     CameraError,
@@ -23,6 +27,8 @@ from .errors import (
 )
 from .events import Disconnected, Event, EventStream
 from .ids import MsgId, Notify
+from .media import MediaItem
+from .media import list_media as _list_media
 from .messages import Notification, Reply, Request
 from .models import (
     DATE_FORMAT,
@@ -37,6 +43,7 @@ from .models import (
     parse_listing,
     parse_options,
 )
+from .transfer import Transfers
 
 __all__ = ["HEARTBEAT_MODELS", "Camera"]
 
@@ -82,6 +89,7 @@ class Camera:
         self._last_request = 0.0
         self._recording = False
         self._viewfinder = False
+        self._transfers: Transfers | None = None
         self._conn.subscribe(self._track_state)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -305,6 +313,51 @@ class Camera:
             raw=raw,
         )
 
+    # -- transfers -------------------------------------------------------------------------
+
+    async def download(
+        self,
+        camera_path: str,
+        dest: Path | str,
+        *,
+        resume: bool = True,
+        verify: bool = True,
+        progress: Progress | None = None,
+        via: Via = "auto",
+    ) -> Path:
+        """Download to `dest` (a file or a folder) via `<dest>.part`, resumable and verified.
+
+        `via`: "data" (port 8787, MD5-checked), "http" (port 80), or "auto" (data port,
+        HTTP when the data port cannot be opened). See `yicam.download`.
+        """
+        result = await _download(
+            self, camera_path, dest, resume=resume, verify=verify, progress=progress, via=via
+        )
+        return result.path
+
+    async def upload(self, local: Path | str, camera_path: str) -> None:
+        """Upload a local file to `camera_path` (refused with -13 when it exists)."""
+        path = Path(local)
+        md5, size = await asyncio.to_thread(_md5_and_size, path)
+        await self._transfer_service().upload(path, camera_path, md5, size)
+
+    async def thumbnail(self, camera_path: str) -> bytes:
+        """The JPEG thumbnail of a photo or video (msg 1025)."""
+        return await self._transfer_service().thumbnail(camera_path)
+
+    async def cancel_transfer(self) -> bool:
+        """Cancel the download or upload in progress; False when there is none."""
+        return await self._transfer_service().cancel()
+
+    async def list_media(self) -> list[MediaItem]:
+        """Every file in every DCIM/NNNMEDIA folder, sidecars attached to their media."""
+        return await _list_media(self)
+
+    def _transfer_service(self) -> Transfers:
+        if self._transfers is None:
+            self._transfers = Transfers(self)
+        return self._transfers
+
     # -- maintenance -----------------------------------------------------------------------
 
     async def format_card(self) -> None:
@@ -425,3 +478,13 @@ class Camera:
                 continue
             with contextlib.suppress(CameraError):
                 await self._request(MsgId.HEARTBEAT, {})
+
+
+def _md5_and_size(path: Path) -> tuple[str, int]:
+    hasher = hashlib.md5()
+    size = 0
+    with path.open("rb") as file:
+        while data := file.read(1024 * 1024):
+            hasher.update(data)
+            size += len(data)
+    return hasher.hexdigest(), size

@@ -75,10 +75,10 @@ class HttpServer:
         assert task is not None
         self._tasks.add(task)
         try:
-            if self.state.profile.name in _NEEDS_VIEWFINDER and not self.state.viewfinder:
-                return  # closed without a word until 259
             with contextlib.suppress(ConnectionError, OSError, DataCut, asyncio.LimitOverrunError):
                 head = await reader.readuntil(b"\r\n\r\n")
+                if self.state.profile.name in _NEEDS_VIEWFINDER and not self.state.viewfinder:
+                    return  # closed without a word until 259
                 await self._respond(head.decode("latin-1"), writer)
         except asyncio.IncompleteReadError:
             pass

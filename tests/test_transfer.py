@@ -1,0 +1,225 @@
+"""Downloads over the data port and HTTP against the emulator: resume, verify, faults."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from yicam import Camera
+from yicam.download import download
+from yicam.emulator import Emulator
+from yicam.emulator.faults import Faults
+from yicam.errors import (
+    CameraBusyError,
+    CameraConnectionError,
+    InvalidPathError,
+    TransferCancelledError,
+)
+
+CARD_PATH = "/tmp/fuse_d/DCIM/100MEDIA/BIG00001.mp4"
+SIZE = 3 * 1024 * 1024 + 12345
+
+
+def put_big_file(emu: Emulator, size: int = SIZE, name: str = "BIG00001.mp4") -> bytes:
+    data = os.urandom(size)
+    (emu.sd / "DCIM" / "100MEDIA" / name).write_bytes(data)
+    return data
+
+
+def connect(emu: Emulator, **kwargs: Any) -> Camera:
+    kwargs.setdefault("timeout", 2.0)
+    kwargs.setdefault("event_timeout", 5.0)
+    return Camera("127.0.0.1", emu.port, data_port=emu.data_port, http_port=emu.http_port, **kwargs)
+
+
+@pytest.mark.parametrize("via", ["data", "http"])
+async def test_download_is_byte_identical(
+    emulator: Emulator, camera: Camera, tmp_path: Path, via: str
+) -> None:
+    data = put_big_file(emulator)
+    seen: list[tuple[int, int]] = []
+    path = await camera.download(
+        CARD_PATH,
+        tmp_path,
+        via=via,
+        progress=lambda d, t: seen.append((d, t)),  # type: ignore[arg-type]
+    )
+    assert path == tmp_path / "BIG00001.mp4"
+    assert path.read_bytes() == data
+    assert not (tmp_path / "BIG00001.mp4.part").exists()
+    assert seen[0] == (0, SIZE)
+    assert seen[-1] == (SIZE, SIZE)
+
+
+@pytest.mark.parametrize("via", ["data", "http"])
+@pytest.mark.parametrize("prefix", [0, 1, 65536, 262144, SIZE - 1, SIZE])
+async def test_resume_from_any_offset(
+    emulator: Emulator, camera: Camera, tmp_path: Path, via: str, prefix: int
+) -> None:
+    data = put_big_file(emulator)
+    (tmp_path / "BIG00001.mp4.part").write_bytes(data[:prefix])
+    result = await download(camera, CARD_PATH, tmp_path, via=via)  # type: ignore[arg-type]
+    assert result.resumed_from == prefix
+    assert result.verified
+    assert hashlib.md5(result.path.read_bytes()).hexdigest() == hashlib.md5(data).hexdigest()
+
+
+@pytest.mark.parametrize("via", ["data", "http"])
+async def test_part_longer_than_the_file_starts_over(
+    emulator: Emulator, camera: Camera, tmp_path: Path, via: str
+) -> None:
+    data = put_big_file(emulator, size=1000)
+    (tmp_path / "BIG00001.mp4.part").write_bytes(b"x" * 5000)
+    result = await download(camera, CARD_PATH, tmp_path, via=via)  # type: ignore[arg-type]
+    assert result.resumed_from == 0
+    assert result.path.read_bytes() == data
+
+
+@pytest.mark.parametrize("via", ["data", "http"])
+async def test_corrupt_prefix_is_detected_on_the_data_port(
+    emulator: Emulator, camera: Camera, tmp_path: Path, via: str
+) -> None:
+    data = put_big_file(emulator, size=100_000)
+    part = tmp_path / "BIG00001.mp4.part"
+    part.write_bytes(b"\0" * 5000)  # wrong bytes where the file has random ones
+    if via == "data":
+        from yicam.errors import TransferError
+
+        with pytest.raises(TransferError, match="MD5 mismatch"):
+            await camera.download(CARD_PATH, tmp_path, via="data")
+        assert not part.exists()
+        assert not (tmp_path / "BIG00001.mp4").exists()
+        assert (await camera.download(CARD_PATH, tmp_path, via="data")).read_bytes() == data
+    else:
+        # HTTP has no checksum: only the size can be checked.
+        path = await camera.download(CARD_PATH, tmp_path, via="http")
+        assert path.stat().st_size == len(data)
+
+
+@pytest.mark.parametrize("via", ["data", "http"])
+async def test_dropped_transfers_resume_to_identical_files(
+    start_emulator: Callable[..., Any], tmp_path: Path, via: str
+) -> None:
+    emu: Emulator = await start_emulator(faults=Faults(drop_data=0.8, seed=7))
+    data = put_big_file(emu, size=2 * 1024 * 1024 + 7)
+    part = tmp_path / "BIG00001.mp4.part"
+    cut_at: list[int] = []
+    async with connect(emu) as cam:
+        for _ in range(200):
+            try:
+                path = await cam.download(CARD_PATH, tmp_path, via=via)  # type: ignore[arg-type]
+                break
+            except CameraConnectionError:
+                assert part.exists()
+                assert not (tmp_path / "BIG00001.mp4").exists()
+                cut_at.append(part.stat().st_size)
+        else:
+            pytest.fail("never completed")
+    assert len(set(cut_at)) >= 3  # cut at several different offsets
+    assert hashlib.md5(path.read_bytes()).digest() == hashlib.md5(data).digest()
+    assert not part.exists()
+
+
+async def test_missing_file(camera: Camera, tmp_path: Path) -> None:
+    for via in ("data", "http"):
+        with pytest.raises(InvalidPathError):
+            await camera.download("/tmp/fuse_d/DCIM/100MEDIA/NOPE.mp4", tmp_path, via=via)  # type: ignore[arg-type]
+    assert not any(tmp_path.iterdir())  # noqa: ASYNC240
+
+
+async def test_auto_falls_back_to_http_when_the_data_port_is_closed(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    data = put_big_file(emulator, size=5000)
+    async with Camera(
+        "127.0.0.1", emulator.port, data_port=1, http_port=emulator.http_port, timeout=2.0
+    ) as cam:
+        from yicam.download import download as fetch
+
+        result = await fetch(cam, CARD_PATH, tmp_path)
+    assert result.via == "http"
+    assert result.path.read_bytes() == data
+
+
+async def test_yi1_http_needs_the_viewfinder(emulator: Emulator, tmp_path: Path) -> None:
+    put_big_file(emulator, size=5000)
+    reader, writer = await asyncio.open_connection("127.0.0.1", emulator.http_port)
+    writer.write(b"GET /DCIM/100MEDIA/BIG00001.mp4 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert await reader.read() == b""  # closed without an answer before 259
+    writer.close()
+    await writer.wait_closed()
+    async with connect(emulator) as cam:
+        await cam.download(CARD_PATH, tmp_path, via="http")  # sends 259 itself
+        assert emulator.state.viewfinder
+
+
+async def test_http_range_and_errors(start_emulator: Callable[..., Any]) -> None:
+    emu: Emulator = await start_emulator(model="yi4k")
+    data = put_big_file(emu, size=1000)
+
+    async def get(request: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", emu.http_port)
+        writer.write(request)
+        answer = await reader.read()
+        writer.close()
+        await writer.wait_closed()
+        return answer
+
+    url = b"/DCIM/100MEDIA/BIG00001.mp4"
+    answer = await get(b"GET " + url + b" HTTP/1.1\r\nRange: bytes=990-\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 206")
+    assert b"Content-Range: bytes 990-999/1000" in answer
+    assert answer.endswith(data[990:])
+    answer = await get(b"GET " + url + b" HTTP/1.1\r\nRange: bytes=1000-\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 416")
+    assert b"bytes */1000" in answer
+    answer = await get(b"GET /DCIM/100MEDIA/NOPE.mp4 HTTP/1.1\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 404")
+    for escape in (b"/DCIM/../../etc/passwd", b"/DCIM/%2e%2e/%2e%2e/etc/passwd", b"/etc/passwd"):
+        answer = await get(b"GET " + escape + b" HTTP/1.1\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 404")
+    answer = await get(b"HEAD " + url + b" HTTP/1.1\r\n\r\n")
+    assert b"Content-Length: 1000" in answer
+    assert answer.endswith(b"\r\n\r\n")
+
+
+async def test_second_get_is_busy(start_emulator: Callable[..., Any]) -> None:
+    emu: Emulator = await start_emulator(faults=Faults(slow_data=64))
+    put_big_file(emu)
+    async with connect(emu) as cam:
+        service = cam._transfer_service()
+        get = await service.open_get(CARD_PATH, 0)
+        try:
+            with pytest.raises(CameraBusyError):
+                await cam.call(1285, param=CARD_PATH, offset=0, fetch_size=0)
+        finally:
+            await get.close()
+            service.done()
+
+
+async def test_cancel_keeps_the_part(start_emulator: Callable[..., Any], tmp_path: Path) -> None:
+    emu: Emulator = await start_emulator(faults=Faults(slow_data=256))
+    put_big_file(emu, size=4 * 1024 * 1024)
+    async with connect(emu) as cam:
+        started = asyncio.Event()
+
+        def progress(done: int, total: int) -> None:
+            if done > 0:
+                started.set()
+
+        task = asyncio.create_task(cam.download(CARD_PATH, tmp_path, progress=progress))
+        await started.wait()
+        assert await cam.cancel_transfer()
+        with pytest.raises(TransferCancelledError):
+            await task
+        assert not await cam.cancel_transfer()
+        assert (tmp_path / "BIG00001.mp4.part").stat().st_size > 0
+        assert not (tmp_path / "BIG00001.mp4").exists()
+        assert emu.state.data_service is not None
+        assert not emu.state.data_service.slots

@@ -1,0 +1,290 @@
+"""Data-port (8787) exchanges of one camera: get (1285), put (1286), cancel (1287), thumbnail.
+
+The camera has one GET and one PUT slot; `Transfers.lock` runs one transfer at a time per
+`Camera`. Each transfer opens its own data connection before asking on the control port
+(Yi 1 cameras tie the two together by address, as no msg 261 is sent) and closes it after,
+so bytes left in flight by a cut or cancelled transfer never reach the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    CameraConnectionError,
+    CameraError,
+    CameraTimeoutError,
+    ProtocolError,
+    TransferCancelledError,
+    TransferError,
+    error_for_rval,
+)
+from .events import Disconnected, Event
+from .ids import MsgId, Notify
+from .messages import Notification
+from .models import parse_int
+
+if TYPE_CHECKING:
+    from .camera import Camera
+
+__all__ = ["DataGet", "DataPortUnavailableError", "Transfers"]
+
+READ_SIZE = 1024 * 1024
+MAX_THUMBNAIL = 16 * 1024 * 1024
+
+
+class DataPortUnavailableError(CameraConnectionError):
+    """The data port cannot be opened (HTTP may still work)."""
+
+
+@dataclass
+class _Active:
+    """The transfer in progress, so that `cancel` can reach it."""
+
+    path: str
+    writer: asyncio.StreamWriter
+    on_data_port: bool
+    cancelled: bool = False
+
+
+@dataclass
+class DataGet:
+    """An accepted 1285: `rem_size` bytes from `offset` of a `size`-byte file are coming."""
+
+    offset: int
+    length: int
+    total: int
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    outcome: asyncio.Future[Notification]
+    idle_timeout: float
+    event_timeout: float
+    active: _Active
+    unsubscribe: Callable[[], None] = field(default=lambda: None)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The bytes in chunks; raises when the data connection ends early."""
+        left = self.length
+        while left > 0:
+            error: OSError | None = None
+            try:
+                async with asyncio.timeout(self.idle_timeout):
+                    data = await self.reader.read(min(READ_SIZE, left))
+            except TimeoutError as exc:
+                raise CameraTimeoutError(
+                    f"no data for {self.idle_timeout:g} s from the data port"
+                ) from exc
+            except OSError as exc:
+                data, error = b"", exc
+            if not data:
+                got = self.length - left
+                if self.active.cancelled:
+                    raise TransferCancelledError(f"cancelled after {got} of {self.length} bytes")
+                raise CameraConnectionError(
+                    f"data connection closed after {got} of {self.length} bytes"
+                    + (f": {error}" if error else "")
+                ) from error
+            left -= len(data)
+            yield data
+
+    async def finish(self) -> str:
+        """Wait for `get_file_complete` and return the camera's md5sum."""
+        try:
+            async with asyncio.timeout(self.event_timeout):
+                note = await self.outcome
+        except TimeoutError as exc:
+            raise TransferError(
+                f"the camera sent no get_file_complete within {self.event_timeout:g} s"
+            ) from exc
+        sent, md5 = _report(note, "bytes sent")
+        if note.type != Notify.GET_FILE_COMPLETE:
+            raise TransferError(f"the camera reports the download failed after {sent} bytes")
+        if sent != self.length:
+            raise TransferError(f"the camera sent {sent} bytes, expected {self.length}")
+        return md5
+
+    async def close(self) -> None:
+        """Close the data connection and stop watching for the outcome."""
+        self.unsubscribe()
+        if self.outcome.done() and not self.outcome.cancelled():
+            self.outcome.exception()  # retrieved: a late failure is not an error here
+        self.outcome.cancel()
+        self.writer.close()
+        with contextlib.suppress(OSError):
+            await self.writer.wait_closed()
+
+
+class Transfers:
+    """The data-port side of one `Camera`."""
+
+    def __init__(self, camera: Camera) -> None:
+        self._cam = camera
+        self.lock = asyncio.Lock()
+        self._active: _Active | None = None
+
+    async def open_get(self, path: str, offset: int) -> DataGet:
+        """Send 1285 for `path` from `offset`; the caller holds `lock` and closes the result."""
+        cam = self._cam
+        reader, writer = await self._connect()
+        active = _Active(path, writer, on_data_port=True)
+        outcome, unsubscribe = self._watch(Notify.GET_FILE_COMPLETE, Notify.GET_FILE_FAIL)
+        self._active = active
+        try:
+            fields = {"param": path, "offset": offset, "fetch_size": 0}
+            reply = await cam._request(MsgId.GET_FILE, fields)
+            length = parse_int(reply.fields.get("rem_size"), "rem_size")
+            total = parse_int(reply.fields.get("size"), "size")
+        except BaseException:
+            self._active = None
+            unsubscribe()
+            outcome.cancel()
+            writer.close()
+            raise
+        return DataGet(
+            offset, length, total, reader, writer, outcome,
+            idle_timeout=cam.event_timeout, event_timeout=cam.event_timeout,
+            active=active, unsubscribe=unsubscribe,
+        )  # fmt: skip
+
+    def track(self, path: str, writer: asyncio.StreamWriter) -> None:
+        """Make an HTTP download cancellable."""
+        self._active = _Active(path, writer, on_data_port=False)
+
+    def cancelled(self) -> bool:
+        """True when `cancel` stopped the transfer in progress."""
+        return self._active is not None and self._active.cancelled
+
+    def done(self) -> None:
+        """Forget the transfer in progress."""
+        self._active = None
+
+    async def cancel(self) -> bool:
+        """Cancel the transfer in progress (1287 on the data port); False if there is none."""
+        active = self._active
+        if active is None or active.cancelled:
+            return False
+        active.cancelled = True
+        try:
+            if active.on_data_port:
+                with contextlib.suppress(CameraError):  # -14: it had just finished
+                    await self._cam._request(MsgId.CANCEL_TRANSFER, {"param": active.path})
+        finally:
+            active.writer.close()
+        return True
+
+    async def upload(self, local: Path, path: str, md5: str, size: int) -> None:
+        """Send 1286, then the file's bytes; wait for `put_file_complete`."""
+        cam = self._cam
+        async with self.lock:
+            _reader, writer = await self._connect()
+            outcome, unsubscribe = self._watch(Notify.PUT_FILE_COMPLETE, Notify.PUT_FILE_FAIL)
+            self._active = _Active(path, writer, on_data_port=True)
+            try:
+                fields = {"param": path, "md5sum": md5, "size": size, "offset": 0}
+                try:
+                    await cam._request(MsgId.PUT_FILE, fields)
+                except CameraError as exc:
+                    if exc.rval == -13:
+                        raise error_for_rval(-13, MsgId.PUT_FILE, f"{path} exists") from exc
+                    raise
+                await self._send_file(local, writer)
+                try:
+                    async with asyncio.timeout(cam.event_timeout):
+                        note = await outcome
+                except TimeoutError as exc:
+                    raise TransferError("the camera sent no put_file_complete") from exc
+                received, camera_md5 = _report(note, "bytes received")
+                if note.type != Notify.PUT_FILE_COMPLETE:
+                    raise TransferError(f"the camera rejected the upload of {path}")
+                if received != size or camera_md5.lower() != md5:
+                    raise TransferError(f"upload of {path} arrived damaged")
+            finally:
+                self._active = None
+                unsubscribe()
+                outcome.cancel()
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
+
+    async def thumbnail(self, path: str, kind: str = "thumb") -> bytes:
+        """Send 1025: the JPEG comes on the data port, then the reply with size and md5."""
+        cam = self._cam
+        async with self.lock:
+            reader, writer = await self._connect()
+            try:
+                reply = await cam._request(MsgId.GET_THUMB, {"type": kind, "param": path})
+                size = parse_int(reply.fields.get("size"), "thumbnail size")
+                if not 0 <= size <= MAX_THUMBNAIL:
+                    raise TransferError(f"implausible thumbnail size {size}")
+                async with asyncio.timeout(cam.event_timeout):
+                    data = await reader.readexactly(size)
+            except (asyncio.IncompleteReadError, OSError, TimeoutError) as exc:
+                raise CameraConnectionError(f"thumbnail of {path} cut short: {exc}") from exc
+            finally:
+                writer.close()
+                with contextlib.suppress(OSError):
+                    await writer.wait_closed()
+        md5 = reply.fields.get("md5sum")
+        if isinstance(md5, str) and md5 and hashlib.md5(data).hexdigest() != md5.lower():
+            raise TransferError(f"thumbnail of {path} does not match its md5sum")
+        return data
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        cam = self._cam
+        try:
+            async with asyncio.timeout(cam.timeout):
+                return await asyncio.open_connection(cam.host, cam.data_port, limit=READ_SIZE)
+        except (OSError, TimeoutError) as exc:
+            raise DataPortUnavailableError(
+                f"cannot open the data port {cam.host}:{cam.data_port}: {exc}"
+            ) from exc
+
+    def _watch(
+        self, success: Notify, failure: Notify
+    ) -> tuple[asyncio.Future[Notification], Callable[[], None]]:
+        """A future for the transfer's outcome, registered before the request is sent."""
+        future: asyncio.Future[Notification] = asyncio.get_running_loop().create_future()
+
+        def on_event(event: Event) -> None:
+            if future.done():
+                return
+            if isinstance(event, Notification) and event.type in (success, failure):
+                future.set_result(event)
+            elif isinstance(event, Disconnected):
+                future.set_exception(
+                    event.error or CameraConnectionError("control connection closed")
+                )
+
+        return future, self._cam.subscribe(on_event)
+
+    async def _send_file(self, local: Path, writer: asyncio.StreamWriter) -> None:
+        try:
+            with local.open("rb") as file:
+                while data := await asyncio.to_thread(file.read, READ_SIZE):
+                    writer.write(data)
+                    await writer.drain()
+        except ConnectionError as exc:
+            if self.cancelled():
+                raise TransferCancelledError("upload cancelled") from exc
+            raise CameraConnectionError(f"data connection lost during upload: {exc}") from exc
+
+
+def _report(note: Notification, count_key: str) -> tuple[int, str]:
+    """(byte count, md5sum) from `[{"bytes sent": n}, {"md5sum": "..."}]`."""
+    merged: dict[str, Any] = {}
+    if isinstance(note.param, list):
+        for item in note.param:
+            if isinstance(item, dict):
+                merged.update(item)
+    try:
+        count = parse_int(merged.get(count_key, -1), count_key)
+    except ProtocolError:
+        count = -1
+    md5 = merged.get("md5sum")
+    return count, md5 if isinstance(md5, str) else ""
