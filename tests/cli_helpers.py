@@ -47,6 +47,8 @@ class LoopThread:
     def emulator(self, **kwargs: Any) -> Emulator:
         """Start an emulator on an ephemeral loopback port."""
         kwargs.setdefault("port", 0)
+        kwargs.setdefault("data_port", 0)
+        kwargs.setdefault("http_port", 0)
         kwargs.setdefault("time_scale", FAST)
         return self.enter(Emulator(**kwargs))
 

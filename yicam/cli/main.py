@@ -28,6 +28,7 @@ from .commands import (
 from .demo import demo
 from .emulate import emulate
 from .files import ls, rm
+from .media import download_cmd, sync_cmd, thumb, upload
 from .output import emit, report_error
 
 __all__ = ["cli", "main"]
@@ -106,6 +107,8 @@ for command in (info, battery, settings, get, set_, options, photo, record, cloc
     cli.add_command(command)
 cli.add_command(ls)
 cli.add_command(rm)
+for command in (download_cmd, sync_cmd, upload, thumb):
+    cli.add_command(command)
 cli.add_command(reboot)
 cli.add_command(format_card)
 cli.add_command(emulate)

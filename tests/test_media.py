@@ -1,0 +1,223 @@
+"""Upload, thumbnails, media info, list_media, session ends, untrusted names and sync."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from yicam import Camera
+from yicam.emulator import Emulator
+from yicam.emulator.faults import Faults
+from yicam.errors import (
+    CameraBusyError,
+    CameraConnectionError,
+    CameraError,
+    UnsafeNameError,
+)
+from yicam.safety import check_name, safe_join
+from yicam.sync import sync
+
+MEDIA = "/tmp/fuse_d/DCIM/100MEDIA"
+
+
+def connect(emu: Emulator, **kwargs: Any) -> Camera:
+    kwargs.setdefault("timeout", 2.0)
+    kwargs.setdefault("event_timeout", 5.0)
+    return Camera("127.0.0.1", emu.port, data_port=emu.data_port, http_port=emu.http_port, **kwargs)
+
+
+async def test_upload_then_download(camera: Camera, emulator: Emulator, tmp_path: Path) -> None:
+    data = os.urandom(300_000)
+    src = tmp_path / "up.bin"
+    src.write_bytes(data)
+    await camera.upload(src, f"{MEDIA}/up.bin")
+    assert (emulator.sd / "DCIM" / "100MEDIA" / "up.bin").read_bytes() == data
+    with pytest.raises(CameraError) as info:
+        await camera.upload(src, f"{MEDIA}/up.bin")
+    assert info.value.rval == -13
+    back = await camera.download(f"{MEDIA}/up.bin", tmp_path / "back.bin")
+    assert back.read_bytes() == data
+
+
+async def test_empty_upload(camera: Camera, emulator: Emulator, tmp_path: Path) -> None:
+    src = tmp_path / "enable_info_display.script"
+    src.write_bytes(b"")
+    await camera.upload(src, "/tmp/fuse_d/enable_info_display.script")
+    assert (emulator.sd / "enable_info_display.script").read_bytes() == b""
+
+
+async def test_upload_with_a_wrong_md5_is_rejected(
+    camera: Camera, emulator: Emulator, tmp_path: Path
+) -> None:
+    src = tmp_path / "x.bin"
+    src.write_bytes(b"hello")
+    with pytest.raises(Exception, match="rejected"):
+        await camera._transfer_service().upload(src, f"{MEDIA}/x.bin", "0" * 32, 5)
+    assert not (emulator.sd / "DCIM" / "100MEDIA" / "x.bin").exists()
+    with pytest.raises(CameraError) as info:
+        await camera.call(1286, param=f"{MEDIA}/y.bin", size=1)  # no md5sum
+    assert info.value.rval == -25
+
+
+async def test_thumbnail_and_media_info(camera: Camera) -> None:
+    photo = await camera.take_photo()
+    thumb = await camera.thumbnail(photo)
+    assert thumb.startswith(b"\xff\xd8")
+    await camera.start_recording()
+    video = await camera.stop_recording()
+    assert (await camera.thumbnail(video)).startswith(b"\xff\xd8")
+    info = await camera.media_info(video)
+    assert info.media_type == "mov"
+    assert info.duration is not None
+    assert (await camera.media_info(photo)).resolution == "4608x3456"
+
+
+async def test_list_media_attaches_sidecars(camera: Camera, emulator: Emulator) -> None:
+    photo = await camera.take_photo()
+    await camera.start_recording()
+    video = await camera.stop_recording()
+    (emulator.sd / "DCIM" / "101MEDIA").mkdir()
+    (emulator.sd / "DCIM" / "101MEDIA" / "YDXJ0100_thm.mp4").write_bytes(b"orphan")
+    (emulator.sd / "DCIM" / "MISC").mkdir()
+    items = await camera.list_media()
+    by_path = {i.path: i for i in items}
+    assert [s.name for s in by_path[photo].sidecars] == [Path(photo).stem + ".THM"]
+    assert [s.name for s in by_path[video].sidecars] == [Path(video).stem + "_thm.mp4"]
+    assert "/tmp/fuse_d/DCIM/101MEDIA/YDXJ0100_thm.mp4" in by_path
+    assert len(items) == 3
+
+
+async def test_stop_session_cancels_the_transfer(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu: Emulator = await start_emulator(faults=Faults(slow_data=128))
+    (emu.sd / "DCIM" / "100MEDIA" / "BIG.mp4").write_bytes(os.urandom(2_000_000))
+    async with connect(emu) as cam:
+        started = asyncio.Event()
+        task = asyncio.create_task(
+            cam.download(f"{MEDIA}/BIG.mp4", tmp_path, progress=lambda d, t: started.set())
+        )
+        await started.wait()
+        await cam.call(258)
+        with pytest.raises(CameraConnectionError):
+            await task
+    assert (tmp_path / "BIG.mp4.part").exists()
+    assert not (tmp_path / "BIG.mp4").exists()
+    assert emu.state.data_service is not None
+    assert not emu.state.data_service.slots
+
+
+async def test_take_over_cancels_the_transfer(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu: Emulator = await start_emulator(faults=Faults(slow_data=128))
+    (emu.sd / "DCIM" / "100MEDIA" / "BIG.mp4").write_bytes(os.urandom(2_000_000))
+    async with connect(emu, keep_session=False) as cam:
+        started = asyncio.Event()
+        task = asyncio.create_task(
+            cam.download(f"{MEDIA}/BIG.mp4", tmp_path, progress=lambda d, t: started.set())
+        )
+        await started.wait()
+        async with connect(emu) as other:
+            with pytest.raises(CameraConnectionError):
+                await task
+            # The slot is free again for the new holder.
+            (emu.sd / "DCIM" / "100MEDIA" / "SMALL.mp4").write_bytes(b"s" * 1000)
+            path = await other.download(f"{MEDIA}/SMALL.mp4", tmp_path)
+            assert path.read_bytes() == b"s" * 1000
+
+
+async def test_busy_put(start_emulator: Callable[..., Any], tmp_path: Path) -> None:
+    emu: Emulator = await start_emulator()
+    async with connect(emu) as cam:
+        _reader, writer = await asyncio.open_connection("127.0.0.1", emu.data_port)
+        try:
+            md5 = hashlib.md5(b"x" * 10).hexdigest()
+            await cam.call(1286, param=f"{MEDIA}/a.bin", md5sum=md5, size=10, offset=0)
+            with pytest.raises(CameraBusyError):
+                await cam.call(1286, param=f"{MEDIA}/b.bin", md5sum=md5, size=10, offset=0)
+            assert (await cam.call(1287, param=f"{MEDIA}/a.bin"))["transferred_size"] == 0
+        finally:
+            writer.close()
+            await writer.wait_closed()
+
+
+@pytest.mark.parametrize(
+    "name", ["..", ".", "", "a/b", "../../etc/passwd", "/etc/passwd", "a\x00b", "x..y", "C:evil"]
+)
+def test_unsafe_names_are_refused(name: str, tmp_path: Path) -> None:
+    with pytest.raises(UnsafeNameError):
+        check_name(name)
+    with pytest.raises(UnsafeNameError):
+        safe_join(tmp_path, "100MEDIA", name)
+
+
+async def test_download_refuses_a_traversal_name(camera: Camera, tmp_path: Path) -> None:
+    with pytest.raises(UnsafeNameError):
+        await camera.download("/tmp/fuse_d/DCIM/100MEDIA/..", tmp_path)
+    assert not any(tmp_path.iterdir())  # noqa: ASYNC240
+
+
+async def test_sync_never_writes_outside(
+    camera: Camera, emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await camera.take_photo()
+    card = emulator.state.card
+    real = card.listing
+
+    def evil_listing(directory: Path) -> list[dict[str, str]]:
+        entries = real(directory)
+        if directory.name == "100MEDIA":
+            entries.append({"../../escape.jpg": "10 bytes|2024-01-01 00:00:00"})
+        if directory.name == "DCIM":
+            entries.append({"..MEDIA/": "4096 bytes|2024-01-01 00:00:00"})
+        return entries
+
+    monkeypatch.setattr(card, "listing", evil_listing)
+    dest = tmp_path / "out"
+    report = await sync(camera, dest)
+    failed = [e for e in report.entries if e.status == "failed"]
+    assert len(failed) == 1
+    assert "refusing" in (failed[0].error or "")
+    assert report.count("downloaded") == 1
+    assert not (tmp_path / "escape.jpg").exists()
+    assert {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")} == {"out"}  # noqa: ASYNC240
+
+
+async def test_sync_twice_and_delete_after(
+    camera: Camera, emulator: Emulator, tmp_path: Path
+) -> None:
+    photo = await camera.take_photo()
+    await camera.start_recording()
+    video = await camera.stop_recording()
+    first = await sync(camera, tmp_path, include_sidecars=True)
+    assert first.count("downloaded") == 4  # two media, two sidecars
+    second = await sync(camera, tmp_path, include_sidecars=True)
+    assert second.count("downloaded") == 0
+    assert second.count("present") == 4
+    # A new photo; the earlier files are present, not re-verified, so they stay on the camera.
+    new = await camera.take_photo()
+    third = await sync(camera, tmp_path, delete_after=True)
+    assert [e.path for e in third.entries if e.deleted] == [new]
+    # Its sidecar was not downloaded (no --include-sidecars), so it stays on the camera.
+    sidecar = new.removesuffix(".jpg") + ".THM"
+    assert {i.path for i in await camera.list_media()} == {photo, video, sidecar}
+
+
+async def test_sync_reports_a_conflict_and_keeps_the_local_file(
+    camera: Camera, tmp_path: Path
+) -> None:
+    photo = await camera.take_photo()
+    local = tmp_path / "100MEDIA" / Path(photo).name
+    local.parent.mkdir()
+    local.write_bytes(b"another card's photo")
+    report = await sync(camera, tmp_path, delete_after=True)
+    assert report.count("conflict") == 1
+    assert report.deleted == 0
+    assert local.read_bytes() == b"another card's photo"

@@ -1,0 +1,158 @@
+"""Media commands: `download`, `sync`, `upload` and `thumb`, with rich progress bars."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import click
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from ..camera import Camera
+from ..download import Via, download
+from ..media import MediaItem
+from ..sync import sync as sync_media
+from .base import global_options, run_camera
+from .output import Result, console, emit, human_size
+
+__all__ = ["download_cmd", "sync_cmd", "thumb", "upload"]
+
+_VIA = click.Choice(["auto", "data", "http"])
+
+
+@contextlib.contextmanager
+def _bars() -> Iterator[Callable[[str], Callable[[int, int], None]]]:
+    """A factory of per-file progress callbacks drawing rich bars (none under --json)."""
+    if global_options().json:
+        yield lambda _label: lambda _done, _total: None
+        return
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console(stderr=True),
+        transient=False,
+    )
+
+    def bar(label: str) -> Callable[[int, int], None]:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return update
+
+    with progress:
+        yield bar
+
+
+@click.command("download")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=Path("."),
+              show_default=True, help="Folder to download into.")  # fmt: skip
+@click.option("--via", type=_VIA, default="auto", show_default=True, help="Transport.")
+@click.option("--no-resume", is_flag=True, help="Start over instead of resuming a .part file.")
+def download_cmd(paths: tuple[str, ...], out: Path, via: Via, no_resume: bool) -> Result:
+    """Download camera files (resumable, verified) into a folder."""
+
+    async def job(cam: Camera) -> list[dict[str, Any]]:
+        done = []
+        with _bars() as bar:
+            for path in paths:
+                result = await download(
+                    cam, path, out, resume=not no_resume, progress=bar(_name(path)), via=via
+                )
+                done.append(
+                    {"path": path, "local": str(result.path), "size": result.size,
+                     "md5": result.md5, "via": result.via, "resumed_from": result.resumed_from}
+                )  # fmt: skip
+        return done
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = run_camera(job, event_timeout=120.0)
+    total = sum(f["size"] for f in files)
+    return Result(files, f"{len(files)} file(s), {human_size(total)} downloaded to {out}")
+
+
+@click.command("sync")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--delete-after", is_flag=True,
+              help="Delete on the camera the files this run downloaded and verified.")  # fmt: skip
+@click.option("--include-sidecars", is_flag=True, help="Also fetch _thm.mp4 and .THM files.")
+@click.option("--via", type=_VIA, default="auto", show_default=True, help="Transport.")
+@click.pass_context
+def sync_cmd(
+    ctx: click.Context, folder: Path, delete_after: bool, include_sidecars: bool, via: Via
+) -> Result | None:
+    """Download every media file not yet in FOLDER (FOLDER/NNNMEDIA/NAME)."""
+
+    async def job(cam: Camera) -> Any:
+        with _bars() as bar:
+
+            def progress(item: MediaItem) -> Callable[[int, int], None]:
+                return bar(item.name)
+
+            return await sync_media(
+                cam, folder, include_sidecars=include_sidecars,
+                delete_after=delete_after, via=via, progress=progress,
+            )  # fmt: skip
+
+    folder.mkdir(parents=True, exist_ok=True)
+    report = run_camera(job, event_timeout=120.0)
+    data = {
+        "downloaded": report.count("downloaded"),
+        "present": report.count("present"),
+        "failed": report.count("failed") + report.count("conflict"),
+        "deleted": report.deleted,
+        "files": report.entries,
+    }
+    lines = [
+        f"{data['downloaded']} downloaded, {data['present']} already present, "
+        f"{data['failed']} failed, {data['deleted']} deleted on the camera"
+    ]
+    lines += [f"  {e.path}: {e.error}" for e in report.entries if e.error]
+    result = Result(data, "\n".join(lines))
+    if not report.ok:
+        emit(result)
+        ctx.exit(1)
+    return result
+
+
+@click.command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("dest")
+def upload(src: Path, dest: str) -> Result:
+    """Upload a local file to the camera (DEST ending in / keeps the file name)."""
+    if dest.endswith("/"):
+        dest += src.name
+    run_camera(lambda cam: cam.upload(src, dest), event_timeout=120.0)
+    size = src.stat().st_size
+    return Result({"local": str(src), "path": dest, "size": size}, f"uploaded {src} to {dest}")
+
+
+@click.command()
+@click.argument("path")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="File to write the JPEG to.")  # fmt: skip
+def thumb(path: str, out: Path) -> Result:
+    """Save the thumbnail of a photo or video as a JPEG."""
+    data = run_camera(lambda cam: cam.thumbnail(path))
+    out.write_bytes(data)
+    return Result(
+        {"path": path, "local": str(out), "size": len(data)}, f"{len(data)} bytes to {out}"
+    )
+
+
+def _name(path: str) -> str:
+    return PurePosixPath(path).name
