@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from yicam import Camera
-from yicam.download import download
+from yicam.download import Via, download
 from yicam.emulator import Emulator
 from yicam.emulator.faults import Faults
 from yicam.errors import (
@@ -40,7 +40,7 @@ def connect(emu: Emulator, **kwargs: Any) -> Camera:
 
 @pytest.mark.parametrize("via", ["data", "http"])
 async def test_download_is_byte_identical(
-    emulator: Emulator, camera: Camera, tmp_path: Path, via: str
+    emulator: Emulator, camera: Camera, tmp_path: Path, via: Via
 ) -> None:
     data = put_big_file(emulator)
     seen: list[tuple[int, int]] = []
@@ -48,7 +48,7 @@ async def test_download_is_byte_identical(
         CARD_PATH,
         tmp_path,
         via=via,
-        progress=lambda d, t: seen.append((d, t)),  # type: ignore[arg-type]
+        progress=lambda d, t: seen.append((d, t)),
     )
     assert path == tmp_path / "BIG00001.mp4"
     assert path.read_bytes() == data
@@ -60,11 +60,11 @@ async def test_download_is_byte_identical(
 @pytest.mark.parametrize("via", ["data", "http"])
 @pytest.mark.parametrize("prefix", [0, 1, 65536, 262144, SIZE - 1, SIZE])
 async def test_resume_from_any_offset(
-    emulator: Emulator, camera: Camera, tmp_path: Path, via: str, prefix: int
+    emulator: Emulator, camera: Camera, tmp_path: Path, via: Via, prefix: int
 ) -> None:
     data = put_big_file(emulator)
     (tmp_path / "BIG00001.mp4.part").write_bytes(data[:prefix])
-    result = await download(camera, CARD_PATH, tmp_path, via=via)  # type: ignore[arg-type]
+    result = await download(camera, CARD_PATH, tmp_path, via=via)
     assert result.resumed_from == prefix
     assert result.verified
     assert hashlib.md5(result.path.read_bytes()).hexdigest() == hashlib.md5(data).hexdigest()
@@ -72,18 +72,18 @@ async def test_resume_from_any_offset(
 
 @pytest.mark.parametrize("via", ["data", "http"])
 async def test_part_longer_than_the_file_starts_over(
-    emulator: Emulator, camera: Camera, tmp_path: Path, via: str
+    emulator: Emulator, camera: Camera, tmp_path: Path, via: Via
 ) -> None:
     data = put_big_file(emulator, size=1000)
     (tmp_path / "BIG00001.mp4.part").write_bytes(b"x" * 5000)
-    result = await download(camera, CARD_PATH, tmp_path, via=via)  # type: ignore[arg-type]
+    result = await download(camera, CARD_PATH, tmp_path, via=via)
     assert result.resumed_from == 0
     assert result.path.read_bytes() == data
 
 
 @pytest.mark.parametrize("via", ["data", "http"])
 async def test_corrupt_prefix_is_detected_on_the_data_port(
-    emulator: Emulator, camera: Camera, tmp_path: Path, via: str
+    emulator: Emulator, camera: Camera, tmp_path: Path, via: Via
 ) -> None:
     data = put_big_file(emulator, size=100_000)
     part = tmp_path / "BIG00001.mp4.part"
@@ -104,7 +104,7 @@ async def test_corrupt_prefix_is_detected_on_the_data_port(
 
 @pytest.mark.parametrize("via", ["data", "http"])
 async def test_dropped_transfers_resume_to_identical_files(
-    start_emulator: Callable[..., Any], tmp_path: Path, via: str
+    start_emulator: Callable[..., Any], tmp_path: Path, via: Via
 ) -> None:
     emu: Emulator = await start_emulator(faults=Faults(drop_data=0.8, seed=7))
     data = put_big_file(emu, size=2 * 1024 * 1024 + 7)
@@ -113,7 +113,7 @@ async def test_dropped_transfers_resume_to_identical_files(
     async with connect(emu) as cam:
         for _ in range(200):
             try:
-                path = await cam.download(CARD_PATH, tmp_path, via=via)  # type: ignore[arg-type]
+                path = await cam.download(CARD_PATH, tmp_path, via=via)
                 break
             except CameraConnectionError:
                 assert part.exists()
@@ -127,9 +127,10 @@ async def test_dropped_transfers_resume_to_identical_files(
 
 
 async def test_missing_file(camera: Camera, tmp_path: Path) -> None:
-    for via in ("data", "http"):
+    vias: tuple[Via, ...] = ("data", "http")
+    for via in vias:
         with pytest.raises(InvalidPathError):
-            await camera.download("/tmp/fuse_d/DCIM/100MEDIA/NOPE.mp4", tmp_path, via=via)  # type: ignore[arg-type]
+            await camera.download("/tmp/fuse_d/DCIM/100MEDIA/NOPE.mp4", tmp_path, via=via)
     assert not any(tmp_path.iterdir())  # noqa: ASYNC240
 
 

@@ -1,0 +1,144 @@
+"""`yicam download`, `sync`, `upload` and `thumb` against an emulator on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from yicam.cli.main import cli
+from yicam.emulator import Emulator
+
+from .cli_helpers import LoopThread, loop_thread
+
+MEDIA = "/tmp/fuse_d/DCIM/100MEDIA"
+
+
+@pytest.fixture
+def loop() -> Iterator[LoopThread]:
+    with loop_thread() as thread:
+        yield thread
+
+
+@pytest.fixture
+def emu(loop: LoopThread) -> Emulator:
+    emu = loop.emulator()
+    folder = emu.sd / "DCIM" / "100MEDIA"
+    (folder / "YDXJ0001.mp4").write_bytes(os.urandom(300_000))
+    (folder / "YDXJ0001_thm.mp4").write_bytes(b"sidecar clip")
+    (folder / "YDXJ0002.jpg").write_bytes(os.urandom(50_000))
+    (folder / "YDXJ0002.THM").write_bytes(b"\xff\xd8 sidecar jpeg")
+    return emu
+
+
+def yicam(emu: Emulator, *args: str) -> Result:
+    argv = ["--host", "127.0.0.1", "--port", str(emu.port), "--data-port", str(emu.data_port)]
+    argv += ["--http-port", str(emu.http_port), "--timeout", "2", *args]
+    return CliRunner().invoke(cli, argv)
+
+
+def as_json(result: Result) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def card(emu: Emulator, name: str) -> bytes:
+    return (emu.sd / "DCIM" / "100MEDIA" / name).read_bytes()
+
+
+@pytest.mark.parametrize("via", ["data", "http"])
+def test_download(emu: Emulator, tmp_path: Path, via: str) -> None:
+    files = as_json(
+        yicam(emu, "--json", "download", f"{MEDIA}/YDXJ0001.mp4", f"{MEDIA}/YDXJ0002.jpg",
+              "-o", str(tmp_path), "--via", via)
+    )  # fmt: skip
+    assert [f["via"] for f in files] == [via, via]
+    assert (tmp_path / "YDXJ0001.mp4").read_bytes() == card(emu, "YDXJ0001.mp4")
+    assert (tmp_path / "YDXJ0002.jpg").read_bytes() == card(emu, "YDXJ0002.jpg")
+
+
+def test_download_shows_progress(emu: Emulator, tmp_path: Path) -> None:
+    result = yicam(emu, "download", f"{MEDIA}/YDXJ0001.mp4", "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "YDXJ0001.mp4" in result.stderr
+    assert "1 file(s)" in result.stdout
+
+
+def test_sync_twice_downloads_nothing_the_second_time(emu: Emulator, tmp_path: Path) -> None:
+    first = as_json(yicam(emu, "--json", "sync", str(tmp_path), "--include-sidecars"))
+    assert first["downloaded"] == 4
+    assert (tmp_path / "100MEDIA" / "YDXJ0001_thm.mp4").read_bytes() == b"sidecar clip"
+    second = as_json(yicam(emu, "--json", "sync", str(tmp_path), "--include-sidecars"))
+    assert second["downloaded"] == 0
+    assert second["present"] == 4
+
+
+def test_sync_resumes_a_partial_file(emu: Emulator, tmp_path: Path) -> None:
+    data = card(emu, "YDXJ0001.mp4")
+    (tmp_path / "100MEDIA").mkdir()
+    (tmp_path / "100MEDIA" / "YDXJ0001.mp4.part").write_bytes(data[:1234])
+    summary = as_json(yicam(emu, "--json", "sync", str(tmp_path), "--via", "http"))
+    assert summary["downloaded"] == 2
+    assert (tmp_path / "100MEDIA" / "YDXJ0001.mp4").read_bytes() == data
+
+
+def test_sync_delete_after_deletes_only_verified_files(emu: Emulator, tmp_path: Path) -> None:
+    summary = as_json(yicam(emu, "--json", "sync", str(tmp_path), "--delete-after"))
+    assert summary["deleted"] == 2
+    left = sorted(p.name for p in (emu.sd / "DCIM" / "100MEDIA").iterdir())
+    assert left == ["YDXJ0001_thm.mp4", "YDXJ0002.THM"]  # not downloaded, so kept
+
+
+def test_unwritable_destination_is_a_clear_error(emu: Emulator, tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        target = "/proc/yicam-cannot-write-here"  # root ignores permissions, not /proc
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        target = str(locked / "sub")
+    result = yicam(emu, "sync", target, "--delete-after")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ")
+    assert "Traceback" not in result.output
+    assert len(list((emu.sd / "DCIM" / "100MEDIA").iterdir())) == 4  # nothing deleted
+
+
+def test_full_disk_keeps_the_part(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import yicam.download as download_module
+
+    def full(file: Any, chunk: bytes, part: Path, dest: Path) -> None:
+        file.write(chunk[: max(0, 1000 - file.tell())])  # the disk fills up at 1000 bytes
+        file.flush()
+        raise download_module._local_error(OSError(errno.ENOSPC, "No space"), dest, part)
+
+    monkeypatch.setattr(download_module, "_write", full)
+    result = yicam(emu, "sync", str(tmp_path), "--delete-after")
+    assert result.exit_code == 1
+    assert "no space left" in result.stderr
+    assert (tmp_path / "100MEDIA" / "YDXJ0001.mp4.part").stat().st_size == 1000
+    assert not (tmp_path / "100MEDIA" / "YDXJ0001.mp4").exists()
+    assert len(list((emu.sd / "DCIM" / "100MEDIA").iterdir())) == 4
+
+
+def test_upload_and_thumb(emu: Emulator, tmp_path: Path) -> None:
+    src = tmp_path / "note.txt"
+    src.write_bytes(b"hello camera")
+    up = as_json(yicam(emu, "--json", "upload", str(src), "/tmp/fuse_d/"))
+    assert up["path"] == "/tmp/fuse_d/note.txt"
+    assert (emu.sd / "note.txt").read_bytes() == b"hello camera"
+    again = yicam(emu, "upload", str(src), "/tmp/fuse_d/note.txt")
+    assert again.exit_code == 1
+    assert "exists" in again.stderr
+    out = tmp_path / "t.jpg"
+    thumb = as_json(yicam(emu, "--json", "thumb", f"{MEDIA}/YDXJ0002.jpg", "-o", str(out)))
+    assert out.read_bytes() == b"\xff\xd8 sidecar jpeg"
+    assert thumb["size"] == len(b"\xff\xd8 sidecar jpeg")
