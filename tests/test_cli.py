@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import socket
 from collections.abc import Iterator
@@ -10,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from yicam import Camera, MsgId
+from yicam import Camera, MsgId, SessionHeldError
 from yicam.cli.main import cli
 from yicam.emulator import Emulator, parse_faults
 
@@ -275,6 +277,21 @@ def test_watch_json_one_object_per_line(emu: Emulator, loop: LoopThread) -> None
     assert events[0]["type"] == "battery"
     assert events[0]["param"] == "75"
     assert "T" in events[0]["time"]
+
+
+def test_watch_shows_another_client_asking_for_the_session(emu: Emulator, loop: LoopThread) -> None:
+    async def intrude() -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            if emu.state.holder is not None:  # watch holds the session: knock
+                with contextlib.suppress(SessionHeldError):
+                    async with Camera("127.0.0.1", emu.port, timeout=2.0):
+                        pass
+
+    asyncio.run_coroutine_threadsafe(intrude(), loop.loop)
+    event = as_json(yicam(emu.port, "--json", "watch", "--count", "1"))
+    assert event["type"] == "session_requested"
+    assert event["kept"] is True
 
 
 def test_watch_reports_a_lost_camera(emu: Emulator, loop: LoopThread) -> None:

@@ -156,7 +156,7 @@ def record(action: str) -> Result:
 
 
 @click.command()
-@click.option("--count", type=click.IntRange(min=1), help="Stop after N notifications.")
+@click.option("--count", type=click.IntRange(min=1), help="Stop after N events.")
 def watch(count: int | None) -> None:
     """Print the camera's notifications until Ctrl-C (with --json, one object per line)."""
 
@@ -168,10 +168,9 @@ def watch(count: int | None) -> None:
                     raise event.error
                 return
             emit(_event_result(event))
-            if isinstance(event, Notification):
-                seen += 1
-                if count is not None and seen >= count:
-                    return
+            seen += 1
+            if count is not None and seen >= count:
+                return
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how watch ends
         run_camera(job)
