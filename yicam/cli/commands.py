@@ -39,7 +39,7 @@ __all__ = [
 
 @click.command()
 def info() -> Result:
-    """Model, firmware, serial number, live-view URL and SD card space."""
+    """Model, firmware, serial, live-view URL, card space."""
 
     async def job(cam: Camera) -> dict[str, Any]:
         device = await cam.device_info()
@@ -103,7 +103,10 @@ def get(name: str) -> Result:
 @click.argument("name")
 @click.argument("value")
 def set_(name: str, value: str) -> Result:
-    """Change a setting (refused while recording; see `yicam options NAME`)."""
+    """Change a setting.
+
+    Refused while recording; `yicam options NAME` lists the accepted values.
+    """
     run_camera(lambda cam: cam.set_setting(name, value))
     return Result({"name": name, "value": value}, f"{name} = {value}")
 
@@ -111,7 +114,7 @@ def set_(name: str, value: str) -> Result:
 @click.command()
 @click.argument("name")
 def options(name: str) -> Result:
-    """The values a setting accepts, and whether it can be changed now."""
+    """The values a setting accepts."""
     found = run_camera(lambda cam: cam.get_options(name))
     lines = [f"{found.name} ({found.permission}):", *(f"  {o}" for o in found.options)]
     return Result(found, "\n".join(lines))
@@ -120,7 +123,10 @@ def options(name: str) -> Result:
 @click.command()
 @click.argument("action", type=click.Choice(["show", "sync"]), default="show")
 def clock(action: str) -> Result:
-    """Show the camera clock, or `sync` it to this computer's local time."""
+    """Show the camera clock, or sync it.
+
+    `yicam clock sync` sets it to this computer's local time.
+    """
     if action == "sync":
         when = run_camera(lambda cam: cam.sync_clock())
         return Result({"clock": when}, f"Camera clock set to {when:%Y-%m-%d %H:%M:%S}")
@@ -141,7 +147,7 @@ def photo() -> Result:
 @click.command()
 @click.argument("action", type=click.Choice(["start", "stop", "time"]))
 def record(action: str) -> Result:
-    """Start or stop recording video, or show how long the current video runs."""
+    """Start or stop recording, or show its time."""
     if action == "start":
         run_camera(lambda cam: cam.start_recording())
         return Result({"recording": True}, "Recording started")
@@ -158,7 +164,10 @@ def record(action: str) -> Result:
 @click.command()
 @click.option("--count", type=click.IntRange(min=1), help="Stop after N events.")
 def watch(count: int | None) -> None:
-    """Print the camera's notifications until Ctrl-C (with --json, one object per line)."""
+    """Print notifications until Ctrl-C.
+
+    With --json, one JSON object per line.
+    """
 
     async def job(cam: Camera) -> None:
         seen = 0
@@ -212,7 +221,11 @@ class MsgIdType(click.ParamType[int]):
 @click.argument("msg_id", type=MsgIdType())
 @click.argument("fields", required=False)
 def raw(msg_id: int, fields: str | None) -> Result:
-    """Send any message; FIELDS is a JSON object, e.g. yicam raw 1 '{"type":"app_status"}'."""
+    """Send any message and print the reply.
+
+    MSG_ID is a number, 0x hex or a name such as GET_SETTING; FIELDS is a JSON object:
+    yicam raw GET_SETTING '{"type": "app_status"}'
+    """
     extra = _parse_fields(fields) if fields else {}
     reply = run_camera(lambda cam: cam.call(msg_id, **extra))
     return Result(reply, json.dumps(reply, indent=2, ensure_ascii=False))

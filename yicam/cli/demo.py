@@ -21,7 +21,13 @@ MEDIA = "/tmp/fuse_d/DCIM/100MEDIA/"
 
 
 @click.command()
-@click.option("--model", type=click.Choice(sorted(PROFILES)), default="yi1", show_default=True)
+@click.option(
+    "--model",
+    type=click.Choice(sorted(PROFILES)),
+    default="yi1",
+    show_default=True,
+    help="Camera to emulate.",
+)
 @click.option(
     "--time-scale",
     type=click.FloatRange(min=0.01),
@@ -30,7 +36,11 @@ MEDIA = "/tmp/fuse_d/DCIM/100MEDIA/"
     help="Multiplies the camera's realistic delays.",
 )
 def demo(model: str, time_scale: float) -> None:
-    """Start an emulated camera on loopback and drive it: connect, info, photo, record, list."""
+    """Drive an embedded emulated camera end to end.
+
+    Starts an emulated camera on loopback and drives it with the real client: connect,
+    device info, battery, settings, photo, record, listing.
+    """
     asyncio.run(_demo(model, time_scale))
 
 

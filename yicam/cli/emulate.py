@@ -23,7 +23,13 @@ __all__ = ["emulate"]
 # Unprivileged defaults: the camera's own 80 and 554 need root on most systems.
 @click.option("--http-port", default=8080, show_default=True, help="HTTP port.")
 @click.option("--rtsp-port", default=8554, show_default=True, help="RTSP port.")
-@click.option("--model", type=click.Choice(sorted(PROFILES)), default="yi1", show_default=True)
+@click.option(
+    "--model",
+    type=click.Choice(sorted(PROFILES)),
+    default="yi1",
+    show_default=True,
+    help="Camera to emulate.",
+)
 @click.option(
     "--sd",
     type=click.Path(file_okay=False, path_type=Path),
@@ -48,7 +54,10 @@ def emulate(
     faults: tuple[str, ...],
     seed: int | None,
 ) -> None:
-    """Run an emulated camera; prints one ready line, stops on Ctrl-C or SIGTERM."""
+    """Run an emulated camera on this computer.
+
+    Prints one line when it is ready; stops on Ctrl-C or SIGTERM.
+    """
     emulator = Emulator(
         host,
         port,

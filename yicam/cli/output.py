@@ -98,12 +98,14 @@ def key_value_table(rows: Mapping[str, Any], *, title: str | None = None) -> Tab
 
 def human_size(size: int) -> str:
     """Bytes in the largest unit that keeps the number readable (1 KB = 1000 B)."""
-    amount = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if amount < 1000 or unit == "GB":
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+    if size < 1000:
+        return f"{size} B"
+    amount = size / 1000
+    for unit in ("KB", "MB"):
+        if amount < 1000:
+            return f"{amount:.1f} {unit}"
         amount /= 1000
-    raise AssertionError("unreachable")
+    return f"{amount:.1f} GB"
 
 
 def format_error(exc: BaseException) -> str:
