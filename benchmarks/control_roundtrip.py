@@ -25,7 +25,7 @@ _SERVER = """
 import asyncio, sys
 from yicam.emulator import Emulator
 async def main():
-    async with Emulator("127.0.0.1", 0) as emu:
+    async with Emulator("127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=None) as emu:
         print(emu.port, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 asyncio.run(main())

@@ -49,6 +49,7 @@ class LoopThread:
         kwargs.setdefault("port", 0)
         kwargs.setdefault("data_port", 0)
         kwargs.setdefault("http_port", 0)
+        kwargs.setdefault("rtsp_port", 0)
         kwargs.setdefault("time_scale", FAST)
         return self.enter(Emulator(**kwargs))
 

@@ -85,6 +85,7 @@ async def start_emulator() -> AsyncIterator[Callable[..., Any]]:
             kwargs.setdefault("port", 0)
             kwargs.setdefault("data_port", 0)
             kwargs.setdefault("http_port", 0)
+            kwargs.setdefault("rtsp_port", 0)
             kwargs.setdefault("time_scale", FAST)
             return await stack.enter_async_context(Emulator(**kwargs))
 
@@ -106,6 +107,7 @@ async def camera(emulator: Emulator) -> AsyncIterator[Camera]:
         emulator.port,
         data_port=emulator.data_port,
         http_port=emulator.http_port,
+        rtsp_port=emulator.rtsp_port or 554,
         timeout=2.0,
         event_timeout=5.0,
     ) as cam:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,17 +11,14 @@ from typing import Any
 
 import av
 import pytest
-from click.testing import CliRunner
 
 from yicam import Camera
-from yicam.cli.base import GlobalOptions
-from yicam.cli.live import live as live_command
 from yicam.emulator import Emulator
 from yicam.emulator.rtsp import RtspServer
 from yicam.errors import CameraConnectionError
 from yicam.live import LiveView
 
-from .cli_helpers import loop_thread
+from .cli_helpers import loop_thread, yicam
 
 
 class Viewfinder:
@@ -197,53 +194,43 @@ async def test_two_live_views_share_one_server(server: RtspServer, viewfinder: V
 # -- through the emulated camera: msg 259 starts the stream, 260 ends it --------------------
 
 
-@pytest.fixture
-async def emulated_rtsp(emulator: Emulator) -> AsyncIterator[RtspServer]:
-    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: emulator.state.viewfinder)
-    await srv.start()
-    emulator.state.rtsp_port = srv.port
-    try:
-        yield srv
-    finally:
-        await srv.close()
+async def test_camera_viewfinder_drives_the_stream(camera: Camera, emulator: Emulator) -> None:
+    assert emulator.rtsp_port
+    assert camera.rtsp_url == f"rtsp://127.0.0.1:{emulator.rtsp_port}/live"
+    with pytest.raises(CameraConnectionError):  # before 259 there is no stream
+        await LiveView(camera.rtsp_url, retries=0).open()
+    async with camera.live_view() as live:
+        assert emulator.state.viewfinder
+        frame = await live.next_frame()
+        assert frame.image.shape == (240, 432, 3)
+        await camera.stop_viewfinder()  # 260 ends the stream; the view restarts it with 259
+        async with asyncio.timeout(20):
+            while live.stats().reconnects == 0:
+                await live.next_frame()
+        assert (await live.next_frame()).latency is not None
+    assert not emulator.state.viewfinder
 
 
-async def test_camera_viewfinder_drives_the_stream(
-    emulator: Emulator, emulated_rtsp: RtspServer
-) -> None:
-    async with Camera("127.0.0.1", emulator.port, rtsp_port=emulated_rtsp.port) as cam:
-        with pytest.raises(CameraConnectionError):  # before 259 there is no stream
-            await LiveView(cam.rtsp_url, retries=0).open()
-        live = LiveView(cam.rtsp_url, start=cam.start_viewfinder, stop=cam.stop_viewfinder)
-        async with live:
-            assert emulator.state.viewfinder
-            frame = await live.next_frame()
-            assert frame.image.shape == (240, 432, 3)
-            await cam.stop_viewfinder()  # 260 ends the stream; the view restarts it with 259
-            async with asyncio.timeout(20):
-                while live.stats().reconnects == 0:
-                    await live.next_frame()
-            assert (await live.next_frame()).latency is not None
-        assert not emulator.state.viewfinder
+async def test_yi4k_announces_the_emulators_stream(start_emulator: Any) -> None:
+    emu = await start_emulator(model="yi4k", preview_size=(320, 176))
+    async with Camera("127.0.0.1", emu.port) as cam:  # no rtsp_port: the 257 reply has the URL
+        assert cam.rtsp_url == f"rtsp://127.0.0.1:{emu.rtsp_port}/live"
+        async with cam.live_view() as live:
+            assert (await live.next_frame()).image.shape == (176, 320, 3)
 
 
 def test_cli_live_commands(tmp_path: Path) -> None:
     with loop_thread() as loop:
         emu = loop.emulator()
-        srv = loop.enter(
-            _serving(RtspServer("127.0.0.1", 0, viewfinder=lambda: emu.state.viewfinder))
-        )
-        options = GlobalOptions(host="127.0.0.1", port=emu.port, rtsp_port=srv.port)
+        ports = ("--rtsp-port", str(emu.rtsp_port))
 
         def run(*args: str) -> Any:
-            result = CliRunner().invoke(
-                live_command, list(args), obj=options, standalone_mode=False
-            )
-            assert result.exception is None, result.output
-            return result.return_value.data
+            result = yicam(emu.port, *ports, "--json", "live", *args)
+            assert result.exit_code == 0, result.output
+            return json.loads(result.output)
 
         shot = tmp_path / "shot.png"
-        assert run("--snapshot", str(shot)) == {"path": shot, "width": 432, "height": 240}
+        assert run("--snapshot", str(shot)) == {"path": str(shot), "width": 432, "height": 240}
         assert shot.stat().st_size > 0
         clip = run("--record", str(tmp_path / "clip.mp4"), "--duration", "1")
         assert abs(clip["duration"] - 1.0) <= 1.0
@@ -251,14 +238,6 @@ def test_cli_live_commands(tmp_path: Path) -> None:
         assert stats["frames"] > 0
         assert stats["latency_median_ms"] > 0
         assert not emu.state.viewfinder
-        bad = CliRunner().invoke(live_command, ["--stats", "--url"], obj=options)
+        bad = yicam(emu.port, *ports, "live", "--stats", "--url")
         assert bad.exit_code != 0
-
-
-@contextlib.asynccontextmanager
-async def _serving(server: RtspServer) -> AsyncIterator[RtspServer]:
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.close()
+        assert "choose one of" in bad.output

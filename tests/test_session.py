@@ -274,8 +274,8 @@ async def test_session_refused_without_token() -> None:
 
 async def test_several_emulators_on_their_own_addresses() -> None:
     async with (
-        Emulator("127.0.0.2", 0, time_scale=0.05) as second,
-        Emulator("127.0.0.3", 0, time_scale=0.05) as third,
+        Emulator("127.0.0.2", 0, data_port=0, http_port=0, rtsp_port=0, time_scale=0.05) as second,
+        Emulator("127.0.0.3", 0, data_port=0, http_port=0, rtsp_port=0, time_scale=0.05) as third,
     ):
         second.state.battery, third.state.battery = 20, 30
         async with (

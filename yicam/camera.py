@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from .connection import Connection
 from .download import Progress, Via
@@ -23,6 +23,7 @@ from .errors import (
     ProtocolError,
     UnsafeOperationError,
     UnsupportedError,
+    YicamError,
     error_for_rval,
 )
 from .events import Disconnected, Event, EventStream
@@ -44,6 +45,9 @@ from .models import (
     parse_options,
 )
 from .transfer import Transfers
+
+if TYPE_CHECKING:
+    from .live import LiveView
 
 __all__ = ["HEARTBEAT_MODELS", "Camera"]
 
@@ -237,6 +241,20 @@ class Camera:
                         await stopped
             await self._request(MsgId.START_VIEWFINDER, {"param": "none_force"})
         self._viewfinder = True
+
+    def live_view(self, **options: Any) -> LiveView:
+        """The live stream: `async with cam.live_view() as live:` (needs the `live` extra).
+
+        Starts the viewfinder (msg 259) on entry and stops it on exit; `options` go to
+        `yicam.live.LiveView` (for example `stall_timeout`).
+        """
+        try:
+            from .live import LiveView
+        except ImportError as exc:
+            raise YicamError("live view needs PyAV and numpy: pip install 'yicam[live]'") from exc
+        return LiveView(
+            self.rtsp_url, start=self.start_viewfinder, stop=self.stop_viewfinder, **options
+        )
 
     async def stop_viewfinder(self) -> None:
         """Stop the live stream (msg 260)."""

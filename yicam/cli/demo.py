@@ -79,7 +79,7 @@ async def _demo(model: str, time_scale: float) -> None:
             emu.port,
             data_port=emu.data_port,
             http_port=emu.http_port,
-            rtsp_port=emu.rtsp_port,
+            rtsp_port=emu.rtsp_port or 554,
         ) as cam:
             await _drive(cam, step, time_scale)
         step.show("disconnect", "Disconnect", "session closed", ok=True)

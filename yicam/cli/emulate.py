@@ -20,9 +20,15 @@ __all__ = ["emulate"]
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=7878, show_default=True, help="Control (JSON) port; 0: any.")
 @click.option("--data-port", default=8787, show_default=True, help="File data port.")
-# Unprivileged defaults: the camera's own 80 and 554 need root on most systems.
-@click.option("--http-port", default=8080, show_default=True, help="HTTP port.")
-@click.option("--rtsp-port", default=8554, show_default=True, help="RTSP port.")
+@click.option("--http-port", default=80, show_default=True, help="HTTP port (8080 without root).")
+@click.option("--rtsp-port", default=554, show_default=True, help="RTSP port (8554 without root).")
+@click.option(
+    "--preview-size",
+    default="432x240",
+    show_default=True,
+    metavar="WxH",
+    help="Live-view picture size.",
+)
 @click.option(
     "--model",
     type=click.Choice(sorted(PROFILES)),
@@ -49,6 +55,7 @@ def emulate(
     data_port: int,
     http_port: int,
     rtsp_port: int,
+    preview_size: str,
     model: str,
     sd: Path | None,
     faults: tuple[str, ...],
@@ -64,12 +71,20 @@ def emulate(
         data_port=data_port,
         http_port=http_port,
         rtsp_port=rtsp_port,
+        preview_size=_size(preview_size),
         model=model,
         sd=sd,
         faults=parse_faults(faults, seed),
     )
     with contextlib.suppress(KeyboardInterrupt):  # where signal handlers are not available
         asyncio.run(_serve(emulator))
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit()) or int(width) % 2 or int(height) % 2:
+        raise click.BadParameter(f"{text!r}: use an even WIDTHxHEIGHT such as 432x240")
+    return int(width), int(height)
 
 
 async def _serve(emulator: Emulator) -> None:

@@ -99,10 +99,8 @@ def live(
 
 
 async def _with_live(cam: Camera, job: Callable[[LiveView], Awaitable[T]]) -> T:
-    from ..live import LiveView  # needs the `live` extra (PyAV, numpy)
-
-    async with LiveView(cam.rtsp_url, start=cam.start_viewfinder, stop=cam.stop_viewfinder) as lv:
-        return await job(lv)
+    async with cam.live_view() as live_view:
+        return await job(live_view)
 
 
 async def _measure(live_view: LiveView, seconds: float) -> LiveStats:

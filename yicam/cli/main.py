@@ -28,6 +28,7 @@ from .commands import (
 from .demo import demo
 from .emulate import emulate
 from .files import ls, rm
+from .live import live
 from .media import download_cmd, sync_cmd, thumb, upload
 from .output import emit, report_error
 
@@ -113,6 +114,7 @@ cli.add_command(reboot)
 cli.add_command(format_card)
 cli.add_command(emulate)
 cli.add_command(demo)
+cli.add_command(live)
 
 
 def main() -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from .card import Card
 from .commands import HANDLERS
@@ -20,9 +21,13 @@ from .profiles import PROFILES
 from .state import CameraState
 from .transfers import TRANSFER_HANDLERS
 
+if TYPE_CHECKING:
+    from .rtsp import RtspServer
+
 __all__ = ["Emulator"]
 
 DEFAULT_CARD_SIZE = 32 * 1024**3
+RTSP_FALLBACK_PORT = 8554  # when port 554 needs privileges we do not have
 
 
 class Emulator:
@@ -35,7 +40,8 @@ class Emulator:
         *,
         data_port: int = 8787,
         http_port: int = 80,
-        rtsp_port: int = 554,
+        rtsp_port: int | None = 554,
+        preview_size: tuple[int, int] = (432, 240),
         model: str = "yi1",
         sd: Path | str | None = None,
         card_size: int = DEFAULT_CARD_SIZE,
@@ -50,7 +56,9 @@ class Emulator:
         self.port = port
         self.data_port = data_port
         self.http_port = http_port  # 8080 when 80 needs privileges (see `ready_line`)
-        self.rtsp_port = rtsp_port  # bound by the RTSP server (issue 4)
+        self.rtsp_port = rtsp_port  # None: no live stream; 8554 when 554 needs privileges
+        self.preview_size = preview_size
+        self.live_note = ""  # why there is no live stream, for the ready line
         self.faults = faults or Faults()
         self._tempdir: str | None = None
         if sd is None:
@@ -68,6 +76,7 @@ class Emulator:
         self.handlers.update(TRANSFER_HANDLERS)
         self._data = DataService(self.faults)
         self._http = HttpServer(self.state, self.faults)
+        self._rtsp: RtspServer | None = None
         self._servers: list[asyncio.Server] = []
         self._connections: set[asyncio.Task[None]] = set()
 
@@ -89,13 +98,46 @@ class Emulator:
         await self.close()
 
     async def start(self) -> None:
-        """Bind the ports and start serving."""
-        server = await asyncio.start_server(self._serve_control, self.host, self.port)
-        self._servers.append(server)
-        self.port = server.sockets[0].getsockname()[1]
-        self.data_port = await self._data.start(self.host, self.data_port)
-        self.state.data_service = self._data
-        self.http_port = await self._http.start(self.host, self.http_port)
+        """Bind the ports and start serving; nothing stays bound if a port is taken."""
+        try:
+            server = await asyncio.start_server(self._serve_control, self.host, self.port)
+            self._servers.append(server)
+            self.port = server.sockets[0].getsockname()[1]
+            self.data_port = await self._data.start(self.host, self.data_port)
+            self.state.data_service = self._data
+            self.http_port = await self._http.start(self.host, self.http_port)
+            await self._start_rtsp()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _start_rtsp(self) -> None:
+        if self.rtsp_port is None:
+            self.live_note = "live view off"
+            return
+        try:
+            from .rtsp import RtspServer  # needs PyAV and numpy: the `live` extra
+        except ImportError:
+            self.rtsp_port = None
+            self.live_note = "no live view: pip install 'yicam[live]'"
+            return
+        width, height = self.preview_size
+        for port in (self.rtsp_port, RTSP_FALLBACK_PORT):
+            rtsp = RtspServer(
+                self.host, port, viewfinder=self._viewfinder_on, width=width, height=height
+            )
+            try:
+                await rtsp.start()
+            except OSError as exc:
+                if port != 554 or exc.errno not in (errno.EACCES, errno.EPERM):
+                    raise
+                continue
+            self._rtsp = rtsp
+            self.rtsp_port = self.state.rtsp_port = rtsp.port
+            return
+
+    def _viewfinder_on(self) -> bool:
+        return self.state.viewfinder
 
     async def close(self) -> None:
         """Stop serving, drop every connection and remove a temporary card."""
@@ -111,6 +153,9 @@ class Emulator:
             await asyncio.gather(*hanging, return_exceptions=True)
         await self._data.close()
         await self._http.close()
+        if self._rtsp is not None:
+            await self._rtsp.close()
+            self._rtsp = None
         for server in self._servers:
             with contextlib.suppress(Exception):
                 await server.wait_closed()
@@ -130,7 +175,8 @@ class Emulator:
         return (
             f"yicam emulator ({model}) ready: yicam --host {self.host} --port {self.port}"
             f" --data-port {self.data_port} --http-port {self.http_port}"
-            f"  (card: {self.sd})"
+            + (f" --rtsp-port {self.rtsp_port}" if self.rtsp_port is not None else "")
+            + f"  (card: {self.sd}{'; ' + self.live_note if self.live_note else ''})"
         )
 
     async def _serve_control(
