@@ -84,7 +84,7 @@ def test_emulate_bad_fault_is_an_error_line() -> None:
 
 
 def test_emulate_port_in_use_is_an_error_line(emu: Emulator) -> None:
-    out, err = finish(spawn("emulate", "--port", str(emu.port), "--data-port", "0"))
+    out, err = finish(spawn("emulate", "--port", str(emu.port), *EPHEMERAL[2:]))
     assert out == ""
     assert err.startswith("Error: ")
     assert "Traceback" not in err
