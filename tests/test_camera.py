@@ -341,3 +341,26 @@ async def test_unknown_command(camera: Camera) -> None:
 async def test_raw_call(camera: Camera) -> None:
     reply = await camera.call(MsgId.GET_SPACE, type="total")
     assert reply == {"rval": 0, "msg_id": 5, "param": 32 * 1024**2}
+
+
+async def test_requests_wait_while_a_photo_is_taken(camera: Camera) -> None:
+    order: list[str] = []
+    camera.subscribe(
+        lambda e: (
+            order.append("photo_taken")
+            if isinstance(e, Notification) and e.type == Notify.PHOTO_TAKEN
+            else None
+        )
+    )
+
+    async def battery() -> None:
+        await asyncio.sleep(0.01)  # let the photo go first
+        await camera.get_battery()
+        order.append("battery")
+
+    await asyncio.gather(camera.take_photo(), battery(), camera.take_photo())
+    assert order == ["photo_taken", "battery", "photo_taken"] or order == [
+        "photo_taken",
+        "photo_taken",
+        "battery",
+    ]

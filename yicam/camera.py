@@ -94,6 +94,9 @@ class Camera:
         self._recording = False
         self._viewfinder = False
         self._transfers: Transfers | None = None
+        self._capture_lock = asyncio.Lock()
+        self._quiet = asyncio.Event()  # cleared while a photo is being taken
+        self._quiet.set()
         self._conn.subscribe(self._track_state)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -208,9 +211,17 @@ class Camera:
     # -- capture ---------------------------------------------------------------------------
 
     async def take_photo(self) -> str:
-        """Take a photo; returns its camera path from the `photo_taken` notification."""
-        reply = await self._request_then_event(MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN)
-        return reply
+        """Take a photo; returns its camera path from the `photo_taken` notification.
+
+        Other requests wait until the photo is written: a Yi 1 asked anything between
+        `start_photo_capture` and `photo_taken` can hang until power-cycled.
+        """
+        async with self._capture_lock:
+            self._quiet.clear()
+            try:
+                return await self._request_then_event(MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN)
+            finally:
+                self._quiet.set()
 
     async def start_recording(self) -> None:
         """Start recording video."""
@@ -412,6 +423,8 @@ class Camera:
     ) -> Reply:
         if self._token is None:
             raise InvalidOperationError(-14, msg_id, "no session; use `async with Camera(...)`")
+        if msg_id != MsgId.TAKE_PHOTO:
+            await self._quiet.wait()
         reply = await self._send(msg_id, fields)
         if reply.rval == -4 and retry_token and not self._conn.session_given_away:
             await self._start_session()  # the token went stale: get a new one, resend once
@@ -494,8 +507,12 @@ class Camera:
             if idle < HEARTBEAT_INTERVAL:
                 await asyncio.sleep(HEARTBEAT_INTERVAL - idle)
                 continue
-            with contextlib.suppress(CameraError):
+            try:
                 await self._request(MsgId.HEARTBEAT, {})
+            except CameraError:
+                continue  # the reply to a keep-alive is undocumented; any answer will do
+            except YicamError:
+                return  # the connection is gone; its callers get the error
 
 
 def _md5_and_size(path: Path) -> tuple[str, int]:
