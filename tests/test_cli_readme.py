@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from yicam.cli.main import cli
+from yicam.emulator import Emulator
 
 from .cli_helpers import LoopThread, loop_thread
 
@@ -19,6 +20,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # Long-running commands are tested on their own (test_cli_process.py, test_cli.py).
 _NOT_HERE = {"emulate", "watch", "demo"}
+_LONG_RUNNING = ["live", "--url"]
 
 
 def blocks(language: str) -> list[str]:
@@ -40,18 +42,25 @@ def commands_with_output() -> list[tuple[list[str], list[str]]]:
     return [(words, out) for words, out in found if words and words[0] == "yicam"]
 
 
-def retarget(words: list[str], port: int) -> list[str]:
-    """Drop the README's --host/--port and point the command at the emulator."""
+def retarget(words: list[str], emu: Emulator) -> tuple[list[str], list[str]]:
+    """Drop the README's address options; the emulator's, and the command with its arguments."""
     args: list[str] = []
     skip = False
     for word in words[1:]:
         if skip:
             skip = False
-        elif word in ("--host", "--port"):
+        elif word in _ADDRESS:
             skip = True
         else:
             args.append(word)
-    return ["--host", "127.0.0.1", "--port", str(port), *args]
+    ports = [emu.port, emu.data_port, emu.http_port, emu.rtsp_port]
+    address = ["--host", "127.0.0.1"]
+    for option, port in zip(_ADDRESS[1:], ports, strict=True):
+        address += [option, str(port)]
+    return address, args
+
+
+_ADDRESS = ("--host", "--port", "--data-port", "--http-port", "--rtsp-port")
 
 
 @pytest.fixture
@@ -66,31 +75,48 @@ def test_readme_has_the_two_command_quickstart() -> None:
     assert "make demo\nmake test\n" in quickstart
 
 
-def test_readme_cli_examples(loop: LoopThread) -> None:
+def test_readme_cli_examples(
+    loop: LoopThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the examples write files where they run
     emu = loop.emulator()
     examples = commands_with_output()
     assert len(examples) > 15
     for words, expected in examples:
-        args = retarget(words, emu.port)
-        if args[4] in _NOT_HERE:
+        address, args = retarget(words, emu)
+        if args[0] in _NOT_HERE or args[:2] == _LONG_RUNNING:
             continue
-        result = CliRunner().invoke(cli, args)
+        result = CliRunner().invoke(cli, [*address, *args])
         assert result.exit_code == 0, (words, result.output)
         if expected:
             assert result.stdout.splitlines() == expected, words
-        if args[4] == "format":
+        if args[0] == "format":
             time.sleep(0.1)  # like a real card, the emulated one is busy just after a format
 
 
-def test_readme_python_examples(loop: LoopThread, capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_python_examples(
+    loop: LoopThread,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
     emu = loop.emulator()
     examples = blocks("python")
-    assert len(examples) == 2
+    assert len(examples) == 3
+    target = (
+        f'Camera("127.0.0.1", {emu.port}, data_port={emu.data_port}, '
+        f"http_port={emu.http_port}, rtsp_port={emu.rtsp_port})"
+    )
     for code in examples:
-        code = code.replace('Camera("192.168.42.1")', f'Camera("127.0.0.1", {emu.port})')
+        code = code.replace('Camera("192.168.42.1")', target)
         exec(compile(code, str(README), "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     assert "battery: 86%" in out
     assert "photo: /tmp/fuse_d/DCIM/100MEDIA/YDXJ0001.jpg" in out
     assert "YDXJ0001.jpg" in out
     assert "event: Notification(type=<Notify.PHOTO_TAKEN" in out
+    assert "downloaded YDXJ0001.jpg" in out
+    assert "(240, 432, 3)" in out
+    assert (tmp_path / "now.jpg").stat().st_size > 0
+    assert (tmp_path / "clip.mp4").stat().st_size > 0
