@@ -464,7 +464,7 @@ def test_demo() -> None:
     out = ok(CliRunner().invoke(cli, ["demo", "--time-scale", "0.05"]))
     for step in ("Start emulator", "Connect", "Device info", "Battery", "Settings"):
         assert step in out
-    for step in ("Take a photo", "Record a video", "List files", "Disconnect"):
+    for step in ("Take a photo", "Record a video", "List files", "Download", "Live view"):
         assert step in out
     assert "YDXJ0001.jpg" in out
     assert "YDXJ0002.mp4" in out
@@ -483,6 +483,11 @@ def test_demo_json() -> None:
         "photo",
         "record",
         "listing",
+        "download",
+        "live_view",
         "disconnect",
         "done",
     ]
+    live = json.loads(lines[-3])
+    assert (live["width"], live["height"]) == (432, 240)
+    assert live["frames"] >= 16

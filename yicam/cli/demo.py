@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,6 +14,7 @@ from rich.text import Text
 from ..camera import Camera
 from ..emulator import Emulator
 from ..emulator.profiles import PROFILES
+from ..errors import YicamError
 from .base import global_options
 from .output import Result, emit, human_size
 
@@ -39,7 +42,7 @@ def demo(model: str, time_scale: float) -> None:
     """Drive an embedded emulated camera end to end.
 
     Starts an emulated camera on loopback and drives it with the real client: connect,
-    device info, battery, settings, photo, record, listing.
+    device info, battery, settings, photo, record, listing, download and live view.
     """
     asyncio.run(_demo(model, time_scale))
 
@@ -151,3 +154,40 @@ async def _drive(cam: Camera, step: _Steps, time_scale: float) -> None:
         modified = f"{e.modified:%Y-%m-%d %H:%M:%S}" if e.modified else ""
         table.add_row("     ", Text(e.name), human_size(e.size), modified)
     step.detail(table)
+
+    with tempfile.TemporaryDirectory(prefix="yicam-demo-") as folder:
+        local = await cam.download(video, folder)
+        step.show(
+            "download",
+            "Download",
+            f"{video} -> {human_size(local.stat().st_size)}, MD5 checked",
+            path=video,
+            size=local.stat().st_size,
+        )
+        await _live(cam, step, Path(folder))
+
+
+async def _live(cam: Camera, step: _Steps, folder: Path) -> None:
+    try:
+        live = cam.live_view()
+    except YicamError as exc:  # no PyAV: the `live` extra is not installed
+        step.show("live_view", "Live view", f"skipped: {exc}", skipped=True)
+        return
+    async with live:
+        frame = await live.snapshot(folder / "snapshot.jpg")
+        for _ in range(15):
+            await live.next_frame()
+        stats = live.stats()
+    latency = stats.latency_median
+    text = f"{frame.width}x{frame.height}, {stats.frames} frames" + (
+        f", latency {latency * 1000:.0f} ms" if latency is not None else ""
+    )
+    step.show(
+        "live_view",
+        "Live view",
+        text,
+        width=frame.width,
+        height=frame.height,
+        frames=stats.frames,
+        latency_ms=None if latency is None else round(latency * 1000, 1),
+    )
