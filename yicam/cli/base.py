@@ -11,12 +11,22 @@ from typing import Any, TypeVar
 import click
 
 from ..camera import Camera
+from ..emulator.profiles import PROFILES
 
-__all__ = ["DEFAULT_HOST", "GlobalOptions", "global_options", "run_camera"]
+__all__ = ["DEFAULT_HOST", "GlobalOptions", "global_options", "model_option", "run_camera"]
 
 DEFAULT_HOST = "192.168.42.1"  # the camera's own Wi-Fi access point
 
 T = TypeVar("T")
+
+# `--model` of the commands that start an emulated camera.
+model_option = click.option(
+    "--model",
+    type=click.Choice(sorted(PROFILES)),
+    default="yi1",
+    show_default=True,
+    help="Camera to emulate.",
+)
 
 
 @dataclass(frozen=True, slots=True)

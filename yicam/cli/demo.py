@@ -13,9 +13,8 @@ from rich.text import Text
 
 from ..camera import Camera
 from ..emulator import Emulator
-from ..emulator.profiles import PROFILES
 from ..errors import YicamError
-from .base import global_options
+from .base import global_options, model_option
 from .output import Result, emit, human_size
 
 __all__ = ["demo"]
@@ -24,13 +23,7 @@ MEDIA = "/tmp/fuse_d/DCIM/100MEDIA/"
 
 
 @click.command()
-@click.option(
-    "--model",
-    type=click.Choice(sorted(PROFILES)),
-    default="yi1",
-    show_default=True,
-    help="Camera to emulate.",
-)
+@model_option
 @click.option(
     "--time-scale",
     type=click.FloatRange(min=0.01),

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from ..emulator import Emulator, parse_faults
-from ..emulator.profiles import PROFILES
+from .base import model_option
 
 __all__ = ["emulate"]
 
@@ -29,13 +29,7 @@ __all__ = ["emulate"]
     metavar="WxH",
     help="Live-view picture size.",
 )
-@click.option(
-    "--model",
-    type=click.Choice(sorted(PROFILES)),
-    default="yi1",
-    show_default=True,
-    help="Camera to emulate.",
-)
+@model_option
 @click.option(
     "--sd",
     type=click.Path(file_okay=False, path_type=Path),
