@@ -224,3 +224,68 @@ async def test_cancel_keeps_the_part(start_emulator: Callable[..., Any], tmp_pat
         assert not (tmp_path / "BIG00001.mp4").exists()
         assert emu.state.data_service is not None
         assert not emu.state.data_service.slots
+
+
+@pytest.mark.parametrize("via", ["data", "http"])
+async def test_disk_full_mid_transfer_keeps_a_resumable_prefix(
+    emulator: Emulator, camera: Camera, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, via: Via
+) -> None:
+    import errno
+
+    import yicam.download as download_module
+    from yicam.errors import LocalFileError
+
+    data = put_big_file(emulator)
+    real_write = download_module._write
+    calls: list[int] = []
+
+    def fills_up(file: Any, chunk: memoryview, part: Path, dest: Path) -> None:
+        calls.append(len(chunk))
+        if len(calls) == 3:  # in the writer thread, with blocks still being received
+            raise download_module._local_error(OSError(errno.ENOSPC, "No space"), dest, part)
+        real_write(file, chunk, part, dest)
+
+    monkeypatch.setattr(download_module, "_write", fills_up)
+    with pytest.raises(LocalFileError, match="no space left"):
+        await download(camera, CARD_PATH, tmp_path, via=via)
+    part = tmp_path / "BIG00001.mp4.part"
+    kept = part.read_bytes()
+    assert len(kept) == sum(calls[:2])  # nothing written after the failed block
+    assert kept == data[: len(kept)]
+    assert not (tmp_path / "BIG00001.mp4").exists()
+    monkeypatch.setattr(download_module, "_write", real_write)
+    result = await download(camera, CARD_PATH, tmp_path, via=via)
+    assert result.resumed_from == len(kept)
+    assert result.path.read_bytes() == data
+
+
+async def test_refused_resume_keeps_the_part(
+    emulator: Emulator, camera: Camera, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from yicam.emulator.data_port import DataService
+    from yicam.errors import InvalidOperationError
+
+    data = put_big_file(emulator)
+    part = tmp_path / "BIG00001.mp4.part"
+    part.write_bytes(data[:5000])
+
+    async def no_connection(self: DataService, host: str) -> None:
+        return None  # the camera did not see the data connection: -14
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DataService, "connection_for", no_connection)
+        with pytest.raises(InvalidOperationError):
+            await download(camera, CARD_PATH, tmp_path, via="data")
+    assert part.read_bytes() == data[:5000]
+    result = await download(camera, CARD_PATH, tmp_path, via="data")
+    assert result.resumed_from == 5000
+    assert result.path.read_bytes() == data
+
+
+@pytest.mark.parametrize("via", ["data", "http"])
+async def test_empty_file(emulator: Emulator, camera: Camera, tmp_path: Path, via: Via) -> None:
+    put_big_file(emulator, size=0)
+    result = await download(camera, CARD_PATH, tmp_path, via=via)
+    assert result.size == 0
+    assert result.path.read_bytes() == b""
+    assert result.md5 == hashlib.md5(b"").hexdigest()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -16,13 +14,13 @@ from .errors import (
     ProtocolError,
 )
 from .ids import MsgId
+from .transfer import Receiver
 
 __all__ = ["CARD_ROOT", "HttpGet", "http_url_path", "open_http_get"]
 
 CARD_ROOT = "/tmp/fuse_d"
 _CONTENT_RANGE = re.compile(r"^bytes\s+(\d+)-(\d+)/(\d+)$")
 _UNSATISFIED_RANGE = re.compile(r"^bytes\s+\*/(\d+)$")
-READ_SIZE = 1024 * 1024
 
 
 class HttpClosedError(CameraConnectionError):
@@ -43,34 +41,36 @@ class HttpGet:
     offset: int
     length: int
     total: int
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    receiver: Receiver
+    transport: asyncio.Transport
     idle_timeout: float
+    received: int = 0
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The body in chunks; raises `CameraConnectionError` when it ends early."""
-        left = self.length
-        while left > 0:
-            try:
-                async with asyncio.timeout(self.idle_timeout):
-                    data = await self.reader.read(min(READ_SIZE, left))
-            except TimeoutError as exc:
-                raise CameraTimeoutError(f"no data for {self.idle_timeout:g} s") from exc
-            except OSError:
-                data = b""
-            if not data:
-                got = self.length - left
-                raise CameraConnectionError(
-                    f"web connection closed after {got} of {self.length} bytes"
-                )
-            left -= len(data)
-            yield data
+    async def next_block(self) -> memoryview | None:
+        """The next block of the body (give it back with `release`), None after the last one.
+
+        Raises `CameraConnectionError` when the body ends early.
+        """
+        if self.received >= self.length:
+            return None
+        try:
+            block = await self.receiver.next_block(self.idle_timeout)
+        except TimeoutError as exc:
+            raise CameraTimeoutError(f"no data for {self.idle_timeout:g} s") from exc
+        if block is None:
+            raise CameraConnectionError(
+                f"web connection closed after {self.received} of {self.length} bytes"
+            )
+        self.received += len(block)
+        return block
+
+    def release(self, block: memoryview) -> None:
+        """Give a block back once it is written and hashed."""
+        self.receiver.release(block)
 
     async def close(self) -> None:
         """Close the connection."""
-        self.writer.close()
-        with contextlib.suppress(OSError):
-            await self.writer.wait_closed()
+        self.transport.close()
 
 
 async def open_http_get(
@@ -78,32 +78,33 @@ async def open_http_get(
 ) -> HttpGet:
     """GET a card file from `offset` (a Range request when > 0)."""
     target = http_url_path(camera_path)
+    loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(host, port, limit=READ_SIZE)
+            transport, receiver = await loop.create_connection(
+                lambda: Receiver(head=True), host, port
+            )
     except (OSError, TimeoutError) as exc:
         raise CameraConnectionError(f"cannot reach the web port {host}:{port}: {exc}") from exc
     try:
         lines = [f"GET {target} HTTP/1.1", f"Host: {host}", "Connection: close"]
         if offset:
             lines.append(f"Range: bytes={offset}-")
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
         async with asyncio.timeout(timeout):
-            head = await reader.readuntil(b"\r\n\r\n")
-        return _parse_head(head, camera_path, offset, reader, writer, idle_timeout)
-    except ConnectionResetError as exc:
-        writer.close()
-        raise HttpClosedError("the web port reset the connection without answering") from exc
-    except asyncio.IncompleteReadError as exc:
-        writer.close()
-        if not exc.partial:
-            raise HttpClosedError("the web port closed the connection without answering") from exc
-        raise CameraConnectionError("the web port closed the connection mid-header") from exc
-    except (OSError, TimeoutError) as exc:
-        writer.close()
-        raise CameraConnectionError(f"web request for {camera_path} failed: {exc}") from exc
+            head = await receiver.head()
+        if head is None:
+            if isinstance(receiver.error, ConnectionResetError):
+                raise HttpClosedError("the web port reset the connection without answering")
+            if not receiver.head_partial:
+                raise HttpClosedError("the web port closed the connection without answering")
+            raise CameraConnectionError("the web port closed the connection mid-header")
+        return _parse_head(head, camera_path, offset, receiver, transport, idle_timeout)
+    except TimeoutError as exc:
+        transport.close()
+        raise CameraConnectionError(f"web request for {camera_path} failed: timed out") from exc
     except BaseException:
-        writer.close()
+        transport.close()
         raise
 
 
@@ -111,8 +112,8 @@ def _parse_head(
     head: bytes,
     camera_path: str,
     offset: int,
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
+    receiver: Receiver,
+    transport: asyncio.Transport,
     idle_timeout: float,
 ) -> HttpGet:
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
@@ -127,18 +128,19 @@ def _parse_head(
             headers[name.strip().lower()] = value.strip()
     length = _int_header(headers, "content-length")
     if status == 404:
-        writer.close()
         raise InvalidPathError(-26, MsgId.GET_FILE, f"{camera_path} (HTTP 404)")
     if status == 416:
         match = _UNSATISFIED_RANGE.match(headers.get("content-range", ""))
         if match is None:
             raise ProtocolError("HTTP 416 without the file size in Content-Range")
         total = int(match[1])
-        return HttpGet(offset, 0, total, reader, writer, idle_timeout)
+        receiver.expect(0)
+        return HttpGet(offset, 0, total, receiver, transport, idle_timeout)
     if status == 200:
         if length is None:
             raise ProtocolError("HTTP response without Content-Length")
-        return HttpGet(0, length, length, reader, writer, idle_timeout)
+        receiver.expect(length)
+        return HttpGet(0, length, length, receiver, transport, idle_timeout)
     if status == 206:
         match = _CONTENT_RANGE.match(headers.get("content-range", ""))
         if match is None or length is None:
@@ -146,7 +148,8 @@ def _parse_head(
         start, end, total = int(match[1]), int(match[2]), int(match[3])
         if end - start + 1 != length:
             raise ProtocolError(f"HTTP 206: Content-Range {start}-{end} vs length {length}")
-        return HttpGet(start, length, total, reader, writer, idle_timeout)
+        receiver.expect(length)
+        return HttpGet(start, length, total, receiver, transport, idle_timeout)
     raise ProtocolError(f"HTTP {status} for {camera_path}")
 
 
