@@ -17,12 +17,12 @@ class Hangup(bytes):
 @asynccontextmanager
 async def scripted_camera(script: Script, greeting: bytes = b"") -> AsyncIterator[int]:
     """Serve on a loopback port; `script` maps each request to the raw bytes sent back."""
-    tasks: set[asyncio.Task[None]] = set()
+    tasks: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        tasks.add(task)
+        tasks[task] = writer
         decoder = json.JSONDecoder()
         buffer = ""
         try:
@@ -47,16 +47,20 @@ async def scripted_camera(script: Script, greeting: bytes = b"") -> AsyncIterato
             pass
         finally:
             writer.close()
-            tasks.discard(task)
+            tasks.pop(task, None)
 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     try:
         yield server.sockets[0].getsockname()[1]
     finally:
         server.close()
-        for task in list(tasks):
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for writer in tasks.values():
+            writer.close()  # the handler reads end of stream and returns
+        if tasks:
+            _done, hanging = await asyncio.wait(set(tasks), timeout=2.0)
+            for task in hanging:
+                task.cancel()
+            await asyncio.gather(*hanging, return_exceptions=True)
         await server.wait_closed()
 
 
