@@ -35,7 +35,8 @@ def put_big_file(emu: Emulator, size: int = SIZE, name: str = "BIG00001.mp4") ->
 def connect(emu: Emulator, **kwargs: Any) -> Camera:
     kwargs.setdefault("timeout", 2.0)
     kwargs.setdefault("event_timeout", 5.0)
-    return Camera("127.0.0.1", emu.port, data_port=emu.data_port, http_port=emu.http_port, **kwargs)
+    kwargs.setdefault("http_port", emu.http_port)
+    return Camera("127.0.0.1", emu.port, data_port=emu.data_port, **kwargs)
 
 
 @pytest.mark.parametrize("via", ["data", "http"])
@@ -241,7 +242,7 @@ async def test_disk_full_mid_transfer_keeps_a_resumable_prefix(
 
     def fills_up(file: Any, chunk: memoryview, part: Path, dest: Path) -> None:
         calls.append(len(chunk))
-        if len(calls) == 3:  # in the writer thread, with blocks still being received
+        if len(calls) == 3:  # in the download's worker thread, mid-transfer
             raise download_module._local_error(OSError(errno.ENOSPC, "No space"), dest, part)
         real_write(file, chunk, part, dest)
 
@@ -289,3 +290,71 @@ async def test_empty_file(emulator: Emulator, camera: Camera, tmp_path: Path, vi
     assert result.size == 0
     assert result.path.read_bytes() == b""
     assert result.md5 == hashlib.md5(b"").hexdigest()
+
+
+@pytest.mark.parametrize("via", ["data", "http"])
+async def test_cancelling_the_task_stops_the_download(
+    start_emulator: Callable[..., Any], tmp_path: Path, via: Via
+) -> None:
+    emu: Emulator = await start_emulator(faults=Faults(slow_data=256))
+    data = put_big_file(emu, size=4 * 1024 * 1024)
+    part = tmp_path / "BIG00001.mp4.part"
+    async with connect(emu) as cam:
+        started = asyncio.Event()
+
+        def progress(done: int, total: int) -> None:
+            if done > 0:
+                started.set()
+
+        task = asyncio.create_task(cam.download(CARD_PATH, tmp_path, via=via, progress=progress))
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task  # only once the worker thread has stopped
+        kept = part.read_bytes()
+        assert 0 < len(kept) < len(data)
+        assert kept == data[: len(kept)]
+        assert not (tmp_path / "BIG00001.mp4").exists()
+        assert not await cam.cancel_transfer()  # nothing left in progress
+
+
+async def test_a_silent_web_server_times_out(emulator: Emulator, tmp_path: Path) -> None:
+    from yicam.errors import CameraTimeoutError
+
+    put_big_file(emulator, size=5000)
+    release = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + b"x" * 1000)
+        await release.wait()  # then nothing more, the connection stays open
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with connect(emulator, http_port=port, event_timeout=0.2) as cam:
+            with pytest.raises(CameraTimeoutError):
+                await cam.download(CARD_PATH, tmp_path, via="http")
+    finally:
+        release.set()
+        server.close()
+        await server.wait_closed()
+    assert (tmp_path / "BIG00001.mp4.part").read_bytes() == b"x" * 1000
+
+
+async def test_a_failing_progress_callback_stops_the_download(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu: Emulator = await start_emulator(faults=Faults(slow_data=256))
+    data = put_big_file(emu, size=4 * 1024 * 1024)
+
+    def progress(done: int, total: int) -> None:
+        if done:
+            raise RuntimeError("progress bar broke")
+
+    async with connect(emu) as cam:
+        with pytest.raises(RuntimeError, match="progress bar broke"):
+            await cam.download(CARD_PATH, tmp_path, progress=progress)
+    kept = (tmp_path / "BIG00001.mp4.part").read_bytes()
+    assert kept == data[: len(kept)]

@@ -5,12 +5,15 @@ The bytes go to `<dest>.part`; an interrupted download resumes from the bytes on
 broken transfer never leaves a file under its final name, and the file is on disk (fsync) before
 the rename.
 
-The bytes are received straight into a few large buffers (`transfer.Receiver`), and two worker
-threads write and MD5 each buffer while the event loop receives into the next one (`write` and
-MD5 both release the GIL). Memory stays flat: at most `transfer.BLOCKS` buffers are in flight,
-and the sender waits when they are all taken. (Starting the disk writeback during the transfer,
-with fdatasync or POSIX_FADV_DONTNEED every 32-64 MiB, was measured and did not pay off: the
-final fsync is one flush of the whole file.)
+The bytes of one download move in one worker thread, with the plainest loop there is: a blocking
+`recv_into` of the socket into one reused `BLOCK_SIZE` buffer, `write` to the file, MD5 update,
+until the expected count; then fsync, in the same thread (`recv_into`, `write` and MD5 all
+release the GIL, and the event loop stays free). Memory stays flat: one buffer per download.
+Progress goes to the loop with `call_soon_threadsafe`, at most one call pending at a time. A
+silent connection raises `CameraTimeoutError` after the camera's `event_timeout`; cancelling
+(`cancel_transfer()` or the awaiting task) shuts the socket down from the loop, which ends the
+thread's `recv_into` at once. (Handing the bytes from the loop to a writer and an MD5 thread,
+and starting the disk writeback during the transfer, were both measured slower.)
 
 Checks (`verify=True`):
 - data port: the MD5 of the whole local file equals the camera's `md5sum` (after a resume the
@@ -30,9 +33,8 @@ import contextlib
 import errno
 import hashlib
 import os
-from collections import deque
+import socket
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
@@ -41,6 +43,7 @@ from .errors import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
+    CameraTimeoutError,
     InvalidOperationError,
     InvalidPathError,
     LocalFileError,
@@ -58,7 +61,7 @@ __all__ = ["DownloadResult", "Progress", "Via", "download"]
 
 Via = Literal["auto", "data", "http"]
 Progress = Callable[[int, int], None]  # (bytes_done, total)
-_HASH_CHUNK = 4 * 1024 * 1024
+BLOCK_SIZE = 1024 * 1024  # the receive buffer of a download
 _YI1_MODELS = (None, "Z13")  # HTTP answers only after 259 on these (protocol.md 6.8)
 
 
@@ -79,93 +82,131 @@ class _Restart(Exception):
 
 
 class _Stream(Protocol):
-    """What either transport delivers: `length` bytes from `offset` of a `total`-byte file."""
+    """What either transport delivers: `length` bytes from `offset` of a `total`-byte file.
+
+    The bytes are `first`, then the rest from `sock`; `stop` shuts `sock` down.
+    """
 
     offset: int
     length: int
     total: int
+    sock: socket.socket
+    first: bytes
+    idle_timeout: float
+    name: str
 
-    async def next_block(self) -> memoryview | None: ...
-
-    def release(self, block: memoryview) -> None: ...
+    def stop(self) -> None: ...
 
     async def close(self) -> None: ...
 
 
-class _Sink:
-    """Writes and hashes blocks, in order, in two worker threads while the event loop receives.
-
-    Each block goes back to the stream (`release`) once both threads are done with it. After a
-    failed write nothing more is written, so the `.part` stays a prefix of the camera's file,
-    ready for a resume. `put` raises the first error of either thread.
-    """
+class _Pump:
+    """Moves the bytes of one download to the `.part` file, in one worker thread (`run`)."""
 
     def __init__(
-        self,
-        file: BinaryIO,
-        hasher: hashlib._Hash,
-        release: Callable[[memoryview], None],
-        part: Path,
-        dest: Path,
+        self, stream: _Stream, file: BinaryIO, part: Path, dest: Path, progress: Progress | None
     ) -> None:
-        self._file, self._hasher, self._release = file, hasher, release
-        self._part, self._dest = part, dest
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="yicam-write")
-        self._hashing = ThreadPoolExecutor(1, thread_name_prefix="yicam-md5")
-        self._pending: deque[asyncio.Future[None]] = deque()
-        self._error: BaseException | None = None
+        self.stream, self.file, self.part, self.dest = stream, file, part, dest
+        self.hasher = hashlib.md5()
+        self.done = stream.offset
+        self._reported = -1
+        self._progress = progress
+        self._loop = asyncio.get_running_loop()
+        self._pending = False  # a progress report is on its way to the loop
+        self._error: BaseException | None = None  # raised by the progress callback
         self._stopped = False
 
-    def put(self, block: memoryview) -> None:
-        """Queue a block; raises the first error of an earlier block."""
-        self._raise()
-        loop = asyncio.get_running_loop()
-        jobs = (
-            loop.run_in_executor(self._writer, self._write, block),
-            loop.run_in_executor(self._hashing, self._hasher.update, block),
-        )
-        left = [len(jobs)]
-
-        def done(job: asyncio.Future[None]) -> None:
-            if not job.cancelled() and job.exception() is not None and self._error is None:
-                self._error = job.exception()
-            left[0] -= 1
-            if not left[0]:
-                self._release(block)
-
-        for job in jobs:
-            job.add_done_callback(done)
-            self._pending.append(job)
-        while self._pending and self._pending[0].done():
-            self._pending.popleft()
-
-    async def finish(self) -> None:
-        """Wait until every block is written and hashed; raise the first error."""
-        await asyncio.gather(*self._pending, return_exceptions=True)
-        self._pending.clear()
-        self._raise()
-
-    async def close(self) -> None:
-        """Let the queued writes finish (the `.part` keeps every byte received), then stop."""
+    async def __call__(self) -> None:
+        """Run the pump in a worker thread; cancelling shuts the socket and waits for it."""
+        self.report()
+        self.stream.sock.settimeout(self.stream.idle_timeout)
+        thread = self._loop.run_in_executor(None, self.run)
         try:
-            await asyncio.gather(*self._pending, return_exceptions=True)
-        finally:
-            self._stopped = True
-            self._writer.shutdown(wait=True)
-            self._hashing.shutdown(wait=True)
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def _write(self, block: memoryview) -> None:  # in the writer thread
-        if self._stopped:
-            return
-        try:
-            _write(self._file, block, self._part, self._dest)
-        except BaseException:
-            self._stopped = True
+            await asyncio.shield(thread)
+        except asyncio.CancelledError:
+            self._stop()
+            while not thread.done():  # at once: the socket is shut down
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait([thread])
             raise
+        except CameraConnectionError:
+            if self._error is None:
+                raise
+        if self._error is not None:
+            raise self._error  # the progress callback's, which stopped the transfer
+        self.report()
+
+    def run(self) -> None:  # in the worker thread
+        """Hash the prefix on disk, receive the rest into the file, fsync."""
+        stream, file = self.stream, self.file
+        view = memoryview(bytearray(BLOCK_SIZE))
+        if stream.offset:
+            self._hash_prefix(view)
+        if stream.first:
+            self._take(memoryview(stream.first))
+        left = stream.length - len(stream.first)
+        while left:
+            try:
+                n = stream.sock.recv_into(view, min(BLOCK_SIZE, left))
+            except TimeoutError as exc:
+                raise CameraTimeoutError(
+                    f"no data for {stream.idle_timeout:g} s from the {stream.name} port"
+                ) from exc
+            except OSError as exc:
+                raise self._closed(exc) from exc
+            if not n:
+                raise self._closed(None)
+            self._take(view[:n])
+            left -= n
+        _sync(file, self.part, self.dest)
+
+    def _hash_prefix(self, view: memoryview) -> None:
+        """Hash the bytes already in the `.part` (a resume)."""
+        try:
+            with self.part.open("rb", buffering=0) as prefix:
+                left = self.stream.offset
+                while left and not self._stopped:
+                    n = prefix.readinto(view[: min(BLOCK_SIZE, left)])
+                    if not n:
+                        break
+                    self.hasher.update(view[:n])
+                    left -= n
+        except OSError as exc:
+            raise _local_error(exc, self.dest, self.part) from exc
+
+    def _take(self, chunk: memoryview) -> None:
+        _write(self.file, chunk, self.part, self.dest)
+        self.hasher.update(chunk)
+        self.done += len(chunk)
+        if self._progress is not None and not self._pending:
+            self._pending = True
+            self._loop.call_soon_threadsafe(self._report_soon)
+
+    def _closed(self, error: OSError | None) -> CameraConnectionError:
+        got = self.done - self.stream.offset
+        return CameraConnectionError(
+            f"{self.stream.name} connection closed after {got} of {self.stream.length} bytes"
+            + (f": {error}" if error else "")
+        )
+
+    def report(self) -> None:
+        """Call `progress` with the bytes done so far, if they changed (on the loop)."""
+        self._pending = False
+        done = self.done
+        if self._progress is not None and self._error is None and done != self._reported:
+            self._reported = done
+            self._progress(done, self.stream.total)
+
+    def _report_soon(self) -> None:  # on the loop, scheduled by the thread
+        try:
+            self.report()
+        except BaseException as exc:
+            self._error = exc
+            self._stop()
+
+    def _stop(self) -> None:
+        self._stopped = True
+        self.stream.stop()
 
 
 async def download(
@@ -216,34 +257,20 @@ async def _download_once(
     try:
         if stream.total < offset or stream.offset != offset:
             raise _Restart
-        hasher = hashlib.md5()
-        if offset:
-            await asyncio.to_thread(_hash_file, hasher, part, offset)
-        done = offset
-        if progress is not None:
-            progress(done, stream.total)
         with _open_part(part, offset, dest) as file:
-            sink = _Sink(file, hasher, stream.release, part, dest)
+            pump = _Pump(stream, file, part, dest, progress)
             try:
-                while (block := await stream.next_block()) is not None:
-                    sink.put(block)
-                    done += len(block)
-                    if progress is not None:
-                        progress(done, stream.total)
-                await sink.finish()
+                await pump()
             except CameraConnectionError as exc:
                 if cam._transfer_service().cancelled():
                     raise TransferCancelledError(
-                        f"{camera_path}: cancelled; {done} bytes kept in {part.name}"
+                        f"{camera_path}: cancelled; {pump.done} bytes kept in {part.name}"
                     ) from exc
                 raise
-            finally:
-                await sink.close()
-            await asyncio.to_thread(_sync, file, part, dest)
         camera_md5 = await stream.finish() if isinstance(stream, DataGet) else None
     finally:
         await stream.close()
-    md5 = hasher.hexdigest()
+    md5, done = pump.hasher.hexdigest(), pump.done
     if done != stream.total:
         raise TransferError(f"{camera_path}: got {done} bytes, the camera says {stream.total}")
     if verify:
@@ -285,7 +312,7 @@ async def _open_http(cam: Camera, camera_path: str, offset: int) -> _Stream:
             raise
         await cam.start_viewfinder()  # an unknown model with the Yi 1 quirk
         get = await _http(cam, camera_path, offset)
-    cam._transfer_service().track(camera_path, get.transport)
+    cam._transfer_service().track(camera_path, get.stop)
     return get
 
 
@@ -363,17 +390,6 @@ def _sync(file: BinaryIO, part: Path, dest: Path) -> None:
         os.fsync(file.fileno())
     except OSError as exc:
         raise _local_error(exc, dest, part) from exc
-
-
-def _hash_file(hasher: hashlib._Hash, path: Path, length: int | None) -> None:
-    with path.open("rb") as file:
-        while length is None or length > 0:
-            data = file.read(_HASH_CHUNK if length is None else min(_HASH_CHUNK, length))
-            if not data:
-                break
-            hasher.update(data)
-            if length is not None:
-                length -= len(data)
 
 
 def _remove(path: Path) -> None:

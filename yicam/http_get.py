@@ -1,26 +1,27 @@
-"""A minimal HTTP/1.1 GET client for the camera's web server: one request per connection."""
+"""A minimal HTTP/1.1 GET client for the camera's web server: one request per connection.
+
+`open_http_get` sends the request and reads the response head on the event loop, then hands
+over the socket: the body is for the caller to read (`yicam.download`, in a worker thread).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
+import socket
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from .errors import (
-    CameraConnectionError,
-    CameraTimeoutError,
-    InvalidPathError,
-    ProtocolError,
-)
+from .errors import CameraConnectionError, InvalidPathError, ProtocolError
 from .ids import MsgId
-from .transfer import Receiver
+from .transfer import connect_socket, shutdown
 
 __all__ = ["CARD_ROOT", "HttpGet", "http_url_path", "open_http_get"]
 
 CARD_ROOT = "/tmp/fuse_d"
 _CONTENT_RANGE = re.compile(r"^bytes\s+(\d+)-(\d+)/(\d+)$")
 _UNSATISFIED_RANGE = re.compile(r"^bytes\s+\*/(\d+)$")
+HEAD_LIMIT = 64 * 1024
 
 
 class HttpClosedError(CameraConnectionError):
@@ -36,41 +37,26 @@ def http_url_path(camera_path: str) -> str:
 
 @dataclass
 class HttpGet:
-    """An open response: `length` body bytes from `offset` of a `total`-byte file."""
+    """An open response: `length` body bytes from `offset` of a `total`-byte file.
+
+    The body is `first` (received with the head), then the rest from `sock`.
+    """
 
     offset: int
     length: int
     total: int
-    receiver: Receiver
-    transport: asyncio.Transport
+    sock: socket.socket
+    first: bytes
     idle_timeout: float
-    received: int = 0
+    name = "web"
 
-    async def next_block(self) -> memoryview | None:
-        """The next block of the body (give it back with `release`), None after the last one.
-
-        Raises `CameraConnectionError` when the body ends early.
-        """
-        if self.received >= self.length:
-            return None
-        try:
-            block = await self.receiver.next_block(self.idle_timeout)
-        except TimeoutError as exc:
-            raise CameraTimeoutError(f"no data for {self.idle_timeout:g} s") from exc
-        if block is None:
-            raise CameraConnectionError(
-                f"web connection closed after {self.received} of {self.length} bytes"
-            )
-        self.received += len(block)
-        return block
-
-    def release(self, block: memoryview) -> None:
-        """Give a block back once it is written and hashed."""
-        self.receiver.release(block)
+    def stop(self) -> None:
+        """Shut the connection down (from the loop, while a thread reads it)."""
+        shutdown(self.sock)
 
     async def close(self) -> None:
         """Close the connection."""
-        self.transport.close()
+        self.sock.close()
 
 
 async def open_http_get(
@@ -78,42 +64,58 @@ async def open_http_get(
 ) -> HttpGet:
     """GET a card file from `offset` (a Range request when > 0)."""
     target = http_url_path(camera_path)
-    loop = asyncio.get_running_loop()
     try:
-        async with asyncio.timeout(timeout):
-            transport, receiver = await loop.create_connection(
-                lambda: Receiver(head=True), host, port
-            )
+        sock = await connect_socket(host, port, timeout)
     except (OSError, TimeoutError) as exc:
         raise CameraConnectionError(f"cannot reach the web port {host}:{port}: {exc}") from exc
     try:
         lines = [f"GET {target} HTTP/1.1", f"Host: {host}", "Connection: close"]
         if offset:
             lines.append(f"Range: bytes={offset}-")
-        transport.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         async with asyncio.timeout(timeout):
-            head = await receiver.head()
-        if head is None:
-            if isinstance(receiver.error, ConnectionResetError):
-                raise HttpClosedError("the web port reset the connection without answering")
-            if not receiver.head_partial:
-                raise HttpClosedError("the web port closed the connection without answering")
-            raise CameraConnectionError("the web port closed the connection mid-header")
-        return _parse_head(head, camera_path, offset, receiver, transport, idle_timeout)
+            head, first = await _exchange(sock, request)
+        return _parse_head(head, first, camera_path, offset, sock, idle_timeout)
     except TimeoutError as exc:
-        transport.close()
+        sock.close()
         raise CameraConnectionError(f"web request for {camera_path} failed: timed out") from exc
     except BaseException:
-        transport.close()
+        sock.close()
         raise
+
+
+async def _exchange(sock: socket.socket, request: bytes) -> tuple[bytes, bytes]:
+    """Send the request; the response head and the body bytes that came with it."""
+    loop = asyncio.get_running_loop()
+    data = b""
+    while (end := data.find(b"\r\n\r\n")) < 0:
+        if len(data) >= HEAD_LIMIT:
+            raise ProtocolError("HTTP response head too long")
+        try:
+            if request:
+                await loop.sock_sendall(sock, request)
+                request = b""
+            chunk = await loop.sock_recv(sock, HEAD_LIMIT)
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            if data:
+                raise CameraConnectionError("the web port reset the connection mid-header") from exc
+            raise HttpClosedError("the web port reset the connection without answering") from exc
+        except OSError as exc:
+            raise CameraConnectionError(f"web request failed: {exc}") from exc
+        if not chunk:
+            if data:
+                raise CameraConnectionError("the web port closed the connection mid-header")
+            raise HttpClosedError("the web port closed the connection without answering")
+        data += chunk
+    return data[: end + 4], data[end + 4 :]
 
 
 def _parse_head(
     head: bytes,
+    first: bytes,
     camera_path: str,
     offset: int,
-    receiver: Receiver,
-    transport: asyncio.Transport,
+    sock: socket.socket,
     idle_timeout: float,
 ) -> HttpGet:
     status_line, *header_lines = head.decode("latin-1").split("\r\n")
@@ -134,13 +136,11 @@ def _parse_head(
         if match is None:
             raise ProtocolError("HTTP 416 without the file size in Content-Range")
         total = int(match[1])
-        receiver.expect(0)
-        return HttpGet(offset, 0, total, receiver, transport, idle_timeout)
+        return HttpGet(offset, 0, total, sock, b"", idle_timeout)
     if status == 200:
         if length is None:
             raise ProtocolError("HTTP response without Content-Length")
-        receiver.expect(length)
-        return HttpGet(0, length, length, receiver, transport, idle_timeout)
+        return HttpGet(0, length, length, sock, first[:length], idle_timeout)
     if status == 206:
         match = _CONTENT_RANGE.match(headers.get("content-range", ""))
         if match is None or length is None:
@@ -148,8 +148,7 @@ def _parse_head(
         start, end, total = int(match[1]), int(match[2]), int(match[3])
         if end - start + 1 != length:
             raise ProtocolError(f"HTTP 206: Content-Range {start}-{end} vs length {length}")
-        receiver.expect(length)
-        return HttpGet(start, length, total, receiver, transport, idle_timeout)
+        return HttpGet(start, length, total, sock, first[:length], idle_timeout)
     raise ProtocolError(f"HTTP {status} for {camera_path}")
 
 

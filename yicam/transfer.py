@@ -4,6 +4,9 @@ The camera has one GET and one PUT slot; `Transfers.lock` runs one transfer at a
 `Camera`. Each transfer opens its own data connection before asking on the control port
 (Yi 1 cameras tie the two together by address, as no msg 261 is sent) and closes it after,
 so bytes left in flight by a cut or cancelled transfer never reach the next one.
+
+A get (`open_get`) hands over a plain socket, already connected when 1285 is sent: bytes that
+come before the reply wait in the kernel until `yicam.download` reads them in a worker thread.
 """
 
 from __future__ import annotations
@@ -11,16 +14,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections import deque
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     CameraConnectionError,
     CameraError,
-    CameraTimeoutError,
     ProtocolError,
     TransferCancelledError,
     TransferError,
@@ -34,203 +37,42 @@ from .models import parse_int
 if TYPE_CHECKING:
     from .camera import Camera
 
-__all__ = ["DataGet", "DataPortUnavailableError", "Receiver", "Transfers"]
+__all__ = ["DataGet", "DataPortUnavailableError", "Transfers", "connect_socket", "shutdown"]
 
 READ_SIZE = 1024 * 1024  # uploads and thumbnails
-BLOCK_SIZE = 1024 * 1024  # downloads: one receive buffer (1, 2, 4 and 8 MiB measured: 1 MiB best)
-BLOCKS = 8  # downloads: buffers per transfer, so 8 MiB in flight at most
-FLUSH_AFTER = 0.05  # hand out a partly filled buffer when the consumer has waited this long
-HEAD_LIMIT = 64 * 1024  # HTTP response heads
 MAX_THUMBNAIL = 16 * 1024 * 1024
 
 
-class _Closable(Protocol):
-    def close(self) -> None: ...
+async def connect_socket(host: str, port: int, timeout: float) -> socket.socket:
+    """A TCP socket connected to `host:port` without blocking the loop (non-blocking mode).
 
-
-class Receiver(asyncio.BufferedProtocol):
-    """The receiving end of a download: the kernel copies the bytes straight into big buffers.
-
-    No StreamReader (which copies every chunk into its buffer and slices it out again): the
-    transport `recv_into`s a pool of at most `count` buffers of `size` bytes, and `next_block`
-    hands out the filled ones ("blocks", memoryviews) in order. The consumer gives each block
-    back with `release` once it has written and hashed it. While every buffer is out, reading
-    pauses and TCP pushes back on the sender, so memory stays at `count * size` whatever the
-    file size. A partly filled buffer is handed out when the consumer has waited `FLUSH_AFTER`
-    for more (slow links still show progress) and when the connection ends.
-
-    `expect(n)` sets how many bytes the stream carries (once known, e.g. from the 1285 reply,
-    as data-port bytes may come first); bytes past that are dropped. With `head=True` the
-    stream starts with an HTTP response head, which `head()` returns.
+    Raises `OSError` or `TimeoutError`; a cancelled connect leaves no socket behind.
     """
-
-    def __init__(self, *, head: bool = False, size: int = 0, count: int = 0) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.error: BaseException | None = None  # why the connection was lost, if not cleanly
-        self.head_partial = 0  # head bytes received when the connection ended mid-head
-        self._size = size or BLOCK_SIZE
-        self._count = count or BLOCKS
-        self._free: list[bytearray] = []
-        self._allocated = 0
-        self._block: bytearray | None = None
-        self._filled = 0
-        self._received = 0  # stream bytes received, the head excluded
-        self._wanted: int | None = None
-        self._ready: deque[memoryview] = deque()
-        self._ended = False
-        self._paused = False
-        self._dropping = False
-        self._waiter: asyncio.Future[None] | None = None
-        self._last_data = 0.0
-        self._head_buf: bytearray | None = bytearray(HEAD_LIMIT) if head else None
-        self._head_len = 0
-        self._head: asyncio.Future[bytes | None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    # -- asyncio.BufferedProtocol ----------------------------------------------------------
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self._loop = asyncio.get_running_loop()
-        self._head = self._loop.create_future()
-        if self._head_buf is None:
-            self._head.set_result(None)
-
-    def get_buffer(self, sizehint: int) -> memoryview:
-        if self._head_buf is not None:
-            return memoryview(self._head_buf)[self._head_len :]
-        if self._wanted is not None and self._received >= self._wanted:
-            self._dropping = True  # more than announced: read and drop it
-            return memoryview(bytearray(HEAD_LIMIT))
-        self._dropping = False
-        if self._block is None:
-            self._block = self._take()
-        view = memoryview(self._block)[self._filled :]
-        return view if self._wanted is None else view[: self._wanted - self._received]
-
-    def buffer_updated(self, nbytes: int) -> None:
-        assert self._loop is not None
-        self._last_data = self._loop.time()
-        if self._head_buf is not None:
-            self._head_received(nbytes)
-        elif not self._dropping:
-            self._filled += nbytes
-            self._received += nbytes
-            assert self._block is not None
-            if self._filled == len(self._block) or self._received == self._wanted:
-                self._hand_out()
-
-    def eof_received(self) -> bool:
-        return False  # close the transport; connection_lost follows
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.error = exc
-        self._ended = True
-        if self._head is not None and not self._head.done():
-            self.head_partial = self._head_len
-            self._head.set_result(None)
-        if self._filled:
-            self._hand_out()
-        self._wake()
-
-    # -- the consumer's side ---------------------------------------------------------------
-
-    async def head(self) -> bytes | None:
-        """The HTTP response head, or None if the connection ended first."""
-        assert self._head is not None
-        return await self._head
-
-    def expect(self, length: int) -> None:
-        """The stream carries `length` bytes (after the head)."""
-        self._wanted = length
-        if self._received > length:
-            self._filled -= self._received - length
-            self._received = length
-        if self._filled and self._received >= length:
-            self._hand_out()
-
-    async def next_block(self, idle_timeout: float) -> memoryview | None:
-        """The next block of bytes; None once the connection has ended and all was handed out.
-
-        Raises `TimeoutError` after `idle_timeout` seconds without a byte.
-        """
-        assert self._loop is not None
-        since = self._loop.time()
-        while not self._ready:
-            if self._ended:
-                return None
-            now = self._loop.time()
-            idle = now - max(since, self._last_data)
-            if idle >= idle_timeout:
-                raise TimeoutError
-            self._waiter = self._loop.create_future()
-            try:
-                async with asyncio.timeout(min(FLUSH_AFTER, idle_timeout - idle)):
-                    await self._waiter
-            except TimeoutError:
-                if self._filled:
-                    self._hand_out()  # the consumer is idle: give it what there is
-            finally:
-                self._waiter = None
-        return self._ready.popleft()
-
-    def release(self, block: memoryview) -> None:
-        """Give a block's buffer back for reuse."""
-        buffer = block.obj
-        assert isinstance(buffer, bytearray)
-        self._free.append(buffer)
-        if self._paused and self.transport is not None and not self._ended:
-            self._paused = False
-            self.transport.resume_reading()
-
-    # -- internals -------------------------------------------------------------------------
-
-    def _take(self) -> bytearray:
-        if self._free:
-            return self._free.pop()
-        self._allocated += 1
-        return bytearray(self._size)
-
-    def _hand_out(self) -> None:
-        assert self._block is not None
-        self._ready.append(memoryview(self._block)[: self._filled])
-        self._block, self._filled = None, 0
-        if (
-            not self._free
-            and self._allocated >= self._count
-            and not self._ended
-            and self.transport is not None
+    loop = asyncio.get_running_loop()
+    error: OSError | None = None
+    async with asyncio.timeout(timeout):
+        for family, kind, proto, _, address in await loop.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM
         ):
-            self._paused = True
-            self.transport.pause_reading()
-        self._wake()
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.setblocking(False)
+                await loop.sock_connect(sock, address)
+            except OSError as exc:
+                sock.close()
+                error = exc
+            except BaseException:
+                sock.close()
+                raise
+            else:
+                return sock
+    raise error or OSError(f"cannot resolve {host}")
 
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
 
-    def _head_received(self, nbytes: int) -> None:
-        buffer = self._head_buf
-        assert buffer is not None
-        assert self._head is not None
-        start = max(0, self._head_len - 3)
-        self._head_len += nbytes
-        end = buffer.find(b"\r\n\r\n", start, self._head_len)
-        if end < 0:
-            if self._head_len == len(buffer) and self.transport is not None:
-                self._head.set_exception(ProtocolError("HTTP response head too long"))
-                self._head_buf = None
-                self.transport.close()
-            return
-        end += 4
-        self._head_buf = None
-        rest = buffer[end : self._head_len]
-        if rest:
-            self._block = self._take()
-            self._block[: len(rest)] = rest
-            self._filled = self._received = len(rest)
-        self._head.set_result(bytes(buffer[:end]))
+def shutdown(sock: socket.socket) -> None:
+    """End both directions of `sock`: a `recv` blocked on it in another thread returns."""
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class DataPortUnavailableError(CameraConnectionError):
@@ -242,54 +84,29 @@ class _Active:
     """The transfer in progress, so that `cancel` can reach it."""
 
     path: str
-    writer: _Closable  # the data connection's transport or stream writer
+    stop: Callable[[], None]  # shuts the data connection down
     on_data_port: bool
     cancelled: bool = False
 
 
 @dataclass
 class DataGet:
-    """An accepted 1285: `rem_size` bytes from `offset` of a `size`-byte file are coming."""
+    """An accepted 1285: `rem_size` bytes from `offset` of a `size`-byte file are coming.
+
+    They are for the caller to read from `sock` (`first` is always empty here: HTTP's body can
+    start with the head).
+    """
 
     offset: int
     length: int
     total: int
-    receiver: Receiver
-    transport: asyncio.Transport
+    sock: socket.socket
     outcome: asyncio.Future[Notification]
     idle_timeout: float
     event_timeout: float
-    active: _Active
     unsubscribe: Callable[[], None] = field(default=lambda: None)
-    received: int = 0
-
-    async def next_block(self) -> memoryview | None:
-        """The next block of bytes (give it back with `release`), None after the last one.
-
-        Raises when the data connection ends early or stays silent for `idle_timeout`.
-        """
-        if self.received >= self.length:
-            return None
-        try:
-            block = await self.receiver.next_block(self.idle_timeout)
-        except TimeoutError as exc:
-            raise CameraTimeoutError(
-                f"no data for {self.idle_timeout:g} s from the data port"
-            ) from exc
-        if block is None:
-            got, error = self.received, self.receiver.error
-            if self.active.cancelled:
-                raise TransferCancelledError(f"cancelled after {got} of {self.length} bytes")
-            raise CameraConnectionError(
-                f"data connection closed after {got} of {self.length} bytes"
-                + (f": {error}" if error else "")
-            ) from error
-        self.received += len(block)
-        return block
-
-    def release(self, block: memoryview) -> None:
-        """Give a block back once it is written and hashed."""
-        self.receiver.release(block)
+    first: bytes = b""
+    name = "data"
 
     async def finish(self) -> str:
         """Wait for `get_file_complete` and return the camera's md5sum."""
@@ -313,7 +130,11 @@ class DataGet:
         if self.outcome.done() and not self.outcome.cancelled():
             self.outcome.exception()  # retrieved: a late failure is not an error here
         self.outcome.cancel()
-        self.transport.close()
+        self.sock.close()
+
+    def stop(self) -> None:
+        """Shut the data connection down (from the loop, while a thread reads it)."""
+        shutdown(self.sock)
 
 
 class Transfers:
@@ -327,31 +148,34 @@ class Transfers:
     async def open_get(self, path: str, offset: int) -> DataGet:
         """Send 1285 for `path` from `offset`; the caller holds `lock` and closes the result."""
         cam = self._cam
-        transport, receiver = await self._connect_receiver()
-        active = _Active(path, transport, on_data_port=True)
+        try:
+            sock = await connect_socket(cam.host, cam.data_port, cam.timeout)
+        except (OSError, TimeoutError) as exc:
+            raise DataPortUnavailableError(
+                f"cannot open the data port {cam.host}:{cam.data_port}: {exc}"
+            ) from exc
         outcome, unsubscribe = self._watch(Notify.GET_FILE_COMPLETE, Notify.GET_FILE_FAIL)
-        self._active = active
+        self._active = _Active(path, partial(shutdown, sock), on_data_port=True)
         try:
             fields = {"param": path, "offset": offset, "fetch_size": 0}
             reply = await cam._request(MsgId.GET_FILE, fields)
             length = parse_int(reply.fields.get("rem_size"), "rem_size")
             total = parse_int(reply.fields.get("size"), "size")
-            receiver.expect(length)
         except BaseException:
             self._active = None
             unsubscribe()
             outcome.cancel()
-            transport.close()
+            sock.close()
             raise
         return DataGet(
-            offset, length, total, receiver, transport, outcome,
+            offset, length, total, sock, outcome,
             idle_timeout=cam.event_timeout, event_timeout=cam.event_timeout,
-            active=active, unsubscribe=unsubscribe,
+            unsubscribe=unsubscribe,
         )  # fmt: skip
 
-    def track(self, path: str, writer: _Closable) -> None:
-        """Make an HTTP download cancellable."""
-        self._active = _Active(path, writer, on_data_port=False)
+    def track(self, path: str, stop: Callable[[], None]) -> None:
+        """Make an HTTP download cancellable: `stop` shuts its connection down."""
+        self._active = _Active(path, stop, on_data_port=False)
 
     def cancelled(self) -> bool:
         """True when `cancel` stopped the transfer in progress."""
@@ -372,7 +196,7 @@ class Transfers:
                 with contextlib.suppress(CameraError):  # -14: it had just finished
                     await self._cam._request(MsgId.CANCEL_TRANSFER, {"param": active.path})
         finally:
-            active.writer.close()
+            active.stop()
         return True
 
     async def upload(self, local: Path, path: str, md5: str, size: int) -> None:
@@ -381,7 +205,7 @@ class Transfers:
         async with self.lock:
             _reader, writer = await self._connect()
             outcome, unsubscribe = self._watch(Notify.PUT_FILE_COMPLETE, Notify.PUT_FILE_FAIL)
-            self._active = _Active(path, writer, on_data_port=True)
+            self._active = _Active(path, writer.close, on_data_port=True)
             try:
                 fields = {"param": path, "md5sum": md5, "size": size, "offset": 0}
                 try:
@@ -437,17 +261,6 @@ class Transfers:
         try:
             async with asyncio.timeout(cam.timeout):
                 return await asyncio.open_connection(cam.host, cam.data_port, limit=READ_SIZE)
-        except (OSError, TimeoutError) as exc:
-            raise DataPortUnavailableError(
-                f"cannot open the data port {cam.host}:{cam.data_port}: {exc}"
-            ) from exc
-
-    async def _connect_receiver(self) -> tuple[asyncio.Transport, Receiver]:
-        cam = self._cam
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(cam.timeout):
-                return await loop.create_connection(Receiver, cam.host, cam.data_port)
         except (OSError, TimeoutError) as exc:
             raise DataPortUnavailableError(
                 f"cannot open the data port {cam.host}:{cam.data_port}: {exc}"
