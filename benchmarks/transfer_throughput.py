@@ -10,12 +10,13 @@ rounds are interleaved (every mode once per round). For each transport:
   and fsyncs the file at the end: the plain way to do a verified, durable download, so the
   cost any such download starts from (disk and MD5 included, no pipelining).
 - `yicam`: `Camera.download` (to `dest.part`, MD5-verified on the data port, size-checked on
-  HTTP, fsynced, renamed).
+  HTTP, fsynced, renamed). Its bytes move like `bare+disk`'s, in one worker thread (recv_into,
+  write, MD5, then fsync), with the event loop free for the control channel and progress.
 
     python benchmarks/transfer_throughput.py [--size-mib 256] [--rounds 5] [--set MOD.NAME=INT]
 
-`--set yicam.download.SYNC_EVERY=0` (repeatable) overrides an integer constant in the yicam
-children, for tuning experiments.
+`--set yicam.download.BLOCK_SIZE=2097152` (repeatable) overrides an integer constant in the
+yicam children, for tuning experiments.
 """
 
 from __future__ import annotations
