@@ -6,7 +6,7 @@ import asyncio
 import ipaddress
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
 
@@ -14,6 +14,8 @@ import pytest
 
 from yicam import Camera
 from yicam.emulator import Emulator
+
+from .cli_helpers import LoopThread, loop_thread
 
 # A forgotten --host must never reach a real camera (or anything else) from a test.
 os.environ["YICAM_HOST"] = "127.0.0.1"
@@ -74,6 +76,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 EmulatorFactory = Callable[..., AbstractAsyncContextManager[Emulator]]
+
+
+@pytest.fixture
+def loop() -> Iterator[LoopThread]:
+    """An event loop in a background thread, for tests that run the CLI synchronously."""
+    with loop_thread() as thread:
+        yield thread
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,16 +15,10 @@ from yicam import Camera, MsgId, SessionHeldError
 from yicam.cli.main import cli
 from yicam.emulator import Emulator, parse_faults
 
-from .cli_helpers import LoopThread, loop_thread, yicam
+from .cli_helpers import LoopThread, yicam
 from .scripted import scripted_camera, session_then
 
 MEDIA = "/tmp/fuse_d/DCIM/100MEDIA"
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    with loop_thread() as thread:
-        yield thread
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,9 @@ from click.testing import CliRunner, Result
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
-from .cli_helpers import LoopThread, loop_thread
+from .cli_helpers import LoopThread
 
 MEDIA = "/tmp/fuse_d/DCIM/100MEDIA"
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    with loop_thread() as thread:
-        yield thread
 
 
 @pytest.fixture

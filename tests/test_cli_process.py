@@ -6,14 +6,13 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from yicam.emulator import Emulator
 
-from .cli_helpers import LoopThread, loop_thread, yicam
+from .cli_helpers import LoopThread, yicam
 from .test_cli import push_notifications
 
 YICAM = [sys.executable, "-m", "yicam.cli.main"]
@@ -33,12 +32,6 @@ def finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    with loop_thread() as thread:
-        yield thread
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shlex
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from click.testing import CliRunner
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
-from .cli_helpers import LoopThread, loop_thread
+from .cli_helpers import LoopThread
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -61,12 +60,6 @@ def retarget(words: list[str], emu: Emulator) -> tuple[list[str], list[str]]:
 
 
 _ADDRESS = ("--host", "--port", "--data-port", "--http-port", "--rtsp-port")
-
-
-@pytest.fixture
-def loop() -> Iterator[LoopThread]:
-    with loop_thread() as thread:
-        yield thread
 
 
 def test_readme_has_the_two_command_quickstart() -> None:
