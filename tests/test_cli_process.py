@@ -71,8 +71,8 @@ def test_emulate_bad_fault_is_an_error_line() -> None:
     out, err = finish(spawn("emulate", *EPHEMERAL, "--fault", "explode"))
     assert out == ""
     assert err.strip().splitlines() == [
-        "Error: unknown fault 'explode'; use split, glue, drop, delay=MS, drop-data=P "
-        "or slow-data=KBPS"
+        "Error: unknown fault 'explode'; use split, glue, drop, delay=MS, drop-data=P, "
+        "slow-data=KBPS or rtp-loss=P"
     ]
 
 

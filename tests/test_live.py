@@ -13,7 +13,7 @@ import av
 import pytest
 
 from yicam import Camera
-from yicam.emulator import Emulator
+from yicam.emulator import Emulator, Faults
 from yicam.emulator.rtsp import RtspServer
 from yicam.errors import CameraConnectionError
 from yicam.live import LiveView
@@ -241,3 +241,18 @@ def test_cli_live_commands(tmp_path: Path) -> None:
         bad = yicam(emu.port, *ports, "live", "--stats", "--url")
         assert bad.exit_code != 0
         assert "choose one of" in bad.output
+
+
+async def test_live_view_rides_out_packet_loss(start_emulator: Any) -> None:
+    emu = await start_emulator(faults=Faults(rtp_loss=0.05, seed=3))
+    async with (
+        Camera("127.0.0.1", emu.port, rtsp_port=emu.rtsp_port) as cam,
+        cam.live_view() as live,
+    ):
+        async with asyncio.timeout(30):
+            for _ in range(90):
+                frame = await live.next_frame()
+                assert frame.image.shape == (240, 432, 3)
+        stats = live.stats()
+    assert stats.frames >= 90
+    assert stats.dropped > 0  # lost packets show up as dropped frames, not as a dead stream

@@ -40,7 +40,7 @@ __all__ = ["emulate"]
     "faults",
     multiple=True,
     metavar="SPEC",
-    help="Inject a fault: split, glue, drop, delay=MS, drop-data=P, slow-data=KBPS.",
+    help="Inject a fault: split, glue, drop, delay=MS, drop-data=P, slow-data=KBPS, rtp-loss=P.",
 )
 @click.option("--seed", type=int, help="Seed for the faults' randomness.")
 def emulate(

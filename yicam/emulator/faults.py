@@ -18,6 +18,7 @@ class Faults:
     drop: bool = False  # close each control connection at a random moment
     drop_data: float = 0.0  # probability that a data-port or HTTP transfer is cut short
     slow_data: int = 0  # throttle data-port and HTTP transfers to this many KiB/s (0: off)
+    rtp_loss: float = 0.0  # probability that a live-view RTP packet is lost, as on busy Wi-Fi
     seed: int | None = None
 
     def rng(self) -> random.Random:
@@ -26,7 +27,7 @@ class Faults:
 
 
 def parse_faults(specs: list[str] | tuple[str, ...], seed: int | None = None) -> Faults:
-    """Build `Faults` from `--fault` values such as `split`, `delay=200`, `drop-data=0.5`."""
+    """Build `Faults` from `--fault` values such as `split`, `delay=200`, `rtp-loss=0.05`."""
     values: dict[str, object] = {"seed": seed}
     for spec in specs:
         name, _, arg = spec.partition("=")
@@ -40,11 +41,13 @@ def parse_faults(specs: list[str] | tuple[str, ...], seed: int | None = None) ->
                 values["drop_data"] = float(arg)
             elif name == "slow_data" and arg:
                 values["slow_data"] = int(arg)
+            elif name == "rtp_loss" and arg:
+                values["rtp_loss"] = float(arg)
             else:
                 raise ValueError
         except ValueError:
             raise ValueError(
-                f"unknown fault {spec!r}; use split, glue, drop, delay=MS, drop-data=P "
-                "or slow-data=KBPS"
+                f"unknown fault {spec!r}; use split, glue, drop, delay=MS, drop-data=P, "
+                "slow-data=KBPS or rtp-loss=P"
             ) from None
     return Faults(**values)  # type: ignore[arg-type]

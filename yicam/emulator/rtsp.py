@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import secrets
 import threading
 import time
@@ -74,6 +75,8 @@ class RtspServer:
         height: int = 240,
         fps: int = 30,
         idle_timeout: float = 60.0,
+        loss: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         self.host = host
         self._port = port
@@ -81,6 +84,8 @@ class RtspServer:
         self._size = (width, height)
         self._fps = fps
         self._idle_timeout = idle_timeout
+        self._loss = loss  # probability of dropping each RTP packet (the `rtp-loss` fault)
+        self._rng = random.Random(seed)
         self._server: asyncio.Server | None = None
         self._rtp: asyncio.DatagramTransport | None = None
         self._rtcp: asyncio.DatagramTransport | None = None
@@ -332,6 +337,8 @@ class RtspServer:
             report = rtcp_sender_report(self._packetizer, unit.captured_at)
         for session in playing:
             for packet in packets:
+                if self._loss and self._rng.random() < self._loss:
+                    continue
                 self._rtp.sendto(packet, session.rtp_addr)
             if send_report:
                 self._rtcp.sendto(report, session.rtcp_addr)

@@ -118,7 +118,13 @@ class Emulator:
         width, height = self.preview_size
         for port in (self.rtsp_port, RTSP_FALLBACK_PORT):
             rtsp = RtspServer(
-                self.host, port, viewfinder=self._viewfinder_on, width=width, height=height
+                self.host,
+                port,
+                viewfinder=self._viewfinder_on,
+                width=width,
+                height=height,
+                loss=self.faults.rtp_loss,
+                seed=self.faults.seed,
             )
             try:
                 await rtsp.start()
