@@ -72,11 +72,16 @@ async def test_dropped_connection_fails_cleanly(
 
 
 def test_parse_faults() -> None:
-    faults = parse_faults(
-        ["split", "glue", "delay=250", "drop", "drop-data=0.5", "slow-data=64"], 7
-    )
-    assert faults == Faults(
-        split=True, glue=True, delay=0.25, drop=True, drop_data=0.5, slow_data=64, seed=7
+    specs = ["split", "glue", "delay=250", "drop", "drop-data=0.5", "slow-data=64", "rtp-loss=0.1"]
+    assert parse_faults(specs, 7) == Faults(
+        split=True,
+        glue=True,
+        delay=0.25,
+        drop=True,
+        drop_data=0.5,
+        slow_data=64,
+        rtp_loss=0.1,
+        seed=7,
     )
 
 
