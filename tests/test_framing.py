@@ -158,3 +158,16 @@ def test_spaced_style_matches_the_yi1_wire_format() -> None:
 def test_client_requests_are_compact_and_small() -> None:
     wire = Protocol(Role.CLIENT).send(Request(1282, 3, {"param": "/tmp/fuse_d/DCIM/ -D -S"}))
     assert wire == b'{"msg_id":1282,"token":3,"param":"/tmp/fuse_d/DCIM/ -D -S"}'
+
+
+@given(st.lists(st.binary(max_size=64), max_size=20))
+def test_random_bytes_give_messages_or_protocol_errors(chunks: list[bytes]) -> None:
+    for role in Role:
+        protocol = Protocol(role)
+        for chunk in chunks:
+            try:
+                messages = protocol.receive_data(chunk)
+            except ProtocolError:
+                protocol.discard_buffer()  # what the emulator does before answering -7
+                continue
+            assert all(isinstance(m, Request | Reply | Notification) for m in messages)
