@@ -75,6 +75,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.usefixtures("no_lingering_tasks"))
 
 
+@pytest.fixture
+async def server(viewfinder: Any) -> AsyncIterator[Any]:
+    """An RTSP server that streams while the test module's `viewfinder` fixture is on."""
+    from yicam.emulator.rtsp import RtspServer  # needs PyAV: imported only by live tests
+
+    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: viewfinder.on)
+    await srv.start()
+    try:
+        yield srv
+    finally:
+        await srv.close()
+
+
 EmulatorFactory = Callable[..., AbstractAsyncContextManager[Emulator]]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +40,6 @@ class Viewfinder:
 @pytest.fixture
 def viewfinder() -> Viewfinder:
     return Viewfinder()
-
-
-@pytest.fixture
-async def server(viewfinder: Viewfinder) -> AsyncIterator[RtspServer]:
-    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: viewfinder.on)
-    await srv.start()
-    try:
-        yield srv
-    finally:
-        await srv.close()
 
 
 def live_view(server: RtspServer, viewfinder: Viewfinder, **kwargs: float) -> LiveView:

@@ -7,7 +7,6 @@ import itertools
 import socket
 import struct
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import av
@@ -27,16 +26,6 @@ class Flag:
 @pytest.fixture
 def viewfinder() -> Flag:
     return Flag()
-
-
-@pytest.fixture
-async def server(viewfinder: Flag) -> AsyncIterator[RtspServer]:
-    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: viewfinder.on)
-    await srv.start()
-    try:
-        yield srv
-    finally:
-        await srv.close()
 
 
 class RawClient:
