@@ -15,7 +15,7 @@ rounds are interleaved (every mode once per round). For each transport:
 
     python benchmarks/transfer_throughput.py [--size-mib 256] [--rounds 5] [--set MOD.NAME=INT]
 
-`--set yicam.download.BLOCK_SIZE=2097152` (repeatable) overrides an integer constant in the
+`--set yicam._download.BLOCK_SIZE=2097152` (repeatable) overrides an integer constant in the
 yicam children, for tuning experiments.
 """
 

@@ -106,7 +106,7 @@ def test_full_disk_keeps_the_part(
 ) -> None:
     import errno
 
-    import yicam.download as download_module
+    import yicam._download as download_module
 
     def full(file: Any, chunk: bytes, part: Path, dest: Path) -> None:
         file.write(chunk[: max(0, 1000 - file.tell())])  # the disk fills up at 1000 bytes

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from yicam.errors import ProtocolError
-from yicam.framing import JsonStreamFramer
-from yicam.ids import Notify
-from yicam.messages import Notification, Reply, Request, Style, encode
-from yicam.protocol import Protocol, Role
+from yicam import ProtocolError
+from yicam._framing import JsonStreamFramer
+from yicam._ids import Notify
+from yicam._messages import Notification, Reply, Request, Style, encode
+from yicam._protocol import Role, YiProtocol
 
 # A Yi 1 stream as captured (PBAJA, SOVGVD): spaced and compact objects, \/ escapes,
 # a notification before the reply, CRLF between objects, and a multi-byte character.
@@ -110,14 +110,14 @@ def test_oversized_object_raises_without_growing_forever() -> None:
 
 
 def test_unterminated_object_at_close_raises() -> None:
-    protocol = Protocol(Role.CLIENT)
+    protocol = YiProtocol(Role.CLIENT)
     assert protocol.receive_data(b'{"rval":0,') == []
     with pytest.raises(ProtocolError, match="middle of a message"):
         protocol.receive_data(b"")
 
 
 def test_client_classifies_replies_notifications_and_queries() -> None:
-    protocol = Protocol(Role.CLIENT)
+    protocol = YiProtocol(Role.CLIENT)
     wire = b'{"rval":-7}{"msg_id":1793}{"msg_id":7,"type":"battery","param":"75"}{"msg_id":99}'
     reply, query, note, bare = protocol.receive_data(wire)
     assert reply == Reply(0, -7)
@@ -128,13 +128,13 @@ def test_client_classifies_replies_notifications_and_queries() -> None:
 
 
 def test_unknown_notification_types_pass_through() -> None:
-    (note,) = Protocol(Role.CLIENT).receive_data(b'{"msg_id":7,"type":"brand_new_event"}')
+    (note,) = YiProtocol(Role.CLIENT).receive_data(b'{"msg_id":7,"type":"brand_new_event"}')
     assert isinstance(note, Notification)
     assert note.type == "brand_new_event"
 
 
 def test_camera_side_parses_requests_tolerantly() -> None:
-    protocol = Protocol(Role.CAMERA)
+    protocol = YiProtocol(Role.CAMERA)
     good, no_id, bad_id = protocol.receive_data(
         b'{"msg_id":257,"token":0}{}{"msg_id":"x","token":"y"}'
     )
@@ -144,7 +144,7 @@ def test_camera_side_parses_requests_tolerantly() -> None:
 
 
 def test_spaced_style_matches_the_yi1_wire_format() -> None:
-    wire = Protocol(Role.CAMERA, style=Style.SPACED).send(
+    wire = YiProtocol(Role.CAMERA, style=Style.SPACED).send(
         Notification(Notify.PHOTO_TAKEN, "/tmp/fuse_d/DCIM/100MEDIA/YDXJ0001.jpg")
     )
     expected = (
@@ -156,14 +156,14 @@ def test_spaced_style_matches_the_yi1_wire_format() -> None:
 
 
 def test_client_requests_are_compact_and_small() -> None:
-    wire = Protocol(Role.CLIENT).send(Request(1282, 3, {"param": "/tmp/fuse_d/DCIM/ -D -S"}))
+    wire = YiProtocol(Role.CLIENT).send(Request(1282, 3, {"param": "/tmp/fuse_d/DCIM/ -D -S"}))
     assert wire == b'{"msg_id":1282,"token":3,"param":"/tmp/fuse_d/DCIM/ -D -S"}'
 
 
 @given(st.lists(st.binary(max_size=64), max_size=20))
 def test_random_bytes_give_messages_or_protocol_errors(chunks: list[bytes]) -> None:
     for role in Role:
-        protocol = Protocol(role)
+        protocol = YiProtocol(role)
         for chunk in chunks:
             try:
                 messages = protocol.receive_data(chunk)

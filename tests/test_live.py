@@ -11,10 +11,9 @@ from typing import Any
 import av
 import pytest
 
-from yicam import Camera
+from yicam import Camera, CameraConnectionError
 from yicam.emulator import Emulator, Faults
 from yicam.emulator.rtsp import RtspServer
-from yicam.errors import CameraConnectionError
 from yicam.live import LiveView
 
 from .cli_helpers import loop_thread, yicam

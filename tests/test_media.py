@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
-from yicam import Camera
-from yicam.emulator import Emulator
-from yicam.emulator.faults import Faults
-from yicam.errors import (
+from yicam import (
+    Camera,
     CameraBusyError,
     CameraConnectionError,
     CameraError,
     UnsafeNameError,
 )
-from yicam.safety import check_name, safe_join
-from yicam.sync import sync
+from yicam._safety import check_name, safe_join
+from yicam._sync import sync
+from yicam.emulator import Emulator
+from yicam.emulator.faults import Faults
 
 MEDIA = "/tmp/fuse_d/DCIM/100MEDIA"
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from yicam.errors import ProtocolError
-from yicam.models import DirEntry, Options, parse_int, parse_listing, parse_options
+from yicam import ProtocolError
+from yicam._results import DirEntry, Options, parse_int, parse_listing, parse_options
 
 
 def test_listing_as_the_official_sdk_parses_it() -> None:

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -26,19 +27,34 @@ def test_public_api_is_pinned() -> None:
             "DeviceInfo",
             "DirEntry",
             "Disconnected",
+            "DownloadResult",
             "Event",
+            "EventStream",
             "InvalidOperationError",
             "InvalidPathError",
             "InvalidTokenError",
+            "LiveView",
+            "LocalFileError",
             "MediaInfo",
+            "MediaItem",
             "MsgId",
+            "NotConnectedError",
             "Notification",
             "Notify",
             "Options",
+            "OutcomeUnknownError",
             "ProtocolError",
+            "Reconnected",
+            "Reconnecting",
+            "RemoteFileNotFoundError",
             "SessionHeldError",
             "SessionRequested",
             "Storage",
+            "SyncEntry",
+            "SyncReport",
+            "TransferCancelledError",
+            "TransferError",
+            "UnsafeNameError",
             "UnsafeOperationError",
             "UnsupportedError",
             "YicamError",
@@ -46,6 +62,42 @@ def test_public_api_is_pinned() -> None:
     )
     for name in yicam.__all__:
         assert getattr(yicam, name) is not None
+
+
+def test_only_packages_and_private_modules_besides_init() -> None:
+    package = Path(yicam.__file__).parent
+    public = sorted(
+        p.name for p in package.iterdir() if not p.name.startswith("_") and p.suffix == ".py"
+    )
+    assert public == []
+
+
+def test_live_view_is_imported_on_first_use() -> None:
+    code = (
+        "import sys, yicam; before = 'av' in sys.modules; "
+        "view = yicam.LiveView; print(before, 'av' in sys.modules, view.__name__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True", "LiveView"]
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = yicam.no_such_name
+
+
+def test_local_conditions_are_not_camera_errors() -> None:
+    for local in (
+        yicam.NotConnectedError,
+        yicam.OutcomeUnknownError,
+        yicam.RemoteFileNotFoundError,
+        yicam.TransferError,
+        yicam.LocalFileError,
+        yicam.UnsafeNameError,
+    ):
+        assert issubclass(local, yicam.YicamError)
+        assert not issubclass(local, yicam.CameraError)
+    assert issubclass(yicam.NotConnectedError, yicam.CameraConnectionError)
+    assert issubclass(yicam.OutcomeUnknownError, yicam.CameraConnectionError)
 
 
 def test_library_imports_only_the_standard_library() -> None:
@@ -64,7 +116,7 @@ def test_unknown_ids_and_codes_pass_through() -> None:
     assert yicam.MsgId.convert(257) is yicam.MsgId.START_SESSION
     assert yicam.MsgId.convert(123456) == 123456
     assert yicam.Notify.convert("new_thing") == "new_thing"
-    error = yicam.errors.error_for_rval(-99, 42)
+    error = yicam._errors.error_for_rval(-99, 42)
     assert type(error) is yicam.CameraError
     assert (error.rval, error.msg_id) == (-99, 42)
 
@@ -73,7 +125,7 @@ def test_error_tree() -> None:
     assert issubclass(yicam.CameraTimeoutError, TimeoutError)
     assert issubclass(yicam.CameraTimeoutError, yicam.CameraConnectionError)
     for rval, kind in [(-3, yicam.SessionHeldError), (-21, yicam.CameraBusyError)]:
-        assert isinstance(yicam.errors.error_for_rval(rval, 1), kind)
+        assert isinstance(yicam._errors.error_for_rval(rval, 1), kind)
     for base in (yicam.CameraError, yicam.ProtocolError, yicam.UnsafeOperationError):
         assert issubclass(base, yicam.YicamError)
 

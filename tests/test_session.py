@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import yicam.camera
+import yicam._camera
 from yicam import (
     Camera,
     CameraConnectionError,
@@ -82,7 +82,7 @@ async def test_rtsp_url_default_uses_rtsp_port(emulator: Emulator) -> None:
 async def test_yi4k_keepalive(
     start_emulator: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(yicam.camera, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(yicam._camera, "HEARTBEAT_INTERVAL", 0.05)
     emu = await start_emulator(model="yi4k")
     async with Camera("127.0.0.1", emu.port, timeout=2.0):
         await asyncio.sleep(0.3)
@@ -90,7 +90,7 @@ async def test_yi4k_keepalive(
 
 
 async def test_no_keepalive_for_yi1(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yicam.camera, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(yicam._camera, "HEARTBEAT_INTERVAL", 0.05)
     async with Camera("127.0.0.1", emulator.port, timeout=2.0):
         await asyncio.sleep(0.2)
     assert emulator.state.received[MsgId.HEARTBEAT] == 0

@@ -11,16 +11,16 @@ from typing import Any
 
 import pytest
 
-from yicam import Camera
-from yicam.download import Via, download
-from yicam.emulator import Emulator
-from yicam.emulator.faults import Faults
-from yicam.errors import (
+from yicam import (
+    Camera,
     CameraBusyError,
     CameraConnectionError,
     InvalidPathError,
     TransferCancelledError,
 )
+from yicam._download import Via, download
+from yicam.emulator import Emulator
+from yicam.emulator.faults import Faults
 
 CARD_PATH = "/tmp/fuse_d/DCIM/100MEDIA/BIG00001.mp4"
 SIZE = 3 * 1024 * 1024 + 12345
@@ -90,7 +90,7 @@ async def test_corrupt_prefix_is_detected_on_the_data_port(
     part = tmp_path / "BIG00001.mp4.part"
     part.write_bytes(b"\0" * 5000)  # wrong bytes where the file has random ones
     if via == "data":
-        from yicam.errors import TransferError
+        from yicam import TransferError
 
         with pytest.raises(TransferError, match="MD5 mismatch"):
             await camera.download(CARD_PATH, tmp_path, via="data")
@@ -142,7 +142,7 @@ async def test_auto_falls_back_to_http_when_the_data_port_is_closed(
     async with Camera(
         "127.0.0.1", emulator.port, data_port=1, http_port=emulator.http_port, timeout=2.0
     ) as cam:
-        from yicam.download import download as fetch
+        from yicam._download import download as fetch
 
         result = await fetch(cam, CARD_PATH, tmp_path)
     assert result.via == "http"
@@ -233,8 +233,8 @@ async def test_disk_full_mid_transfer_keeps_a_resumable_prefix(
 ) -> None:
     import errno
 
-    import yicam.download as download_module
-    from yicam.errors import LocalFileError
+    import yicam._download as download_module
+    from yicam import LocalFileError
 
     data = put_big_file(emulator)
     real_write = download_module._write
@@ -263,8 +263,8 @@ async def test_disk_full_mid_transfer_keeps_a_resumable_prefix(
 async def test_refused_resume_keeps_the_part(
     emulator: Emulator, camera: Camera, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from yicam import InvalidOperationError
     from yicam.emulator.data_port import DataService
-    from yicam.errors import InvalidOperationError
 
     data = put_big_file(emulator)
     part = tmp_path / "BIG00001.mp4.part"
@@ -319,7 +319,7 @@ async def test_cancelling_the_task_stops_the_download(
 
 
 async def test_a_silent_web_server_times_out(emulator: Emulator, tmp_path: Path) -> None:
-    from yicam.errors import CameraTimeoutError
+    from yicam import CameraTimeoutError
 
     put_big_file(emulator, size=5000)
     release = asyncio.Event()

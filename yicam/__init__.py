@@ -1,9 +1,16 @@
-"""Control Xiaomi Yi and other Ambarella action cameras: asyncio library, CLI and emulator."""
+"""Control Xiaomi Yi and other Ambarella action cameras: asyncio library, CLI and emulator.
+
+Everything public is exported here; the `_name` modules are internal and may change.
+`LiveView` is imported on first use, so `import yicam` does not load PyAV.
+"""
 
 from __future__ import annotations
 
-from .camera import Camera
-from .errors import (
+from typing import TYPE_CHECKING, Any
+
+from ._camera import Camera
+from ._download import DownloadResult
+from ._errors import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
@@ -12,16 +19,35 @@ from .errors import (
     InvalidOperationError,
     InvalidPathError,
     InvalidTokenError,
+    LocalFileError,
+    NotConnectedError,
+    OutcomeUnknownError,
     ProtocolError,
+    RemoteFileNotFoundError,
     SessionHeldError,
+    TransferCancelledError,
+    TransferError,
+    UnsafeNameError,
     UnsafeOperationError,
     UnsupportedError,
     YicamError,
 )
-from .events import Disconnected, Event, SessionRequested
-from .ids import MsgId, Notify
-from .messages import Notification
-from .models import Battery, DeviceInfo, DirEntry, MediaInfo, Options, Storage
+from ._events import (
+    Disconnected,
+    Event,
+    EventStream,
+    Reconnected,
+    Reconnecting,
+    SessionRequested,
+)
+from ._ids import MsgId, Notify
+from ._media import MediaItem
+from ._messages import Notification
+from ._results import Battery, DeviceInfo, DirEntry, MediaInfo, Options, Storage
+from ._sync import SyncEntry, SyncReport
+
+if TYPE_CHECKING:
+    from .live import LiveView
 
 __all__ = [
     "Battery",
@@ -34,20 +60,44 @@ __all__ = [
     "DeviceInfo",
     "DirEntry",
     "Disconnected",
+    "DownloadResult",
     "Event",
+    "EventStream",
     "InvalidOperationError",
     "InvalidPathError",
     "InvalidTokenError",
+    "LiveView",
+    "LocalFileError",
     "MediaInfo",
+    "MediaItem",
     "MsgId",
+    "NotConnectedError",
     "Notification",
     "Notify",
     "Options",
+    "OutcomeUnknownError",
     "ProtocolError",
+    "Reconnected",
+    "Reconnecting",
+    "RemoteFileNotFoundError",
     "SessionHeldError",
     "SessionRequested",
     "Storage",
+    "SyncEntry",
+    "SyncReport",
+    "TransferCancelledError",
+    "TransferError",
+    "UnsafeNameError",
     "UnsafeOperationError",
     "UnsupportedError",
     "YicamError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import `LiveView` (PyAV, numpy) only when it is first used."""
+    if name == "LiveView":
+        from .live import LiveView
+
+        return LiveView
+    raise AttributeError(f"module 'yicam' has no attribute {name!r}")

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..camera import Camera
+from .._camera import Camera
 from ..emulator.profiles import PROFILES
 
 __all__ = ["DEFAULT_HOST", "GlobalOptions", "global_options", "model_option", "run_camera"]

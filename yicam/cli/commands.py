@@ -9,11 +9,11 @@ from typing import Any
 
 import click
 
-from ..camera import Camera
-from ..errors import CameraError
-from ..events import Disconnected, Event, SessionRequested
-from ..ids import MsgId
-from ..messages import Notification
+from .._camera import Camera
+from .._errors import CameraError
+from .._events import Disconnected, Event, SessionRequested
+from .._ids import MsgId
+from .._messages import Notification
 from .base import run_camera
 from .output import Result, emit, human_size, key_value_table
 

@@ -11,9 +11,9 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from ..camera import Camera
+from .._camera import Camera
+from .._errors import YicamError
 from ..emulator import Emulator
-from ..errors import YicamError
 from .base import global_options, model_option
 from .output import Result, emit, human_size
 

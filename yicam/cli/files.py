@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from ..camera import Camera
+from .._camera import Camera
 from .base import run_camera
 from .output import Result, human_size
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from ..camera import Camera
+from .._camera import Camera
 from .base import run_camera
 from .output import Result, emit
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..errors import YicamError
+from .._errors import YicamError
 from .base import DEFAULT_HOST, GlobalOptions
 from .commands import (
     battery,

@@ -17,10 +17,10 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from ..camera import Camera
-from ..download import Via, download
-from ..media import MediaItem
-from ..sync import sync as sync_media
+from .._camera import Camera
+from .._download import Via, download
+from .._media import MediaItem
+from .._sync import sync as sync_media
 from .base import global_options, run_camera
 from .output import Result, console, emit, human_size
 

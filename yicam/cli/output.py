@@ -17,14 +17,14 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import (
+from .._errors import (
     CameraError,
     CardError,
     InvalidPathError,
     InvalidTokenError,
     UnsupportedError,
 )
-from ..ids import MsgId
+from .._ids import MsgId
 from .base import global_options
 
 __all__ = [
@@ -123,7 +123,7 @@ def report_error(exc: BaseException, *, debug: bool) -> None:
 
 
 def _hint(exc: BaseException) -> str | None:
-    # -3 and unreachable-camera messages already carry their hint (yicam.errors, connection).
+    # -3 and unreachable-camera messages already carry their hint (yicam._errors, _connection).
     if isinstance(exc, InvalidTokenError):
         return "another client took the session over; run the command again"
     if isinstance(exc, CardError):

@@ -10,8 +10,8 @@ import asyncio
 import re
 from datetime import datetime
 
-from ..ids import MsgId, Notify
-from ..messages import Reply, Request
+from .._ids import MsgId, Notify
+from .._messages import Reply, Request
 from .card import CardPathError
 from .control import ControlSession, Handler
 

@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from ..errors import ProtocolError
-from ..ids import MsgId, Notify
-from ..messages import Notification, Reply, Request, Style, encode
-from ..protocol import Protocol, Role
+from .._errors import ProtocolError
+from .._ids import MsgId, Notify
+from .._messages import Notification, Reply, Request, Style, encode
+from .._protocol import Role, YiProtocol
 from .card import CardPathError
 from .faults import Faults
 from .state import CameraState
@@ -46,7 +46,7 @@ class ControlSession:
         self._reader = reader
         self._writer = writer
         style = Style.SPACED if state.profile.spaced_json else Style.COMPACT
-        self._protocol = Protocol(Role.CAMERA, style=style)
+        self._protocol = YiProtocol(Role.CAMERA, style=style)
         self._out: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._holder_answer: asyncio.Future[int] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()

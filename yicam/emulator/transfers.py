@@ -13,8 +13,8 @@ import hashlib
 import re
 from pathlib import Path
 
-from ..ids import MsgId, Notify
-from ..messages import Reply, Request
+from .._ids import MsgId, Notify
+from .._messages import Reply, Request
 from .card import CardPathError, _unique_jpeg
 from .control import ControlSession, Handler
 from .data_port import DataService, Transfer

@@ -21,7 +21,7 @@ from typing import Any, Self
 import av
 from av.sidedata.sidedata import Type as SideDataType
 
-from yicam.errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
+from yicam._errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
 
 from .frames import LiveFrame, LiveStats, StatsTracker
 from .media import Recorder, Recording, encode_image, image_codec

@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from .connection import Connection
-from .download import Progress, Via
-from .download import download as _download
-from .errors import (
+from ._connection import Connection
+from ._download import Progress, Via
+from ._download import download as _download
+from ._errors import (
     CameraBusyError,
     CameraError,
     CameraTimeoutError,
@@ -25,12 +25,12 @@ from .errors import (
     YicamError,
     error_for_rval,
 )
-from .events import Disconnected, Event, EventStream
-from .ids import MsgId, Notify
-from .media import MediaItem
-from .media import list_media as _list_media
-from .messages import Notification, Reply, Request
-from .models import (
+from ._events import Disconnected, Event, EventStream
+from ._ids import MsgId, Notify
+from ._media import MediaItem
+from ._media import list_media as _list_media
+from ._messages import Notification, Reply, Request
+from ._results import (
     DATE_FORMAT,
     Battery,
     DeviceInfo,
@@ -43,7 +43,7 @@ from .models import (
     parse_listing,
     parse_options,
 )
-from .transfer import Transfers
+from ._transfer import Transfers
 
 if TYPE_CHECKING:
     from .live import LiveView
@@ -351,7 +351,7 @@ class Camera:
         """Download to `dest` (a file or a folder) via `<dest>.part`, resumable and verified.
 
         `via`: "data" (port 8787, MD5-checked), "http" (port 80), or "auto" (data port,
-        HTTP when the data port cannot be opened). See `yicam.download`.
+        HTTP when the data port cannot be opened). See `yicam._download`.
         """
         result = await _download(
             self, camera_path, dest, resume=resume, verify=verify, progress=progress, via=via

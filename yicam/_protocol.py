@@ -1,7 +1,7 @@
 """The sans-I/O protocol object shared by the client and the emulated camera.
 
 Bytes in, messages out; messages in, bytes out. No sockets, no asyncio: the client's
-driver and the emulator's server each wrap one `Protocol` per connection.
+driver and the emulator's server each wrap one `YiProtocol` per connection.
 """
 
 from __future__ import annotations
@@ -9,22 +9,22 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from .errors import ProtocolError
-from .framing import MAX_OBJECT_SIZE, JsonStreamFramer
-from .ids import MsgId
-from .messages import Message, Notification, Reply, Request, Style, encode
+from ._errors import ProtocolError
+from ._framing import MAX_OBJECT_SIZE, JsonStreamFramer
+from ._ids import MsgId
+from ._messages import Message, Notification, Reply, Request, Style, encode
 
-__all__ = ["Protocol", "Role"]
+__all__ = ["Role", "YiProtocol"]
 
 
 class Role(Enum):
-    """Which end of the control connection a `Protocol` plays."""
+    """Which end of the control connection a `YiProtocol` plays."""
 
     CLIENT = "client"
     CAMERA = "camera"
 
 
-class Protocol:
+class YiProtocol:
     """Frames, classifies and encodes control-channel messages for one side."""
 
     def __init__(

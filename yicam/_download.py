@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
-from .errors import (
+from ._errors import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
@@ -50,12 +50,12 @@ from .errors import (
     TransferCancelledError,
     TransferError,
 )
-from .http_get import HttpClosedError, HttpGet, open_http_get
-from .safety import check_name, safe_join
-from .transfer import DataGet, DataPortUnavailableError
+from ._http_get import HttpClosedError, HttpGet, open_http_get
+from ._safety import check_name, safe_join
+from ._transfer import DataGet, DataPortUnavailableError
 
 if TYPE_CHECKING:
-    from .camera import Camera
+    from ._camera import Camera
 
 __all__ = ["DownloadResult", "Progress", "Via", "download"]
 

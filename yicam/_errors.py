@@ -2,14 +2,19 @@
 
 YicamError
 ├── CameraConnectionError       cannot reach the camera, or the connection was lost
-│   └── CameraTimeoutError      no answer in time (also a builtin TimeoutError)
+│   ├── CameraTimeoutError      no answer in time (also a builtin TimeoutError)
+│   ├── NotConnectedError       no session: not connected yet, closed, or reconnecting
+│   └── OutcomeUnknownError     the connection dropped after a photo, record, delete or format
+│                               may have reached the camera; it is never sent again
 ├── ProtocolError               bytes or messages that break the protocol
 ├── UnsafeOperationError        refused locally to protect the camera (see docs/protocol.md)
 ├── UnsafeNameError             a name from the camera would write outside the destination
 ├── LocalFileError              the local destination cannot be written (disk full, no permission)
+├── RemoteFileNotFoundError     the camera's web server answered 404: no such file
 ├── TransferError               a file transfer failed its checks (size, MD5) or was cancelled
 │   └── TransferCancelledError  cancel_transfer() stopped it; the partial `.part` file is kept
 └── CameraError                 the camera answered with rval != 0; carries .rval and .msg_id
+                                (only ever an rval the camera sent; local trouble has its own class)
     ├── SessionHeldError        -3: another device (usually the phone app) holds the session
     ├── InvalidTokenError       -4: the session token is no longer valid
     ├── InvalidOperationError   -14: not possible now (no session, not recording, ...)
@@ -31,7 +36,10 @@ __all__ = [
     "InvalidPathError",
     "InvalidTokenError",
     "LocalFileError",
+    "NotConnectedError",
+    "OutcomeUnknownError",
     "ProtocolError",
+    "RemoteFileNotFoundError",
     "SessionHeldError",
     "TransferCancelledError",
     "TransferError",
@@ -85,6 +93,18 @@ class CameraTimeoutError(CameraConnectionError, TimeoutError):
     """The camera did not answer in time."""
 
 
+class NotConnectedError(CameraConnectionError):
+    """No session: the camera is not connected yet, was closed, or is reconnecting."""
+
+
+class OutcomeUnknownError(CameraConnectionError):
+    """The connection dropped after a request that may have changed the camera.
+
+    Raised for a photo, record start/stop, delete or format: yicam never sends those twice,
+    so check the camera (for example `list_media()`) before trying again.
+    """
+
+
 class ProtocolError(YicamError):
     """Bytes or a message that break the protocol."""
 
@@ -99,6 +119,10 @@ class UnsafeNameError(YicamError, ValueError):
 
 class LocalFileError(YicamError):
     """The local destination cannot be written: disk full, no permission, not a directory."""
+
+
+class RemoteFileNotFoundError(YicamError):
+    """The camera's web server has no such file (HTTP 404); not a camera rval."""
 
 
 class TransferError(YicamError):

@@ -6,7 +6,7 @@ The camera has one GET and one PUT slot; `Transfers.lock` runs one transfer at a
 so bytes left in flight by a cut or cancelled transfer never reach the next one.
 
 A get (`open_get`) hands over a plain socket, already connected when 1285 is sent: bytes that
-come before the reply wait in the kernel until `yicam.download` reads them in a worker thread.
+come before the reply wait in the kernel until `yicam._download` reads them in a worker thread.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from ._errors import (
     CameraConnectionError,
     CameraError,
     ProtocolError,
@@ -29,13 +29,13 @@ from .errors import (
     TransferError,
     error_for_rval,
 )
-from .events import Disconnected, Event
-from .ids import MsgId, Notify
-from .messages import Notification
-from .models import parse_int
+from ._events import Disconnected, Event
+from ._ids import MsgId, Notify
+from ._messages import Notification
+from ._results import parse_int
 
 if TYPE_CHECKING:
-    from .camera import Camera
+    from ._camera import Camera
 
 __all__ = ["DataGet", "DataPortUnavailableError", "Transfers", "connect_socket", "shutdown"]
 

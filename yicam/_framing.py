@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from .errors import ProtocolError
+from ._errors import ProtocolError
 
 __all__ = ["MAX_OBJECT_SIZE", "JsonStreamFramer"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import UnsafeNameError
+from ._errors import UnsafeNameError
 
 __all__ = ["check_name", "safe_join"]
 

@@ -7,9 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Self
 
-from .messages import Notification
+from ._messages import Notification
 
-__all__ = ["Disconnected", "Event", "EventStream", "Notification", "SessionRequested"]
+__all__ = [
+    "Disconnected",
+    "Event",
+    "EventStream",
+    "Notification",
+    "Reconnected",
+    "Reconnecting",
+    "SessionRequested",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,13 +28,26 @@ class Disconnected:
 
 
 @dataclass(frozen=True, slots=True)
+class Reconnecting:
+    """The connection dropped; attempt number `attempt` starts after `delay` seconds."""
+
+    attempt: int
+    delay: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnected:
+    """A new session is up after a drop; subscribers and the heartbeat carry on."""
+
+
+@dataclass(frozen=True, slots=True)
 class SessionRequested:
     """Another client asked the camera for the session (msg 1793)."""
 
     kept: bool
 
 
-Event = Notification | Disconnected | SessionRequested
+Event = Notification | Disconnected | Reconnecting | Reconnected | SessionRequested
 
 
 class EventStream:

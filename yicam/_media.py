@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .camera import Camera
+    from ._camera import Camera
 
 __all__ = ["DCIM", "MediaItem", "list_media"]
 

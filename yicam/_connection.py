@@ -7,11 +7,11 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from .errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
-from .events import Disconnected, Event, SessionRequested
-from .ids import MsgId
-from .messages import Notification, Reply, Request
-from .protocol import Protocol, Role
+from ._errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
+from ._events import Disconnected, Event, SessionRequested
+from ._ids import MsgId
+from ._messages import Notification, Reply, Request
+from ._protocol import Role, YiProtocol
 
 __all__ = ["Connection"]
 
@@ -26,7 +26,7 @@ class Connection:
 
     def __init__(self, *, keep_session: bool = True) -> None:
         self.keep_session = keep_session
-        self._protocol = Protocol(Role.CLIENT)
+        self._protocol = YiProtocol(Role.CLIENT)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._read_task: asyncio.Task[None] | None = None

@@ -1,7 +1,7 @@
 """A minimal HTTP/1.1 GET client for the camera's web server: one request per connection.
 
 `open_http_get` sends the request and reads the response head on the event loop, then hands
-over the socket: the body is for the caller to read (`yicam.download`, in a worker thread).
+over the socket: the body is for the caller to read (`yicam._download`, in a worker thread).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from .errors import CameraConnectionError, InvalidPathError, ProtocolError
-from .ids import MsgId
-from .transfer import connect_socket, shutdown
+from ._errors import CameraConnectionError, InvalidPathError, ProtocolError
+from ._ids import MsgId
+from ._transfer import connect_socket, shutdown
 
 __all__ = ["CARD_ROOT", "HttpGet", "http_url_path", "open_http_get"]
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from .download import Progress, Via, download
-from .errors import CameraError, LocalFileError, TransferError, UnsafeNameError
-from .media import MediaItem
-from .safety import safe_join
+from ._download import Progress, Via, download
+from ._errors import CameraError, LocalFileError, TransferError, UnsafeNameError
+from ._media import MediaItem
+from ._safety import safe_join
 
 if TYPE_CHECKING:
-    from .camera import Camera
+    from ._camera import Camera
 
 __all__ = ["SyncEntry", "SyncReport", "sync"]
 
