@@ -19,6 +19,7 @@ from .cli_helpers import LoopThread, loop_thread
 
 # A forgotten --host must never reach a real camera (or anything else) from a test.
 os.environ["YICAM_HOST"] = "127.0.0.1"
+os.environ.pop("YICAM_CAMERA", None)  # nor a named camera from the developer's shell
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 FAST = 0.05  # emulator time scale for tests: realistic ordering, 20x shorter delays

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -41,17 +42,31 @@ class GlobalOptions:
     timeout: float = 5.0
     json: bool = False
     debug: bool = False
+    camera_name: str | None = None  # `--camera NAME` / YICAM_CAMERA: a named camera
+    explicit: frozenset[str] = frozenset()  # options given on the command line: they win
 
     def camera(self, **overrides: Any) -> Camera:
         """A `Camera` for these options; `overrides` go to its constructor."""
+        options = self.resolved()
         kwargs: dict[str, Any] = {
-            "data_port": self.data_port,
-            "http_port": self.http_port,
-            "rtsp_port": self.rtsp_port,
-            "timeout": self.timeout,
+            "data_port": options.data_port,
+            "http_port": options.http_port,
+            "rtsp_port": options.rtsp_port,
+            "timeout": options.timeout,
         }
         kwargs.update(overrides)
-        return Camera(self.host, self.port, **kwargs)
+        return Camera(options.host, options.port, **kwargs)
+
+    def resolved(self) -> GlobalOptions:
+        """These options with the named camera's address and ports filled in (from the config)."""
+        if self.camera_name is None:
+            return self
+        from ..config import get_camera  # only commands that talk to a camera read the file
+
+        entry = get_camera(self.camera_name)
+        names = ("host", "port", "data_port", "http_port", "rtsp_port", "timeout")
+        values = {n: getattr(entry, n) for n in names if n not in self.explicit}
+        return dataclasses.replace(self, camera_name=None, **values)
 
 
 def global_options() -> GlobalOptions:

@@ -10,6 +10,7 @@ import click
 
 from .._errors import YicamError
 from .base import DEFAULT_HOST, GlobalOptions
+from .cameras import cameras, explicit_options
 from .commands import (
     battery,
     clock,
@@ -64,6 +65,13 @@ class YicamGroup(click.Group):
 @click.option("--http-port", default=80, show_default=True, help="HTTP port.")
 @click.option("--rtsp-port", default=554, show_default=True, help="RTSP live-view port.")
 @click.option("--timeout", default=5.0, show_default=True, help="Seconds to wait per request.")
+@click.option(
+    "-c",
+    "--camera",
+    envvar="YICAM_CAMERA",
+    metavar="NAME",
+    help="A named camera from `yicam cameras` (env YICAM_CAMERA); --host/--port... still win.",
+)
 @click.option("--json", "json_mode", is_flag=True, help="Print machine-readable JSON.")
 @click.option("--debug", is_flag=True, help="Show protocol logs and tracebacks.")
 @click.version_option(package_name="yicam")
@@ -76,6 +84,7 @@ def cli(
     http_port: int,
     rtsp_port: int,
     timeout: float,
+    camera: str | None,
     json_mode: bool,
     debug: bool,
 ) -> None:
@@ -89,6 +98,8 @@ def cli(
         timeout=timeout,
         json=json_mode,
         debug=debug,
+        camera_name=camera,
+        explicit=explicit_options(ctx),
     )
     if debug:
         handler = logging.StreamHandler(sys.stderr)
@@ -115,6 +126,7 @@ cli.add_command(format_card)
 cli.add_command(emulate)
 cli.add_command(demo)
 cli.add_command(live)
+cli.add_command(cameras)
 
 
 def main() -> None:

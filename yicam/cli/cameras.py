@@ -1,0 +1,89 @@
+"""`yicam cameras`: list, add and remove named cameras (the `[cameras.NAME]` config tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from click.core import ParameterSource
+from rich.table import Table
+from rich.text import Text
+
+from ..config import CameraConfig, add_camera, config_path, load_cameras, remove_camera
+from .output import Result
+
+__all__ = ["cameras", "explicit_options"]
+
+_CONNECTION_OPTIONS = ("host", "port", "data_port", "http_port", "rtsp_port", "timeout")
+
+
+def explicit_options(ctx: click.Context) -> frozenset[str]:
+    """The connection options typed on the command line (they override a named camera)."""
+    return frozenset(
+        name
+        for name in _CONNECTION_OPTIONS
+        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+    )
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def cameras(ctx: click.Context) -> Result | None:
+    """Named cameras: `yicam -c NAME COMMAND` talks to one; `yicam fleet --all` to all."""
+    if ctx.invoked_subcommand is not None:
+        return None
+    entries = load_cameras()
+    path = config_path()
+    table = Table(title=f"Named cameras ({path})", title_justify="left")
+    for column in ("Name", "Host", "Port", "Data", "HTTP", "RTSP", "Model", "Serial"):
+        table.add_column(column)
+    for e in entries.values():
+        cells = (e.name, e.host, e.port, e.data_port, e.http_port, e.rtsp_port, e.model, e.serial)
+        table.add_row(*(Text("" if c is None else str(c)) for c in cells))
+    hint = f"No named cameras yet in {path}; `yicam cameras add NAME HOST` adds one"
+    view: Any = table if entries else hint
+    return Result([_json(e) for e in entries.values()], view)
+
+
+@cameras.command("add")
+@click.argument("name")
+@click.argument("host")
+@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True)
+@click.option("--data-port", type=click.IntRange(1, 65535), default=8787, show_default=True)
+@click.option("--http-port", type=click.IntRange(1, 65535), default=80, show_default=True)
+@click.option("--rtsp-port", type=click.IntRange(1, 65535), default=554, show_default=True)
+@click.option("--replace", is_flag=True, help="Overwrite a camera of that name.")
+def add(
+    name: str,
+    host: str,
+    port: int,
+    data_port: int,
+    http_port: int,
+    rtsp_port: int,
+    replace: bool,
+) -> Result:
+    """Name a camera: `yicam cameras add left 192.168.1.51`."""
+    entry = CameraConfig(name, host, port, data_port, http_port, rtsp_port)
+    path = add_camera(entry, replace=replace)
+    return Result(_json(entry), f"Added camera {name!r} ({host}:{port}) to {path}")
+
+
+@cameras.command("rm")
+@click.argument("name")
+def rm(name: str) -> Result:
+    """Forget a named camera."""
+    path = remove_camera(name)
+    return Result({"removed": name}, f"Removed camera {name!r} from {path}")
+
+
+def _json(entry: CameraConfig) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "host": entry.host,
+        "port": entry.port,
+        "data_port": entry.data_port,
+        "http_port": entry.http_port,
+        "rtsp_port": entry.rtsp_port,
+        "model": entry.model,
+        "serial": entry.serial,
+    }

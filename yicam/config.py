@@ -1,0 +1,202 @@
+"""Named cameras: the `[cameras.NAME]` tables of the user's yicam config file (TOML).
+
+```toml
+[cameras.left]
+host = "192.168.1.51"
+port = 7878          # optional, as are data_port, http_port, rtsp_port and timeout
+```
+
+The file lives in the platform's config folder (`$XDG_CONFIG_HOME/yicam/config.toml` on Linux,
+`~/Library/Application Support/yicam/` on macOS, `%LOCALAPPDATA%\\yicam\\` on Windows), or
+where `YICAM_CONFIG` points. Reading needs only the standard library (`tomllib`); `add_camera`
+and `remove_camera` edit the file with tomlkit, keeping its comments and layout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .camera import Camera
+
+__all__ = [
+    "CameraConfig",
+    "ConfigError",
+    "add_camera",
+    "check_name",
+    "config_path",
+    "get_camera",
+    "load_cameras",
+    "remove_camera",
+]
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_PORTS = ("port", "data_port", "http_port", "rtsp_port")
+
+
+class ConfigError(ValueError):
+    """The config file cannot be read, or names a camera it does not hold."""
+
+
+@dataclass(frozen=True, slots=True)
+class CameraConfig:
+    """How to reach one named camera."""
+
+    name: str
+    host: str
+    port: int = 7878
+    data_port: int = 8787
+    http_port: int = 80
+    rtsp_port: int = 554
+    timeout: float = 5.0
+    model: str | None = None  # what discovery saw; informative only
+    serial: str | None = None
+
+    def camera(self, **overrides: Any) -> Camera:
+        """A `Camera` for this entry; `overrides` go to its constructor."""
+        kwargs: dict[str, Any] = {
+            "data_port": self.data_port,
+            "http_port": self.http_port,
+            "rtsp_port": self.rtsp_port,
+            "timeout": self.timeout,
+        }
+        kwargs.update(overrides)
+        return Camera(self.host, self.port, **kwargs)
+
+    def to_toml(self) -> dict[str, Any]:
+        """The table written to the file: the host and every value that is not the default."""
+        table: dict[str, Any] = {"host": self.host}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name not in ("name", "host") and value is not None and value != f.default:
+                table[f.name] = value
+        return table
+
+
+def config_path() -> Path:
+    """Where the config file is (it may not exist yet)."""
+    if override := os.environ.get("YICAM_CONFIG"):
+        return Path(override)
+    from platformdirs import user_config_path  # the CLI's dependency; only for the default
+
+    return user_config_path("yicam", appauthor=False) / "config.toml"
+
+
+def load_cameras(path: Path | None = None) -> dict[str, CameraConfig]:
+    """Every named camera in the file, in file order; none when there is no file."""
+    path = path or config_path()
+    try:
+        with path.open("rb") as file:
+            document = tomllib.load(file)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    cameras = document.get("cameras", {})
+    if not isinstance(cameras, Mapping):
+        raise ConfigError(f"{path}: `cameras` must be a table of [cameras.NAME] tables")
+    return {name: _entry(path, name, table) for name, table in cameras.items()}
+
+
+def get_camera(name: str, path: Path | None = None) -> CameraConfig:
+    """The named camera; `ConfigError` listing the known names when it is not there."""
+    cameras = load_cameras(path)
+    if name not in cameras:
+        known = ", ".join(cameras) or "none yet; add one with `yicam cameras add NAME HOST`"
+        raise ConfigError(f"no camera named {name!r} in {path or config_path()} (known: {known})")
+    return cameras[name]
+
+
+def add_camera(entry: CameraConfig, path: Path | None = None, *, replace: bool = False) -> Path:
+    """Add (or with `replace`, overwrite) a named camera; comments elsewhere are kept."""
+    import tomlkit
+
+    check_name(entry.name)
+    path = path or config_path()
+    document = _read_document(path)
+    cameras = document.get("cameras")
+    if cameras is None:
+        cameras = tomlkit.table(is_super_table=True)
+        document["cameras"] = cameras
+    if entry.name in cameras and not replace:
+        raise ConfigError(f"a camera named {entry.name!r} exists already in {path}")
+    table = tomlkit.table()
+    table.update(entry.to_toml())
+    cameras[entry.name] = table
+    _write_document(path, document)
+    return path
+
+
+def remove_camera(name: str, path: Path | None = None) -> Path:
+    """Remove a named camera; comments elsewhere are kept."""
+    path = path or config_path()
+    document = _read_document(path)
+    cameras = document.get("cameras")
+    if cameras is None or name not in cameras:
+        raise ConfigError(f"no camera named {name!r} in {path}")
+    del cameras[name]
+    _write_document(path, document)
+    return path
+
+
+def check_name(name: str) -> str:
+    """`name` when it is a usable camera name (letters, digits, `-`, `_`)."""
+    if not _NAME.match(name):
+        raise ConfigError(f"bad camera name {name!r}: use letters, digits, '-' and '_'")
+    return name
+
+
+def _entry(path: Path, name: str, table: Any) -> CameraConfig:
+    if not isinstance(table, Mapping) or not isinstance(table.get("host"), str):
+        raise ConfigError(f'{path}: [cameras.{name}] needs host = "ADDRESS"')
+    values: dict[str, Any] = {"name": name, "host": table["host"]}
+    for key in _PORTS:
+        if key in table:
+            value = table[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
+                raise ConfigError(f"{path}: [cameras.{name}] {key} must be a port number")
+            values[key] = value
+    if "timeout" in table:
+        timeout = table["timeout"]
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+            raise ConfigError(f"{path}: [cameras.{name}] timeout must be positive seconds")
+        values["timeout"] = float(timeout)
+    for key in ("model", "serial"):
+        if isinstance(table.get(key), str):
+            values[key] = table[key]
+    return CameraConfig(**values)
+
+
+def _read_document(path: Path) -> Any:
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(text)
+    except ParseError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+
+
+def _write_document(path: Path, document: Any) -> None:
+    import tomlkit
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Write beside the file and rename: an interrupted write never leaves half a config.
+    fd, temp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(tomlkit.dumps(document))
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
