@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -43,6 +44,13 @@ __all__ = ["emulate"]
     help="Inject a fault: split, glue, drop, delay=MS, drop-data=P, slow-data=KBPS, rtp-loss=P.",
 )
 @click.option("--seed", type=int, help="Seed for the faults' randomness.")
+@click.option(
+    "--count",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Cameras to run: on HOST, HOST+1, ... (on HOST with ports +1... without 127.0.0.x).",
+)
 def emulate(
     host: str,
     port: int,
@@ -54,24 +62,36 @@ def emulate(
     sd: Path | None,
     faults: tuple[str, ...],
     seed: int | None,
+    count: int,
 ) -> None:
-    """Run an emulated camera on this computer.
+    """Run an emulated camera (or `--count N` of them) on this computer.
 
-    Prints one line when it is ready; stops on Ctrl-C or SIGTERM.
+    Prints one line per camera when it is ready; stops on Ctrl-C or SIGTERM.
     """
-    emulator = Emulator(
-        host,
-        port,
-        data_port=data_port,
-        http_port=http_port,
-        rtsp_port=rtsp_port,
-        preview_size=_size(preview_size),
-        model=model,
-        sd=sd,
-        faults=parse_faults(faults, seed),
-    )
+    preview, fault_set = _size(preview_size), parse_faults(faults, seed)
+    reach_all: Callable[[], list[str]] = list
+    if count > 1:
+        from .emulate_many import several
+
+        emulators, reach_all = several(
+            count, host, (port, data_port, http_port, rtsp_port), sd,
+            preview_size=preview, model=model, faults=fault_set,
+        )  # fmt: skip
+    else:
+        emulator = Emulator(
+            host,
+            port,
+            data_port=data_port,
+            http_port=http_port,
+            rtsp_port=rtsp_port,
+            preview_size=preview,
+            model=model,
+            sd=sd,
+            faults=fault_set,
+        )
+        emulators = [emulator]
     with contextlib.suppress(KeyboardInterrupt):  # where signal handlers are not available
-        asyncio.run(_serve(emulator))
+        asyncio.run(_serve(emulators, reach_all))
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -81,14 +101,17 @@ def _size(text: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
-async def _serve(emulator: Emulator) -> None:
+async def _serve(emulators: list[Emulator], reach_all: Callable[[], list[str]]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows, non-main thread
             loop.add_signal_handler(signum, stop.set)
-    async with emulator:
-        click.echo(emulator.ready_line())
+    async with contextlib.AsyncExitStack() as stack:
+        for emulator in emulators:
+            await stack.enter_async_context(emulator)
+        for line in [e.ready_line() for e in emulators] + reach_all():
+            click.echo(line)
         sys.stdout.flush()
         await stop.wait()
     click.echo("yicam emulator stopped", err=True)
