@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from yicam.cli.emulate_many import plan_fleet, reach_all_lines
-from yicam.cli.main import cli
-from yicam.config import (
+from yicam import (
     CameraConfig,
     ConfigError,
     add_camera,
@@ -21,6 +19,8 @@ from yicam.config import (
     load_cameras,
     remove_camera,
 )
+from yicam.cli.emulate_many import plan_fleet, reach_all_lines
+from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
 from .cli_helpers import LoopThread

@@ -20,10 +20,12 @@ def test_public_api_is_pinned() -> None:
             "Battery",
             "Camera",
             "CameraBusyError",
+            "CameraConfig",
             "CameraConnectionError",
             "CameraError",
             "CameraTimeoutError",
             "CardError",
+            "ConfigError",
             "DeviceInfo",
             "DirEntry",
             "Disconnected",
@@ -58,6 +60,10 @@ def test_public_api_is_pinned() -> None:
             "UnsafeOperationError",
             "UnsupportedError",
             "YicamError",
+            "add_camera",
+            "config_path",
+            "load_cameras",
+            "remove_camera",
         ]
     )
     for name in yicam.__all__:

@@ -9,6 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._camera import Camera
+from ._config import (
+    CameraConfig,
+    ConfigError,
+    add_camera,
+    config_path,
+    load_cameras,
+    remove_camera,
+)
 from ._download import DownloadResult
 from ._errors import (
     CameraBusyError,
@@ -53,10 +61,12 @@ __all__ = [
     "Battery",
     "Camera",
     "CameraBusyError",
+    "CameraConfig",
     "CameraConnectionError",
     "CameraError",
     "CameraTimeoutError",
     "CardError",
+    "ConfigError",
     "DeviceInfo",
     "DirEntry",
     "Disconnected",
@@ -91,6 +101,10 @@ __all__ = [
     "UnsafeOperationError",
     "UnsupportedError",
     "YicamError",
+    "add_camera",
+    "config_path",
+    "load_cameras",
+    "remove_camera",
 ]
 
 

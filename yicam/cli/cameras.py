@@ -9,7 +9,7 @@ from click.core import ParameterSource
 from rich.table import Table
 from rich.text import Text
 
-from ..config import CameraConfig, add_camera, config_path, load_cameras, remove_camera
+from .._config import CameraConfig, add_camera, config_path, load_cameras, remove_camera
 from .output import Result
 
 __all__ = ["cameras", "explicit_options"]
