@@ -1,0 +1,122 @@
+"""The window's connection: status, failures with their hints, take-over, drop and reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from yicam import Camera
+from yicam.emulator import Emulator
+from yicam.gui.main_window import MainWindow
+
+from ..cli_helpers import LoopThread
+from .conftest import WAIT, connect, target_of
+
+
+def test_connect_shows_model_battery_and_card(qtbot: Any, window: MainWindow) -> None:
+    assert window.windowTitle() == "yicam"
+    connect(qtbot, window)
+    status: Any = window.statusBar()
+    qtbot.waitUntil(lambda: status.battery.text() == "Battery 86%", timeout=WAIT)
+    assert status.model.text() == "Yi 1" or status.model.text()
+    assert "YDXJv22" in status.firmware.text()
+    assert status.card.text().endswith("free")
+    assert window.windowTitle() == f"yicam - {status.model.text()} (127.0.0.1)"
+    assert window.capture_panel.photo.isEnabled()
+
+
+def test_unreachable_camera_says_so_with_a_hint(
+    qtbot: Any, make_window: Any, emu: Emulator
+) -> None:
+    with socket.socket() as free:  # a port nobody listens on
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    target = target_of(emu)
+    window = make_window(type(target)(target.host, port))
+    qtbot.mouseClick(window.connection_bar.connect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=WAIT)
+    assert window.banner.title.text() == "Cannot reach 127.0.0.1"
+    assert "camera's Wi-Fi" in window.banner.hint.text()
+    assert not window.banner.reconnect.isVisible()
+    assert window.statusBar().connection.text() == "Not connected"  # type: ignore[attr-defined]
+    assert not window.capture_panel.photo.isEnabled()
+
+
+def test_phone_app_holding_the_session_is_named(
+    qtbot: Any, window: MainWindow, emu: Emulator, emu_thread: LoopThread
+) -> None:
+    phone = Camera("127.0.0.1", emu.port, timeout=3.0)  # keeps its session, as the app does
+    emu_thread.run(phone.connect())
+    try:
+        qtbot.mouseClick(window.connection_bar.connect_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=WAIT)
+        assert window.banner.title.text() == "The phone app holds the camera"
+        assert "Close the Yi app" in window.banner.hint.text()
+    finally:
+        emu_thread.run(phone.close())
+
+
+def test_take_over_request_is_shown_and_the_session_kept(
+    qtbot: Any, window: MainWindow, emu: Emulator, emu_thread: LoopThread
+) -> None:
+    connect(qtbot, window)
+    other = Camera("127.0.0.1", emu.port, timeout=3.0)
+    # The window's loop must keep running to answer the camera's query: don't block on it.
+    attempt = asyncio.run_coroutine_threadsafe(_try_connect(other), emu_thread.loop)
+    qtbot.waitUntil(attempt.done, timeout=WAIT)
+    assert attempt.result() == "SessionHeldError"
+    notice = window.connection_bar.notice
+    qtbot.waitUntil(lambda: "asked the camera for the session" in notice.text(), timeout=WAIT)
+    assert "kept it" in notice.text()
+    assert window.statusBar().connection.text() == "Connected"  # type: ignore[attr-defined]
+
+
+async def _try_connect(cam: Camera) -> str:
+    try:
+        await cam.connect()
+    except Exception as exc:
+        return type(exc).__name__
+    await cam.close()
+    return "connected"
+
+
+def test_drop_shows_disconnected_and_reconnect_works(
+    qtbot: Any, window: MainWindow, emu: Emulator, emu_thread: LoopThread
+) -> None:
+    connect(qtbot, window)
+    ports = {
+        "port": emu.port,
+        "data_port": emu.data_port,
+        "http_port": emu.http_port,
+        "rtsp_port": emu.rtsp_port,
+    }
+    emu_thread.run(emu.close())  # the camera goes away mid-session
+    status: Any = window.statusBar()
+    qtbot.waitUntil(lambda: status.connection.text().startswith("Disconnected"), timeout=WAIT)
+    assert window.banner.isVisible()
+    assert window.banner.title.text() == "Connection to the camera lost"
+    assert window.banner.reconnect.isVisible()
+    assert not window.capture_panel.photo.isEnabled()
+    assert not window.capture_panel.record.isEnabled()
+
+    emu_thread.emulator(**ports)  # the camera is back on the same address
+    qtbot.mouseClick(window.banner.reconnect, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status.connection.text() == "Connected", timeout=WAIT)
+    assert not window.banner.isVisible()
+    assert window.capture_panel.photo.isEnabled()
+
+
+def test_host_and_geometry_are_remembered(
+    qtbot: Any, make_window: Any, emu: Emulator, settings: Any
+) -> None:
+    window = make_window(target_of(emu))
+    connect(qtbot, window)
+    window.resize(760, 540)  # the offscreen screen is 800x600: restoring clamps to it
+    window.close()
+    assert settings.value("host") == "127.0.0.1"
+    again = make_window(type(target_of(emu))())  # no host given: the remembered one
+    assert again.connection_bar.host.text() == "127.0.0.1"
+    assert (again.width(), again.height()) == (760, 540)

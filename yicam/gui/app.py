@@ -1,0 +1,99 @@
+"""Start the desktop app: the Qt application, the qasync loop, the window (and a demo camera)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator, Sequence
+
+import qasync
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from yicam.emulator import Emulator
+
+from .main_window import MainWindow
+from .target import DEFAULT_HOST, Target
+
+__all__ = ["demo_camera", "display_problem", "main", "run"]
+
+APP_NAME = "yicam"
+
+
+def display_problem() -> str | None:
+    """Why no window can open here (Linux/BSD without a display), or None when it can."""
+    if sys.platform in ("win32", "darwin"):
+        return None
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if platform and not platform.startswith(("xcb", "wayland")):
+        return None  # offscreen, vnc, eglfs...: Qt needs no display server
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no display: the desktop app needs a graphical session (DISPLAY or WAYLAND_DISPLAY "
+        "is not set); run it on a desktop, over `ssh -X`, or set QT_QPA_PLATFORM=offscreen"
+    )
+
+
+@contextlib.asynccontextmanager
+async def demo_camera(model: str = "yi1") -> AsyncIterator[Target]:
+    """An emulated camera in this process on free loopback ports, and the target to reach it."""
+    async with Emulator(
+        "127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=0, model=model
+    ) as emulator:
+        yield Target(
+            host=emulator.host,
+            port=emulator.port,
+            data_port=emulator.data_port,
+            http_port=emulator.http_port,
+            rtsp_port=emulator.rtsp_port or 554,
+        )
+
+
+def run(target: Target, *, demo: bool = False, model: str = "yi1") -> int:
+    """Open the window and run until it is closed; returns the exit status."""
+    problem = display_problem()
+    if problem is not None:
+        print(f"Error: {problem}", file=sys.stderr)
+        return 1
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    result: int = qasync.run(_main(target, demo, model))
+    return result
+
+
+async def _main(target: Target, demo: bool, model: str) -> int:
+    async with contextlib.AsyncExitStack() as stack:
+        if demo:
+            target = await stack.enter_async_context(demo_camera(model))
+        window = MainWindow(target, QSettings())
+        if demo:
+            window.session.target = target  # never a remembered host in demo mode
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        window.show()
+        window.session.connect_to()
+        await closed.wait()
+        await window.shutdown()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The `yicam-gui` entry point (no console on Windows); takes the global `yicam` options."""
+    parser = argparse.ArgumentParser(prog="yicam-gui", description="The yicam desktop app.")
+    parser.add_argument("--host", default=os.environ.get("YICAM_HOST", DEFAULT_HOST))
+    parser.add_argument("--port", type=int, default=7878)
+    parser.add_argument("--data-port", type=int, default=8787)
+    parser.add_argument("--http-port", type=int, default=80)
+    parser.add_argument("--rtsp-port", type=int, default=554)
+    parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--demo", action="store_true", help="use an emulated camera")
+    args = parser.parse_args(argv)
+    target = Target(
+        args.host, args.port, args.data_port, args.http_port, args.rtsp_port, args.timeout
+    )
+    sys.exit(run(target, demo=args.demo))

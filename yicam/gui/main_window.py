@@ -1,0 +1,121 @@
+"""`MainWindow`: the panels around one camera; layout and geometry remembered in QSettings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .capture_model import CaptureModel
+from .capture_panel import CapturePanel
+from .connection_bar import ConnectionBar, ProblemBanner
+from .log_dock import LogDock
+from .log_model import LogModel
+from .session_model import SessionModel
+from .status_bar import StatusBar
+from .target import Target
+
+__all__ = ["MainWindow"]
+
+DEFAULT_SIZE = (1280, 800)
+
+
+class MainWindow(QMainWindow):
+    """The app's one window; `closed` fires once it has been closed by the user."""
+
+    closed = Signal()
+
+    def __init__(self, target: Target, settings: QSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        host = settings.value("host")
+        if isinstance(host, str) and host and target.host == Target().host:
+            target = target.with_host(host)  # the remembered host, unless one was given
+        self.session = SessionModel(target, self)
+        self.capture = CaptureModel(self.session, self)
+        self.log = LogModel(self.session, self)
+
+        self.setWindowTitle(self.session.title)
+        self.connection_bar = ConnectionBar(self.session)
+        self.banner = ProblemBanner(self.session)
+        self.capture_panel = CapturePanel(self.capture, self.session)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.capture_panel)
+        self.left_layout = left_layout
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("splitter")
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.connection_bar)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.log_dock = LogDock(self.log, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
+        self.setStatusBar(StatusBar(self.session, self))
+        view = self.menuBar().addMenu("&View")
+        view.addAction(self.log_dock.toggleViewAction())
+
+        self.session.titleChanged.connect(self.setWindowTitle)
+        self.session.sessionRequested.connect(self._session_requested)
+        self.session.stateChanged.connect(self._remember_host)
+        self._restore_layout()
+
+    async def shutdown(self) -> None:
+        """Stop every job and close the camera."""
+        for model in (self.log, self.capture):
+            await model.aclose()
+        await self.session.aclose()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the layout, then let the app shut down."""
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.sync()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(*DEFAULT_SIZE)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = self.settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def _remember_host(self, state: str) -> None:
+        if state == "connected":
+            self.settings.setValue("host", self.session.target.host)
+
+    def _session_requested(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    def alert(self, title: str, text: str) -> None:
+        """A non-blocking information box."""
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
+        box.open()

@@ -1,0 +1,242 @@
+"""`SessionModel`: the connection to one camera, its status, and its events as Qt signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from yicam import (
+    Battery,
+    Camera,
+    CameraError,
+    Disconnected,
+    Event,
+    Notification,
+    Notify,
+    SessionRequested,
+    Storage,
+    YicamError,
+)
+
+from .jobs import Jobs
+from .problems import Problem, clean_text, explain
+from .target import Target
+
+__all__ = ["CameraStatus", "ConnState", "SessionModel"]
+
+STATUS_INTERVAL = 5.0  # seconds between battery/card polls while connected
+# Notifications after which battery or card figures are worth asking for again.
+_REFRESH_ON = frozenset(
+    {
+        Notify.BATTERY,
+        Notify.ADAPTER,
+        Notify.ADAPTER_STATUS,
+        Notify.BATTERY_STATUS,
+        Notify.SD_CARD_STATUS,
+        Notify.SDCARD_FORMAT_DONE,
+        Notify.PHOTO_TAKEN,
+        Notify.VIDEO_RECORD_COMPLETE,
+        Notify.CARD_REMOVED,
+    }
+)
+
+
+class ConnState(StrEnum):
+    """Where the connection stands."""
+
+    DISCONNECTED = "disconnected"  # never connected, or closed by the user
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    LOST = "lost"  # dropped by the camera or the network; Reconnect is offered
+
+
+@dataclass(frozen=True, slots=True)
+class CameraStatus:
+    """What the status bar shows."""
+
+    host: str = ""
+    model: str = ""
+    firmware: str = ""
+    battery: Battery | None = None
+    storage: Storage | None = None
+    card_problem: str = ""  # why there is no storage figure
+    recording: bool = False
+    record_seconds: int | None = None
+
+
+class SessionModel(QObject):
+    """Owns the `Camera`; every other view-model gets it from `cameraReady`."""
+
+    stateChanged = Signal(str)  # a ConnState value
+    statusChanged = Signal(object)  # CameraStatus
+    problem = Signal(object)  # Problem
+    problemCleared = Signal()
+    cameraEvent = Signal(object)  # every library event (Notification, SessionRequested, ...)
+    sessionRequested = Signal(str)  # text: another client asked for the session
+    cameraReady = Signal(object)  # Camera: connected
+    cameraGone = Signal()  # disconnected or lost: drop every reference to the camera
+    titleChanged = Signal(str)
+
+    def __init__(self, target: Target, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.target = target
+        self.status = CameraStatus(host=target.host)
+        self._state = ConnState.DISCONNECTED
+        self._cam: Camera | None = None
+        self._unsubscribe: Any = None
+        self._jobs = Jobs()
+        self._poller: asyncio.Task[None] | None = None
+        self._refresh = asyncio.Event()
+
+    # -- what the widgets read -------------------------------------------------------------
+
+    @property
+    def state(self) -> ConnState:
+        """The connection state."""
+        return self._state
+
+    @property
+    def camera(self) -> Camera | None:
+        """The connected camera (for other view-models only; widgets never use it)."""
+        return self._cam
+
+    @property
+    def title(self) -> str:
+        """The window title: `yicam - Yi 1 (192.168.42.1)` once connected."""
+        if self._state == ConnState.CONNECTED and self.status.model:
+            return f"yicam - {self.status.model} ({self.target.host})"
+        return "yicam"
+
+    # -- slots -----------------------------------------------------------------------------
+
+    def connect_to(self, host: str | None = None) -> None:
+        """Connect to `host` (default: the current target), closing any open session first."""
+        if self._state == ConnState.CONNECTING:
+            return
+        if host:
+            self.target = self.target.with_host(host.strip())
+        self._set_state(ConnState.CONNECTING)
+        self._jobs.spawn(self._connect(), name="yicam-gui-connect")
+
+    def disconnect_camera(self) -> None:
+        """Close the session."""
+        self._jobs.spawn(self._drop(ConnState.DISCONNECTED), name="yicam-gui-disconnect")
+
+    def reconnect(self) -> None:
+        """Connect again to the same camera."""
+        self.connect_to()
+
+    def refresh_status(self) -> None:
+        """Ask the camera for battery and card figures now."""
+        self._refresh.set()
+
+    def set_recording(self, recording: bool, seconds: int | None = None) -> None:
+        """The capture model reports recording state and time for the status bar."""
+        self._set_status(replace(self.status, recording=recording, record_seconds=seconds))
+
+    async def aclose(self) -> None:
+        """Cancel everything and close the camera (the window is closing)."""
+        await self._jobs.cancel_all()
+        await self._drop(ConnState.DISCONNECTED)
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        await self._drop(ConnState.CONNECTING)
+        self.problemCleared.emit()
+        self._set_status(CameraStatus(host=self.target.host))
+        cam = self.target.camera()
+        try:
+            await cam.connect()
+            info = await cam.device_info()
+        except YicamError as exc:
+            with contextlib.suppress(YicamError):
+                await cam.close()
+            self._set_state(ConnState.DISCONNECTED)
+            self.problem.emit(explain(exc, self.target.host, connecting=True))
+            return
+        self._cam = cam
+        self._unsubscribe = cam.subscribe(self._on_event)
+        model = getattr(cam, "model_name", None) or info.model or cam.model or "camera"
+        self._set_status(
+            replace(
+                self.status, model=clean_text(str(model), 40),
+                firmware=clean_text(info.firmware or "", 80),
+            )
+        )  # fmt: skip
+        self.cameraReady.emit(cam)
+        self._set_state(ConnState.CONNECTED)
+        self._poller = asyncio.get_running_loop().create_task(self._poll_status(cam))
+
+    async def _drop(self, state: ConnState) -> None:
+        cam, self._cam = self._cam, None
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if cam is not None:
+            self.cameraGone.emit()
+            with contextlib.suppress(YicamError, OSError):
+                await cam.close()
+        self._set_state(state)
+
+    async def _poll_status(self, cam: Camera) -> None:
+        while True:
+            battery = self.status.battery
+            storage = self.status.storage
+            card_problem = ""
+            try:
+                battery = await cam.get_battery()
+                try:
+                    storage = await cam.get_storage()
+                except CameraError as exc:
+                    storage, card_problem = None, explain(exc).title
+            except YicamError:
+                return  # the connection's own Disconnected event reports it
+            self._set_status(
+                replace(self.status, battery=battery, storage=storage, card_problem=card_problem)
+            )
+            self._refresh.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(STATUS_INTERVAL):
+                    await self._refresh.wait()
+
+    def _on_event(self, event: Event) -> None:
+        self.cameraEvent.emit(event)
+        if isinstance(event, Disconnected):
+            if event.error is not None and self._cam is not None:
+                problem = explain(event.error, self.target.host)
+                self._jobs.spawn(self._lost(problem))
+        elif isinstance(event, SessionRequested):
+            self.sessionRequested.emit(
+                "Another device asked the camera for the session; yicam kept it."
+                if event.kept
+                else "Another device asked for the session; yicam handed it over."
+            )
+        elif isinstance(event, Notification) and event.type in _REFRESH_ON:
+            self._refresh.set()
+
+    async def _lost(self, problem: Problem) -> None:
+        self.problem.emit(replace(problem, reconnect=True))
+        await self._drop(ConnState.LOST)
+
+    def _set_state(self, state: ConnState) -> None:
+        if state != self._state:
+            self._state = state
+            self.stateChanged.emit(str(state))
+            self.titleChanged.emit(self.title)
+
+    def _set_status(self, status: CameraStatus) -> None:
+        if status != self.status:
+            self.status = status
+            self.statusChanged.emit(status)
+            self.titleChanged.emit(self.title)

@@ -1,0 +1,70 @@
+"""The status bar: model, firmware, battery, card space, recording time, connection."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from .session_model import CameraStatus, ConnState, SessionModel
+
+__all__ = ["StatusBar", "human_size"]
+
+_STATE_TEXT = {
+    ConnState.DISCONNECTED: "Not connected",
+    ConnState.CONNECTING: "Connecting…",
+    ConnState.CONNECTED: "Connected",
+    ConnState.LOST: "Disconnected: connection lost",
+}
+
+
+def human_size(size: float) -> str:
+    """Bytes as `1.5 GB`."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(size) < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"  # pragma: no cover - the loop returns at GB
+
+
+class StatusBar(QStatusBar):
+    """Permanent labels fed by the session model."""
+
+    def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = self._label("model")
+        self.firmware = self._label("firmware")
+        self.battery = self._label("battery")
+        self.card = self._label("card")
+        self.recording = self._label("recording")
+        self.connection = self._label("connection")
+        session.statusChanged.connect(self._show_status)
+        session.stateChanged.connect(self._show_state)
+        self._show_status(session.status)
+        self._show_state(str(session.state))
+
+    def _label(self, name: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        self.addPermanentWidget(label)
+        return label
+
+    def _show_status(self, status: CameraStatus) -> None:
+        self.model.setText(status.model)
+        self.firmware.setText(status.firmware[:40])
+        self.firmware.setToolTip(status.firmware)
+        if status.battery is None:
+            self.battery.setText("")
+        else:
+            charging = " (charging)" if status.battery.on_adapter else ""
+            self.battery.setText(f"Battery {status.battery.level}%{charging}")
+        if status.storage is not None:
+            self.card.setText(f"Card {human_size(status.storage.free)} free")
+        else:
+            self.card.setText(status.card_problem)
+        if status.recording:
+            seconds = status.record_seconds or 0
+            self.recording.setText(f"● REC {seconds // 60:02d}:{seconds % 60:02d}")
+        else:
+            self.recording.setText("")
+
+    def _show_state(self, state: str) -> None:
+        self.connection.setText(_STATE_TEXT.get(ConnState(state), state))
