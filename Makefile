@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest emulate bench clean
+.PHONY: demo gui screenshots test lint typecheck pytest emulate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/yicam demo
+
+gui: $(STAMP)
+	$(BIN)/yicam gui --demo
 
 test: $(STAMP)
 	$(BIN)/ruff check yicam tests benchmarks

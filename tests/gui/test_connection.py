@@ -41,7 +41,7 @@ def test_unreachable_camera_says_so_with_a_hint(
     assert window.banner.title.text() == "Cannot reach 127.0.0.1"
     assert "camera's Wi-Fi" in window.banner.hint.text()
     assert not window.banner.reconnect.isVisible()
-    assert window.statusBar().connection.text() == "Not connected"  # type: ignore[attr-defined]
+    assert window.statusBar().connection.text() == "Not connected"
     assert not window.capture_panel.photo.isEnabled()
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from click.testing import CliRunner
 
 from yicam.cli.main import cli
@@ -87,13 +88,12 @@ def test_without_a_display_it_says_so() -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("Error: no display:")
-    assert "qt.qpa" not in done.stderr and "Traceback" not in done.stderr
+    assert "qt.qpa" not in done.stderr
+    assert "Traceback" not in done.stderr
 
 
-def test_display_problem_reads_the_environment(monkeypatch: object) -> None:
-    import pytest
-
-    mp: pytest.MonkeyPatch = monkeypatch  # type: ignore[assignment]
+def test_display_problem_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    mp = monkeypatch
     if sys.platform in ("win32", "darwin"):
         assert app.display_problem() is None
         return

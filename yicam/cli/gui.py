@@ -28,7 +28,7 @@ def gui(ctx: click.Context, demo: bool, model: str) -> None:
         raise click.ClickException(
             "the desktop app needs the gui extra: pip install 'yicam[gui]'"
         ) from None
-    options = global_options()
+    options = global_options().resolved()
     target = Target(
         options.host,
         options.port,
