@@ -43,6 +43,7 @@ from ._results import (
     parse_listing,
     parse_options,
 )
+from ._new_media import NewMedia
 from ._transfer import Transfers
 
 if TYPE_CHECKING:
@@ -145,6 +146,10 @@ class Camera:
     def events(self) -> EventStream:
         """Every event from now on, as an async iterator that ends after `Disconnected`."""
         return EventStream(self.subscribe, self.connected)
+
+    def new_media(self) -> NewMedia:
+        """Each new photo or video (sidecars attached) as the camera makes it; see `NewMedia`."""
+        return NewMedia(self)
 
     # -- raw access ------------------------------------------------------------------------
 

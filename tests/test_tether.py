@@ -1,0 +1,205 @@
+"""New media and tethered shooting, against the emulator over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from yicam import Camera, Notification, Notify
+from yicam.emulator import Emulator, Faults
+from yicam.media import MediaItem
+from yicam.new_media import NewMedia
+from yicam.sync import SyncEntry
+from yicam.tether import Tether
+
+
+def camera_for(emu: Emulator, **kwargs: Any) -> Camera:
+    """A client for `emu` with short test timeouts."""
+    kwargs.setdefault("timeout", 2.0)
+    kwargs.setdefault("event_timeout", 5.0)
+    return Camera("127.0.0.1", emu.port, data_port=emu.data_port, http_port=emu.http_port, **kwargs)
+
+
+def card_bytes(emu: Emulator, camera_path: str) -> bytes:
+    """The bytes of a file on the emulated card."""
+    return emu.state.card.local_path(camera_path).read_bytes()
+
+
+def files_in(folder: Path, pattern: str = "*") -> list[Path]:
+    """The files under `folder` matching `pattern`."""
+    return [p for p in folder.rglob(pattern) if p.is_file()]
+
+
+def press_shutter(emu: Emulator) -> str:
+    """A photo taken with the camera's own button: the file, then `photo_taken` to the client."""
+    state = emu.state
+    path = state.card.camera_path(state.card.new_media("jpg", state.now()))
+    assert state.holder is not None
+    state.holder.notify(Notify.PHOTO_TAKEN, path)
+    return path
+
+
+async def next_item(media: NewMedia) -> MediaItem:
+    """The next new item; a test never waits forever."""
+    async with asyncio.timeout(20):
+        return await anext(media)
+
+
+@pytest.fixture
+async def cam(emulator: Emulator) -> AsyncIterator[Camera]:
+    """A client session with the default emulator."""
+    async with camera_for(emulator) as cam:
+        yield cam
+
+
+async def test_new_media_yields_client_photos_with_sidecars(cam: Camera) -> None:
+    old = await cam.take_photo()
+    async with cam.new_media() as media:
+        first = await cam.take_photo()
+        item = await next_item(media)
+        assert item.path == first
+        assert [s.name for s in item.sidecars] == [item.name.replace(".jpg", ".THM")]
+        await cam.start_recording()
+        video = await cam.stop_recording()
+        item = await next_item(media)
+        assert item.path == video
+        assert [s.name for s in item.sidecars] == [item.name.replace(".mp4", "_thm.mp4")]
+    assert old != first
+
+
+async def test_new_media_yields_camera_button_photos(emulator: Emulator, cam: Camera) -> None:
+    async with cam.new_media() as media:
+        await cam.list_media()  # the session is held: the camera notifies this client
+        path = press_shutter(emulator)
+        assert (await next_item(media)).path == path
+
+
+async def test_new_media_finds_unannounced_files_by_listing(
+    emulator: Emulator, cam: Camera
+) -> None:
+    card = emulator.state.card
+    async with cam.new_media() as media:
+        await cam.list_media()
+        burst = [card.camera_path(card.new_media("jpg", emulator.state.now())) for _ in range(3)]
+        assert emulator.state.holder is not None
+        emulator.state.holder.notify(Notify.BURST_COMPLETE)  # names no file
+        assert [(await next_item(media)).path for _ in burst] == burst
+        # Found without any notification (e.g. while disconnected): a rescan lists the card.
+        quiet = card.camera_path(card.new_media("jpg", emulator.state.now()))
+        media.rescan()
+        assert (await next_item(media)).path == quiet
+        # A photo_taken for a file a listing already yielded is not yielded twice.
+        async with cam.events() as events:
+            emulator.state.holder.notify(Notify.PHOTO_TAKEN, quiet)
+            async for event in events:
+                if isinstance(event, Notification) and event.param == quiet:
+                    break
+        last = await cam.take_photo()
+        assert (await next_item(media)).path == last
+
+
+async def test_new_media_yields_a_reused_name_again(cam: Camera) -> None:
+    async with cam.new_media() as media:
+        first = await cam.take_photo()
+        assert (await next_item(media)).path == first
+        await cam.delete(first)
+        again = await cam.take_photo()  # the emulator numbers from the highest file left
+        assert again == first
+        assert (await next_item(media)).path == again
+
+
+async def test_new_media_ends_with_the_connection(emulator: Emulator) -> None:
+    async with camera_for(emulator) as cam:
+        media = cam.new_media()
+        await media.start()
+    with pytest.raises(StopAsyncIteration):
+        await next_item(media)
+
+
+async def test_tether_lands_each_photo_with_the_cameras_bytes(
+    emulator: Emulator, cam: Camera, tmp_path: Path
+) -> None:
+    seen: list[SyncEntry] = []
+    async with Tether(cam, tmp_path, on_file=seen.append) as tether:
+        paths = [await cam.take_photo() for _ in range(3)]
+        paths.append(press_shutter(emulator))
+        await tether.drain()
+    assert [e.path for e in seen] == paths
+    for entry in seen:
+        assert entry.status == "downloaded"
+        assert entry.local is not None
+        assert entry.local.read_bytes() == card_bytes(emulator, entry.path)
+        assert entry.local.relative_to(tmp_path).parts == tuple(entry.path.split("/")[-2:])
+    assert not files_in(tmp_path, "*.part")
+
+
+async def test_tether_delete_after_keeps_nothing_verified_on_the_card(
+    emulator: Emulator, cam: Camera, tmp_path: Path
+) -> None:
+    async with Tether(cam, tmp_path, delete_after=True, include_sidecars=True) as tether:
+        photos = [await cam.take_photo() for _ in range(3)]
+        await tether.drain()
+    assert tether.downloaded == 6  # three photos and their .THM
+    assert all(e.deleted for e in tether.entries)
+    assert [e.path for e in tether.entries][::2] == photos
+    media = await cam.list_media()
+    assert media == []
+    for entry in tether.entries:
+        assert entry.local is not None
+        assert entry.local.stat().st_size == entry.size
+
+
+async def test_tether_resumes_through_dropped_transfers(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu = await start_emulator(faults=Faults(drop_data=0.5, seed=7))
+    async with camera_for(emu) as cam:
+        seen: list[SyncEntry] = []
+        async with Tether(cam, tmp_path, on_file=seen.append, retries=20, retry_delay=0) as t:
+            paths = [await cam.take_photo() for _ in range(4)]
+            await t.drain()
+    assert [e.path for e in seen] == paths
+    for entry in seen:
+        assert entry.status == "downloaded", entry.error
+        assert entry.local is not None
+        assert entry.local.read_bytes() == card_bytes(emu, entry.path)
+
+
+async def test_tether_reports_a_file_it_cannot_get(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu = await start_emulator(faults=Faults(drop_data=1.0))
+    async with camera_for(emu) as cam:
+        seen: list[SyncEntry] = []
+        async with Tether(
+            cam, tmp_path, delete_after=True, on_file=seen.append, retries=2, retry_delay=0
+        ) as tether:
+            path = await cam.take_photo()
+            await tether.drain()
+        assert [(e.path, e.status, e.deleted) for e in seen] == [(path, "failed", False)]
+        assert seen[0].error
+        assert [m.path for m in await cam.list_media()] == [path]  # never deleted
+    assert not (tmp_path / "100MEDIA" / Path(path).name).exists()
+
+
+async def test_cancelled_tether_leaves_no_partial_file_under_a_final_name(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu = await start_emulator(faults=Faults(slow_data=64))
+    async with camera_for(emu) as cam:
+        tether = Tether(cam, tmp_path)
+        await tether.start()
+        await cam.take_photo()
+        part = None
+        async with asyncio.timeout(20):
+            while part is None:  # wait for the download to be under way
+                part = next(iter(files_in(tmp_path, "*.part")), None)
+                await asyncio.sleep(0.01)
+        await tether.close()
+    files = files_in(tmp_path)
+    assert [p.suffix for p in files] == [".part"]
+    assert tether.entries == []

@@ -1,0 +1,209 @@
+"""Tethered shooting: each new photo or video lands in a local folder as the camera makes it.
+
+`Tether(cam, dest)` watches `cam.new_media()` and downloads each new item, in the order the
+camera made them, to `dest/NNNMEDIA/NAME` with the rules of `sync`: through a `.part` file,
+resumable, verified (MD5 on the data port, size over HTTP), never overwriting a local file.
+One difference: a local file with the name already is another file (cameras reuse names after
+a delete or a format, and this one was made just now), so the new one is saved as
+`NAME-2.EXT` (`-3`, ...) instead of being skipped as present.
+
+Capture is never held up: the downloads run in their own task while the caller goes on taking
+photos. A failed download is tried again (`retries` times, resuming) and then reported as
+failed through `on_file`, never dropped silently. With `delete_after`, a file is deleted on the
+camera once its copy is verified, and only then.
+
+    async with Tether(cam, "shoot", on_file=print) as tether:
+        await cam.take_photo()
+        await tether.drain()  # the photo is on disk
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from .download import Via, download
+from .errors import (
+    CameraConnectionError,
+    CameraError,
+    LocalFileError,
+    TransferError,
+    UnsafeNameError,
+    YicamError,
+)
+from .media import MediaItem
+from .new_media import NewMedia
+from .safety import safe_join
+from .sync import SyncEntry
+
+if TYPE_CHECKING:
+    from .camera import Camera
+
+__all__ = ["Tether"]
+
+_LOG = logging.getLogger(__name__)
+
+
+class Tether:
+    """Download each new media item to `dest` as it appears; see the module docstring."""
+
+    def __init__(
+        self,
+        cam: Camera,
+        dest: Path | str,
+        *,
+        delete_after: bool = False,
+        on_file: Callable[[SyncEntry], None] | None = None,
+        include_sidecars: bool = False,
+        via: Via = "auto",
+        retries: int = 3,
+        retry_delay: float = 1.0,
+    ) -> None:
+        self.cam = cam
+        self.dest = Path(dest)
+        self.delete_after = delete_after
+        self.on_file = on_file
+        self.include_sidecars = include_sidecars
+        self.via: Via = via
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.entries: list[SyncEntry] = []  # every file handled, in order
+        self._watch: NewMedia | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def downloaded(self) -> int:
+        """Files downloaded and verified so far."""
+        return sum(1 for e in self.entries if e.status == "downloaded")
+
+    @property
+    def failed(self) -> list[SyncEntry]:
+        """Files that could not be downloaded, after retries."""
+        return [e for e in self.entries if e.status == "failed"]
+
+    @property
+    def bytes(self) -> int:
+        """Bytes downloaded so far."""
+        return sum(e.size for e in self.entries if e.status == "downloaded")
+
+    @property
+    def running(self) -> bool:
+        """True once started, until closed or stopped by an error."""
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Start watching (at once: nothing taken after this returns is missed) and downloading."""
+        if self._task is not None:
+            return
+        try:
+            self.dest.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LocalFileError(f"cannot create {self.dest}: {exc.strerror or exc}") from exc
+        self._watch = NewMedia(self.cam)
+        await self._watch.start()
+        self._task = asyncio.create_task(self._run(self._watch), name="yicam-tether")
+
+    async def run(self) -> None:
+        """Start, then download until cancelled, `close()`d or the connection is lost."""
+        await self.start()
+        assert self._task is not None
+        await asyncio.shield(self._task)
+
+    async def drain(self) -> None:
+        """Return once everything the camera announced so far is downloaded (or reported)."""
+        if self._watch is None or self._task is None:
+            return
+        flushed = asyncio.ensure_future(self._watch.flushed())
+        await asyncio.wait([flushed, self._task], return_when=asyncio.FIRST_COMPLETED)
+        if not flushed.done():
+            flushed.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flushed
+        if self._task.done():
+            self._task.result()  # the tether's own error, e.g. a full destination
+
+    async def close(self) -> None:
+        """Stop at once; a download in progress is cancelled (its `.part` stays, resumable)."""
+        if self._watch is not None:
+            self._watch.close()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def _run(self, watch: NewMedia) -> None:
+        async for item in watch:
+            files = [item, *item.sidecars] if self.include_sidecars else [item]
+            for file in files:
+                entry = await self._fetch(file)
+                if entry.status == "downloaded" and self.delete_after:
+                    entry = await self._delete(watch, entry)
+                self.entries.append(entry)
+                if self.on_file is not None:
+                    self.on_file(entry)
+
+    async def _fetch(self, item: MediaItem) -> SyncEntry:
+        """One file, verified, tried again (resuming) on failure."""
+        try:
+            local = _free_name(safe_join(self.dest, item.folder, item.name))
+            local.parent.mkdir(exist_ok=True)
+        except UnsafeNameError as exc:
+            return SyncEntry(item.path, None, item.size, "failed", error=str(exc))
+        except OSError as exc:
+            raise LocalFileError(f"cannot create {self.dest / item.folder}: {exc}") from exc
+        for attempt in range(self.retries + 1):
+            try:
+                result = await download(
+                    self.cam, item.path, local, via=self.via, expected_size=item.size
+                )
+            except LocalFileError:
+                raise  # a full or unwritable destination will not get better by trying again
+            except (CameraError, TransferError, CameraConnectionError) as exc:
+                if attempt == self.retries:
+                    return SyncEntry(item.path, local, item.size, "failed", error=str(exc))
+                _LOG.warning("tether: %s failed (%s); trying again", item.path, exc)
+                await asyncio.sleep(self.retry_delay * 2**attempt)
+                continue
+            if result.size != item.size or not result.verified:
+                return SyncEntry(
+                    item.path, local, item.size, "failed", error="size differs from the listing"
+                )
+            return SyncEntry(item.path, result.path, item.size, "downloaded")
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _delete(self, watch: NewMedia, entry: SyncEntry) -> SyncEntry:
+        try:
+            await self.cam.delete(entry.path)
+        except YicamError as exc:
+            return SyncEntry(
+                entry.path, entry.local, entry.size, entry.status, error=f"not deleted: {exc}"
+            )
+        watch.forget(entry.path)
+        return SyncEntry(entry.path, entry.local, entry.size, entry.status, deleted=True)
+
+
+def _free_name(local: Path) -> Path:
+    """`local`, or `NAME-2.EXT`, `NAME-3.EXT`... when a file (or its `.part`) has the name.
+
+    The camera made this file just now: a local file of the same name is another one (the
+    camera reuses names after a delete or a format), and it is never overwritten or resumed.
+    """
+    stem, dot, ext = local.name.rpartition(".")
+    if not dot:
+        stem, ext = local.name, ""
+    candidate, number = local, 1
+    while candidate.exists() or candidate.with_name(candidate.name + ".part").exists():
+        number += 1
+        candidate = local.with_name(f"{stem}-{number}{dot}{ext}")
+    return candidate
