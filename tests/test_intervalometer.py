@@ -15,10 +15,8 @@ from typing import Any
 
 import pytest
 
-from yicam import Camera, MsgId, Notification, Notify
+from yicam import Camera, Intervalometer, MsgId, Notification, Notify, Shot, Tether
 from yicam.emulator import Emulator
-from yicam.intervalometer import Intervalometer, Shot
-from yicam.tether import Tether
 
 from .test_tether import camera_for
 

@@ -17,6 +17,12 @@ import yicam
 def test_public_api_is_pinned() -> None:
     assert sorted(yicam.__all__) == sorted(
         [
+            "Intervalometer",
+            "NewMedia",
+            "Shot",
+            "Tether",
+            "TimelapseReport",
+            "parse_duration",
             "Battery",
             "Camera",
             "CameraBusyError",

@@ -9,12 +9,8 @@ from typing import Any
 
 import pytest
 
-from yicam import Camera, Notification, Notify
+from yicam import Camera, MediaItem, NewMedia, Notification, Notify, SyncEntry, Tether
 from yicam.emulator import Emulator, Faults
-from yicam.media import MediaItem
-from yicam.new_media import NewMedia
-from yicam.sync import SyncEntry
-from yicam.tether import Tether
 
 
 def camera_for(emu: Emulator, **kwargs: Any) -> Camera:

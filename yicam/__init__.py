@@ -18,6 +18,7 @@ from ._config import (
     remove_camera,
 )
 from ._download import DownloadResult
+from ._durations import parse_duration
 from ._errors import (
     CameraBusyError,
     CameraConnectionError,
@@ -49,10 +50,13 @@ from ._events import (
     SessionRequested,
 )
 from ._ids import MsgId, Notify
+from ._intervalometer import Intervalometer, Shot, TimelapseReport
 from ._media import MediaItem
 from ._messages import Notification
+from ._new_media import NewMedia
 from ._results import Battery, DeviceInfo, DirEntry, MediaInfo, Options, Storage
 from ._sync import SyncEntry, SyncReport
+from ._tether import Tether
 
 if TYPE_CHECKING:
     from .live import LiveView
@@ -73,6 +77,7 @@ __all__ = [
     "DownloadResult",
     "Event",
     "EventStream",
+    "Intervalometer",
     "InvalidOperationError",
     "InvalidPathError",
     "InvalidTokenError",
@@ -81,6 +86,7 @@ __all__ = [
     "MediaInfo",
     "MediaItem",
     "MsgId",
+    "NewMedia",
     "NotConnectedError",
     "Notification",
     "Notify",
@@ -92,9 +98,12 @@ __all__ = [
     "RemoteFileNotFoundError",
     "SessionHeldError",
     "SessionRequested",
+    "Shot",
     "Storage",
     "SyncEntry",
     "SyncReport",
+    "Tether",
+    "TimelapseReport",
     "TransferCancelledError",
     "TransferError",
     "UnsafeNameError",
@@ -104,6 +113,7 @@ __all__ = [
     "add_camera",
     "config_path",
     "load_cameras",
+    "parse_duration",
     "remove_camera",
 ]
 

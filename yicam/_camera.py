@@ -30,6 +30,7 @@ from ._ids import MsgId, Notify
 from ._media import MediaItem
 from ._media import list_media as _list_media
 from ._messages import Notification, Reply, Request
+from ._new_media import NewMedia
 from ._results import (
     DATE_FORMAT,
     Battery,
@@ -43,7 +44,6 @@ from ._results import (
     parse_listing,
     parse_options,
 )
-from ._new_media import NewMedia
 from ._transfer import Transfers
 
 if TYPE_CHECKING:

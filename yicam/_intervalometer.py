@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from .durations import parse_duration
-from .errors import CameraBusyError, CameraError, InvalidOperationError, YicamError
+from ._durations import parse_duration
+from ._errors import CameraBusyError, CameraError, InvalidOperationError, YicamError
 
 if TYPE_CHECKING:
-    from .camera import Camera
-    from .tether import Tether
+    from ._camera import Camera
+    from ._tether import Tether
 
 __all__ = ["Intervalometer", "Shot", "TimelapseReport"]
 

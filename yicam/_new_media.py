@@ -21,14 +21,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Self
 
-from .errors import CameraConnectionError
-from .events import Disconnected, Event
-from .ids import Notify
-from .media import DCIM, MediaItem
-from .messages import Notification
+from ._errors import CameraConnectionError
+from ._events import Disconnected, Event
+from ._ids import Notify
+from ._media import DCIM, MediaItem
+from ._messages import Notification
 
 if TYPE_CHECKING:
-    from .camera import Camera
+    from ._camera import Camera
 
 __all__ = ["CAPTURE_DONE", "NewMedia"]
 

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from .download import Via, download
-from .errors import (
+from ._download import Via, download
+from ._errors import (
     CameraConnectionError,
     CameraError,
     LocalFileError,
@@ -35,13 +35,13 @@ from .errors import (
     UnsafeNameError,
     YicamError,
 )
-from .media import MediaItem
-from .new_media import NewMedia
-from .safety import safe_join
-from .sync import SyncEntry
+from ._media import MediaItem
+from ._new_media import NewMedia
+from ._safety import safe_join
+from ._sync import SyncEntry
 
 if TYPE_CHECKING:
-    from .camera import Camera
+    from ._camera import Camera
 
 __all__ = ["Tether"]
 
