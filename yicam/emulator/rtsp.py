@@ -21,17 +21,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .rtp import RtpPacketizer, rtcp_bye, rtcp_sender_report
-from .rtsp_wire import (
+from yicam.live.rtsp_wire import (
     Reply,
     Request,
     content_base,
     format_response,
-    read_request,
+    parse_request,
     sdp,
     stream_path,
     udp_client_ports,
 )
+
+from .rtp import RtpPacketizer, rtcp_bye, rtcp_sender_report
 from .video import AccessUnit, H264Encoder
 
 __all__ = ["RtspServer"]
@@ -155,7 +156,7 @@ class RtspServer:
             while True:
                 try:
                     async with asyncio.timeout(self._idle_timeout):
-                        request = await read_request(reader)
+                        request = await _read_request(reader)
                 except TimeoutError:
                     _log.info("dropping RTSP client %s: idle for %.0f s", peer, self._idle_timeout)
                     break
@@ -353,3 +354,22 @@ class RtspServer:
                     self._rtcp.sendto(bye, session.rtcp_addr)
                     del client.sessions[session_id]
         self._pause_production()
+
+
+async def _read_request(reader: asyncio.StreamReader) -> Request | None:
+    """The next request, or None at end of stream; raises ValueError if malformed."""
+    head = b""
+    while not head.strip():  # blank lines between requests are allowed
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if exc.partial.strip():
+                raise ValueError("connection closed inside a request") from None
+            return None
+    request = parse_request(head[:-4])
+    length = request.headers.get("content-length", "0") or "0"
+    if not length.isdigit():
+        raise ValueError(f"bad Content-Length {length[:20]!r}")
+    if int(length):
+        await reader.readexactly(min(int(length), 65536))
+    return request

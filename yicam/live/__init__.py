@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from .frames import LiveFrame, LiveStats
 from .media import Recording
-from .view import LOW_LATENCY_OPTIONS, LiveView
+from .view import LOW_LATENCY_OPTIONS, Engine, LiveView
 
-__all__ = ["LOW_LATENCY_OPTIONS", "LiveFrame", "LiveStats", "LiveView", "Recording"]
+__all__ = ["LOW_LATENCY_OPTIONS", "Engine", "LiveFrame", "LiveStats", "LiveView", "Recording"]

@@ -47,8 +47,10 @@ class LiveStats:
 
     `dropped` counts frames that never reached the decoder's output: gaps in the frames'
     timestamps (lost RTP packets make FFmpeg discard whole frames) plus packets the decoder
-    rejected. Frames decoded with concealed errors are not counted. `skipped` counts frames a
-    slow `frames()` consumer did not take in time (the newest frame always wins).
+    rejected, plus frames shown with concealed errors (`conceal=True`). `skipped` counts frames
+    a slow `frames()` consumer did not take in time (the newest frame always wins).
+    `packets_lost` and `packets_late` count RTP packets that never came or came after their
+    frame was given up (the "rtp" engine only; FFmpeg's engine does not report them).
     """
 
     fps: float
@@ -58,6 +60,8 @@ class LiveStats:
     reconnects: int
     latency_median: float | None  # seconds, over the last 300 frames with a capture time
     latency_p95: float | None
+    packets_lost: int = 0
+    packets_late: int = 0
 
 
 class StatsTracker:
@@ -68,6 +72,8 @@ class StatsTracker:
         self.dropped = 0
         self.skipped = 0
         self.reconnects = 0
+        self.packets_lost = 0
+        self.packets_late = 0
         self._times: deque[float] = deque(maxlen=_WINDOW)
         self._latencies: deque[float] = deque(maxlen=_WINDOW)
         self._deltas: deque[float] = deque(maxlen=30)
@@ -111,4 +117,6 @@ class StatsTracker:
             reconnects=self.reconnects,
             latency_median=median,
             latency_p95=p95,
+            packets_lost=self.packets_lost,
+            packets_late=self.packets_late,
         )

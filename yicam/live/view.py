@@ -1,9 +1,11 @@
 """`LiveView`: low-latency frames from a camera's RTSP stream, decoded by FFmpeg through PyAV.
 
-The stream is opened and decoded in a dedicated thread, so the event loop never blocks; frames
-reach coroutines through `frames()`, `next_frame()`, `snapshot()` and `record()`. When no
-packet arrives for `stall_timeout` seconds (or the stream ends), the view calls `start` again,
-since the camera may have dropped its viewfinder, and reopens the stream.
+The stream is received and decoded in a dedicated thread, so the event loop never blocks;
+frames reach coroutines through `frames()`, `next_frame()`, `snapshot()` and `record()`. Two
+engines receive it: "rtp" (the default: yicam's RTSP client and RTP depacketizer, each frame
+decoded as soon as its last packet is in) and "ffmpeg" (FFmpeg's RTSP demuxer, one frame
+later). When no packet arrives for `stall_timeout` seconds (or the stream ends), the view calls
+`start` again, since the camera may have dropped its viewfinder, and reopens the stream.
 """
 
 from __future__ import annotations
@@ -11,36 +13,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Self
+from typing import Literal, Self
 
 import av
-from av.sidedata.sidedata import Type as SideDataType
 
 from yicam._errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
 
+from .ffmpeg_engine import LOW_LATENCY_OPTIONS, run_ffmpeg
 from .frames import LiveFrame, LiveStats, StatsTracker
 from .media import Recorder, Recording, encode_image, image_codec
-from .sei import parse_capture_payload
+from .rtp_engine import run_rtp
+from .sink import Sink
 
-__all__ = ["LOW_LATENCY_OPTIONS", "LiveView"]
+__all__ = ["LOW_LATENCY_OPTIONS", "Engine", "LiveView"]
 
 _log = logging.getLogger(__name__)
 
-# FFmpeg options for low latency over RTP/UDP (the Yi refuses RTP over TCP). Not "fflags=nobuffer":
-# it discards the packets read while probing, which include the first keyframe.
-LOW_LATENCY_OPTIONS: Mapping[str, str] = {
-    "rtsp_transport": "udp",
-    "flags": "low_delay",  # also turns off the decoder's frame threading, which delays frames
-    "max_delay": "0",  # don't hold packets to wait for reordering
-    "reorder_queue_size": "0",
-    "probesize": "32",  # the SDP already carries SPS/PPS: don't buffer a second of video
-    "analyzeduration": "0",
-}
+Engine = Literal["rtp", "ffmpeg"]
 _BACKOFF = (0.2, 0.5, 1.0, 2.0)
 
 StartStop = Callable[[], Awaitable[object]]
@@ -48,7 +40,13 @@ _Item = LiveFrame | BaseException
 
 
 class LiveView:
-    """A live view: `async with LiveView(url) as live: async for frame in live.frames(): ...`."""
+    """A live view: `async with LiveView(url) as live: async for frame in live.frames(): ...`.
+
+    `engine` picks the receive path ("rtp" or "ffmpeg", see the module docstring); `options`
+    are FFmpeg options for the "ffmpeg" engine. With `conceal=True` the "rtp" engine hands
+    frames that lost packets to the decoder's error concealment instead of dropping them and
+    waiting for the next keyframe (they count as dropped either way).
+    """
 
     def __init__(
         self,
@@ -56,12 +54,18 @@ class LiveView:
         *,
         start: StartStop | None = None,
         stop: StartStop | None = None,
+        engine: Engine = "rtp",
         options: Mapping[str, str] | None = None,
+        conceal: bool = False,
         open_timeout: float = 10.0,
         stall_timeout: float = 3.0,
         retries: int = 3,
     ) -> None:
+        if engine not in ("rtp", "ffmpeg"):
+            raise ValueError(f"engine must be 'rtp' or 'ffmpeg', not {engine!r}")
         self.url = url
+        self._engine = engine
+        self._conceal = conceal
         self._start = start
         self._stop = stop
         self._options = dict(LOW_LATENCY_OPTIONS if options is None else options)
@@ -71,15 +75,12 @@ class LiveView:
         self._retries = retries
         self._stats = StatsTracker()
         self._subscribers: set[Callable[[_Item], None]] = set()
-        self._recorders: list[Recorder] = []
-        self._recorders_lock = threading.Lock()
-        self._closing = threading.Event()
+        self._sink = Sink(self._deliver, self._on_open, self._count)
         self._error: YicamError | None = None
         self._opened: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._index = 0
 
     async def __aenter__(self) -> Self:
         await self.open()
@@ -92,7 +93,7 @@ class LiveView:
         """Start the viewfinder (via `start`) and open the stream; raises CameraConnectionError."""
         if self._task is not None:
             raise RuntimeError("LiveView is already open")
-        self._loop = asyncio.get_running_loop()
+        self._loop = self._sink.loop = asyncio.get_running_loop()
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="yicam-live")
         self._opened = self._loop.create_future()
         try:
@@ -107,7 +108,7 @@ class LiveView:
 
     async def close(self) -> None:
         """Stop the viewfinder (if given `stop`), stop decoding; pending recordings fail."""
-        self._closing.set()
+        self._sink.closing.set()
         task, self._task = self._task, None
         try:
             if self._stop is not None and self._loop is not None:
@@ -115,8 +116,8 @@ class LiveView:
                     await self._stop()
         finally:
             if task is not None:
-                # The thread notices _closing at the next packet, at end of stream or when
-                # reading times out.
+                # The thread notices `closing` at the next packet or poll, at end of stream or
+                # when reading times out.
                 await asyncio.wait({task}, timeout=self._stall_timeout + 1.0)
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -152,17 +153,14 @@ class LiveView:
         loop = self._require_open()
         done: asyncio.Future[Recording] = loop.create_future()
         recorder = Recorder(Path(path), duration, loop, done)
-        with self._recorders_lock:
-            self._recorders.append(recorder)
+        self._sink.add(recorder)
         try:
             async with asyncio.timeout(duration + self._give_up_after()):
                 return await asyncio.shield(done)
         except TimeoutError:
             raise CameraTimeoutError(f"recording {path} did not finish in time") from None
         finally:
-            with self._recorders_lock:
-                if recorder in self._recorders:
-                    self._recorders.remove(recorder)
+            self._sink.remove(recorder)
             if not done.done():
                 done.cancel()
 
@@ -176,12 +174,12 @@ class LiveView:
         loop = self._require_open()
         assert self._executor is not None
         failures = 0
-        while not self._closing.is_set():
-            got_frames = self._index
+        while not self._sink.closing.is_set():
+            got_frames = self._stats.frames
             outcome = await loop.run_in_executor(self._executor, self._session)
-            if self._closing.is_set():
+            if self._sink.closing.is_set():
                 return
-            if self._index > got_frames:
+            if self._stats.frames > got_frames:
                 failures = 0
             failures += 1
             error = _translate(outcome, self.url)
@@ -220,10 +218,7 @@ class LiveView:
             self._opened.set_exception(error)
         for put in list(self._subscribers):
             put(error)
-        with self._recorders_lock:
-            recorders, self._recorders = self._recorders, []
-        for recorder in recorders:
-            recorder.finish(error)
+        self._sink.finish_recorders(error)
 
     async def _take(self, queue: asyncio.Queue[_Item]) -> LiveFrame:
         if self._error is not None:
@@ -248,13 +243,9 @@ class LiveView:
             raise RuntimeError("LiveView is not open")
         return self._loop
 
-    def _loop_call(self, callback: Callable[..., object], *args: Any) -> None:
-        assert self._loop is not None
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
-            self._loop.call_soon_threadsafe(callback, *args)
-
-    def _deliver(self, frame: LiveFrame) -> None:
+    def _deliver(self, frame: LiveFrame, concealed: bool) -> None:
         self._stats.add(frame)
+        self._stats.dropped += concealed
         for put in list(self._subscribers):
             put(frame)
 
@@ -266,68 +257,27 @@ class LiveView:
     # -- decoding (worker thread) ----------------------------------------------------------
 
     def _session(self) -> BaseException | None:
-        """Open the stream and decode until it stalls, ends or we close; return why it ended."""
-        try:
-            container: Any = av.open(
-                self.url, options=self._options, timeout=(self._open_timeout, self._stall_timeout)
+        """One stream session in the decoding thread; returns why it ended."""
+        if self._engine == "ffmpeg":
+            return run_ffmpeg(
+                self.url,
+                self._sink,
+                options=self._options,
+                open_timeout=self._open_timeout,
+                stall_timeout=self._stall_timeout,
             )
-        except (av.FFmpegError, OSError) as exc:
-            return exc
-        try:
-            if not container.streams.video:
-                return ProtocolError(f"{self.url} has no video stream")
-            stream = container.streams.video[0]
-            self._loop_call(self._on_open)
-            for packet in container.demux(stream):
-                if self._closing.is_set():
-                    return None
-                try:
-                    frames = packet.decode()
-                except av.error.InvalidDataError:
-                    self._loop_call(self._count_dropped)
-                    frames = []
-                for frame in frames:
-                    self._emit(frame)
-                self._feed_recorders(packet, stream)
-            return EOFError("the stream ended")
-        except (av.FFmpegError, OSError) as exc:
-            return exc
-        finally:
-            container.close()
-            if self._closing.is_set():
-                self._finish_recorders(CameraConnectionError("live view closed while recording"))
+        return run_rtp(
+            self.url,
+            self._sink,
+            open_timeout=self._open_timeout,
+            stall_timeout=self._stall_timeout,
+            conceal=self._conceal,
+        )
 
-    def _emit(self, frame: Any) -> None:
-        image = frame.to_ndarray(format="rgb24")
-        captured_at = None
-        for side in frame.side_data:
-            if side.type == SideDataType.SEI_UNREGISTERED:
-                captured_at = parse_capture_payload(bytes(side))
-        live = LiveFrame(image, self._index, frame.time, time.time(), captured_at)
-        self._index += 1
-        self._loop_call(self._deliver, live)
-
-    def _feed_recorders(self, packet: Any, stream: Any) -> None:
-        with self._recorders_lock:
-            recorders = list(self._recorders)
-        for recorder in recorders:
-            try:
-                recorder.feed(packet, stream)
-            except (av.FFmpegError, OSError) as exc:
-                recorder.finish(CameraConnectionError(f"recording {recorder.path} failed: {exc}"))
-            if recorder.finished:
-                with self._recorders_lock:
-                    if recorder in self._recorders:
-                        self._recorders.remove(recorder)
-
-    def _finish_recorders(self, error: YicamError) -> None:
-        with self._recorders_lock:
-            recorders, self._recorders = self._recorders, []
-        for recorder in recorders:
-            recorder.finish(error)
-
-    def _count_dropped(self) -> None:
-        self._stats.dropped += 1
+    def _count(self, rejected: int, lost: int, late: int) -> None:
+        self._stats.dropped += rejected
+        self._stats.packets_lost += lost
+        self._stats.packets_late += late
 
 
 def _translate(outcome: BaseException | None, url: str) -> YicamError:

@@ -1,0 +1,203 @@
+"""The RTP engine (the default): yicam's RTSP client and depacketizer, FFmpeg's decoder.
+
+Each access unit goes to a PyAV H.264 decoder (low-delay flags, no frame threading) as soon as
+its last RTP packet is in, in the same thread that read the packet. FFmpeg still decodes,
+converts, encodes snapshots and muxes recordings; only the depacketizing is ours.
+"""
+
+from __future__ import annotations
+
+import selectors
+import time
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import av
+
+from yicam._errors import CameraTimeoutError, YicamError
+
+from .media import Source, source_from_keyframe
+from .rtp import AccessUnit, H264Depacketizer, parse_rtp
+from .rtsp_client import RtspClient
+from .sink import Sink
+
+__all__ = ["run_rtp"]
+
+_POLL = 0.25  # longest wait between checks of `closing`
+_RTCP_BYE = 203
+_SPS = 7
+
+
+def run_rtp(
+    url: str,
+    sink: Sink,
+    *,
+    open_timeout: float,
+    stall_timeout: float,
+    conceal: bool = False,
+) -> BaseException | None:
+    """Play the stream and decode until it stalls, ends or the sink closes; return why it ended."""
+    try:
+        client = RtspClient(url, open_timeout)
+    except ValueError as exc:
+        return exc
+    try:
+        track = client.open()
+        return _Receiver(client, sink, stall_timeout, conceal).run(track.parameter_sets)
+    except (YicamError, OSError, av.FFmpegError) as exc:
+        return exc
+    finally:
+        client.close()
+        sink.end()
+
+
+class _Receiver:
+    """The receive loop of one RTSP session."""
+
+    def __init__(self, client: RtspClient, sink: Sink, stall_timeout: float, conceal: bool) -> None:
+        assert client.track is not None
+        self._client = client
+        self._sink = sink
+        self._stall_timeout = stall_timeout
+        self._time_base = Fraction(1, client.track.clock_rate)
+        self._payload_type = client.track.payload_type
+        self._decoder: Any = av.CodecContext.create("h264", "r")
+        self._decoder.flags |= av.codec.context.Flags.low_delay
+        self._decoder.thread_count = 1  # frame threads would hold frames back
+        self._depack: H264Depacketizer | None = None
+        self._conceal = conceal
+        self._first_ts: int | None = None
+        self._source: Source | None = None
+        self._sps = b""
+        self._keyframe = b""  # the latest keyframe with new parameter sets
+        self._reported = (0, 0)
+
+    def run(self, parameter_sets: tuple[bytes, ...]) -> BaseException | None:
+        client = self._client
+        assert client.rtp is not None
+        assert client.rtcp is not None
+        assert client.sock is not None
+        self._depack = H264Depacketizer(
+            parameter_sets, conceal=self._conceal, first_seq=client.first_seq
+        )
+        selector = selectors.DefaultSelector()
+        selector.register(client.rtp, selectors.EVENT_READ, self._read_rtp)
+        selector.register(client.rtcp, selectors.EVENT_READ, self._read_rtcp)
+        selector.register(client.sock, selectors.EVENT_READ, self._read_control)
+        self._sink.opened()
+        self._last_packet = time.monotonic()
+        try:
+            while not self._sink.closing.is_set():
+                now = time.monotonic()
+                wait = min(_POLL, max(0.0, client.keepalive_due(now)))
+                deadline = self._depack.deadline()
+                if deadline is not None:
+                    wait = min(wait, max(0.0, deadline - now))
+                for key, _ in selector.select(wait):
+                    handler: Callable[[], BaseException | None] = key.data
+                    outcome = handler()
+                    if outcome is not None:
+                        return outcome
+                now = time.monotonic()
+                self._decode(self._depack.expire(now))
+                if now - self._last_packet > self._stall_timeout:
+                    return CameraTimeoutError(f"{client.url}: no video for too long")
+                if client.keepalive_due(now) <= 0:
+                    client.keepalive()
+            return None
+        finally:
+            selector.close()
+
+    def _read_rtp(self) -> BaseException | None:
+        client = self._client
+        assert client.rtp is not None
+        assert self._depack is not None
+        while True:
+            try:
+                data, addr = client.rtp.recvfrom(2048)
+            except (BlockingIOError, InterruptedError):
+                break
+            if addr[0] != client.server_addr:
+                continue  # RTP may come from any port of the camera, but only from the camera
+            try:
+                packet = parse_rtp(data)
+            except ValueError:
+                continue
+            if packet.payload_type != self._payload_type:
+                continue
+            now = time.monotonic()
+            self._last_packet = now
+            self._decode(self._depack.push(packet, now))
+        self._report()
+        return None
+
+    def _read_rtcp(self) -> BaseException | None:
+        client = self._client
+        assert client.rtcp is not None
+        while True:
+            try:
+                data, addr = client.rtcp.recvfrom(2048)
+            except (BlockingIOError, InterruptedError):
+                return None
+            if addr[0] == client.server_addr and _has_bye(data):
+                return EOFError("the stream ended")
+
+    def _read_control(self) -> BaseException | None:
+        if not self._client.read_control():
+            return EOFError("the camera closed the RTSP connection")
+        return None
+
+    def _decode(self, units: list[AccessUnit]) -> None:
+        for unit in units:
+            if self._first_ts is None:
+                self._first_ts = unit.timestamp
+            packet = av.Packet(unit.data)
+            packet.pts = packet.dts = unit.timestamp - self._first_ts
+            packet.time_base = self._time_base
+            packet.is_keyframe = unit.keyframe
+            try:
+                frames = self._decoder.decode(packet)
+            except av.error.InvalidDataError:
+                self._sink.rejected()
+                frames = []
+            for frame in frames:
+                self._sink.frame(frame, concealed=not unit.complete)
+            if unit.complete:
+                self._record(unit, packet)
+
+    def _record(self, unit: AccessUnit, packet: Any) -> None:
+        if unit.keyframe:
+            sps = _sps(unit.data)
+            if sps != self._sps:  # a new picture size or profile: a new source for recordings
+                self._sps, self._source, self._keyframe = sps, None, unit.data
+        if not self._sink.recording() or not self._keyframe:
+            return
+        if self._source is None:  # FFmpeg parses the parameter sets, only when recording
+            self._source = source_from_keyframe(self._keyframe, self._time_base)
+        self._sink.record(packet, self._source)
+
+    def _report(self) -> None:
+        assert self._depack is not None
+        stats = self._depack.stats
+        lost, late = stats.lost - self._reported[0], stats.late - self._reported[1]
+        if lost or late:
+            self._reported = (stats.lost, stats.late)
+            self._sink.packets(lost, late)
+
+
+def _sps(data: bytes) -> bytes:
+    for nal in data.split(b"\x00\x00\x00\x01"):
+        if nal and nal[0] & 0x1F == _SPS:
+            return nal
+    return b""
+
+
+def _has_bye(data: bytes) -> bool:
+    """Whether a (compound) RTCP packet holds a BYE."""
+    pos = 0
+    while pos + 4 <= len(data):
+        if data[pos + 1] == _RTCP_BYE:
+            return True
+        pos += 4 * (int.from_bytes(data[pos + 2 : pos + 4], "big") + 1)
+    return False

@@ -1,0 +1,114 @@
+"""Where a decoding engine puts its results: frames, counts and recording packets.
+
+The engines run in the live view's decoding thread; `Sink` converts frames there (RGB, capture
+time) and hands everything else to the event loop's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import av
+from av.sidedata.sidedata import Type as SideDataType
+
+from yicam._errors import CameraConnectionError, YicamError
+
+from .frames import LiveFrame
+from .media import Recorder, Source
+from .sei import parse_capture_payload
+
+__all__ = ["Sink"]
+
+
+class Sink:
+    """The live view as an engine sees it; every method is safe to call from the engine's thread."""
+
+    def __init__(
+        self,
+        deliver: Callable[[LiveFrame, bool], None],
+        opened: Callable[[], None],
+        count: Callable[[int, int, int], None],
+    ) -> None:
+        self.closing = threading.Event()  # the live view closes: engines stop
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._deliver = deliver  # (frame, concealed), on the loop
+        self._opened = opened  # on the loop
+        self._count = count  # (rejected, lost, late), on the loop
+        self._recorders: list[Recorder] = []
+        self._lock = threading.Lock()
+        self._index = 0
+
+    def opened(self) -> None:
+        """The stream plays."""
+        self._call(self._opened)
+
+    def frame(self, frame: Any, *, concealed: bool = False) -> None:
+        """A decoded `av.VideoFrame`; `concealed` when the decoder patched over lost data."""
+        image = frame.to_ndarray(format="rgb24")
+        captured_at = None
+        for side in frame.side_data:
+            if side.type == SideDataType.SEI_UNREGISTERED:
+                captured_at = parse_capture_payload(bytes(side))
+        live = LiveFrame(image, self._index, frame.time, time.time(), captured_at)
+        self._index += 1
+        self._call(self._deliver, live, concealed)
+
+    def rejected(self) -> None:
+        """The decoder refused a packet: one frame fewer."""
+        self._call(self._count, 1, 0, 0)
+
+    def packets(self, lost: int, late: int) -> None:
+        """More RTP packets were lost (never came) or came too late to use."""
+        self._call(self._count, 0, lost, late)
+
+    def recording(self) -> bool:
+        """Whether a recording waits for packets."""
+        return bool(self._recorders)
+
+    def record(self, packet: Any, source: Source) -> None:
+        """Feed an H.264 `av.Packet` to the recordings in progress."""
+        with self._lock:
+            recorders = list(self._recorders)
+        for recorder in recorders:
+            try:
+                recorder.feed(packet, source)
+            except (av.FFmpegError, OSError) as exc:
+                recorder.finish(CameraConnectionError(f"recording {recorder.path} failed: {exc}"))
+            if recorder.finished:
+                self.remove(recorder)
+
+    def end(self) -> None:
+        """The engine stopped: recordings in progress fail if the view is closing."""
+        if self.closing.is_set():
+            self.finish_recorders(CameraConnectionError("live view closed while recording"))
+
+    # -- recordings, from the event loop -------------------------------------------------
+
+    def add(self, recorder: Recorder) -> None:
+        """Start feeding `recorder`."""
+        with self._lock:
+            self._recorders.append(recorder)
+
+    def remove(self, recorder: Recorder) -> None:
+        """Stop feeding `recorder`."""
+        with self._lock:
+            if recorder in self._recorders:
+                self._recorders.remove(recorder)
+
+    def finish_recorders(self, error: YicamError) -> None:
+        """End every recording in progress with `error`."""
+        with self._lock:
+            recorders, self._recorders = self._recorders, []
+        for recorder in recorders:
+            recorder.finish(error)
+
+    def _call(self, callback: Callable[..., object], *args: Any) -> None:
+        if self.loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
+            self.loop.call_soon_threadsafe(callback, *args)
