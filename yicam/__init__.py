@@ -49,6 +49,15 @@ from ._events import (
     Reconnecting,
     SessionRequested,
 )
+from ._fleet import Fleet
+from ._fleet_results import (
+    CameraResult,
+    CameraStatus,
+    ClockSync,
+    FleetResult,
+    ShotReport,
+    Trigger,
+)
 from ._ids import MsgId, Notify
 from ._intervalometer import Intervalometer, Shot, TimelapseReport
 from ._media import MediaItem
@@ -68,8 +77,11 @@ __all__ = [
     "CameraConfig",
     "CameraConnectionError",
     "CameraError",
+    "CameraResult",
+    "CameraStatus",
     "CameraTimeoutError",
     "CardError",
+    "ClockSync",
     "ConfigError",
     "DeviceInfo",
     "DirEntry",
@@ -77,6 +89,8 @@ __all__ = [
     "DownloadResult",
     "Event",
     "EventStream",
+    "Fleet",
+    "FleetResult",
     "Intervalometer",
     "InvalidOperationError",
     "InvalidPathError",
@@ -99,6 +113,7 @@ __all__ = [
     "SessionHeldError",
     "SessionRequested",
     "Shot",
+    "ShotReport",
     "Storage",
     "SyncEntry",
     "SyncReport",
@@ -106,6 +121,7 @@ __all__ = [
     "TimelapseReport",
     "TransferCancelledError",
     "TransferError",
+    "Trigger",
     "UnsafeNameError",
     "UnsafeOperationError",
     "UnsupportedError",

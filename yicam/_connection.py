@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from ._errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
 from ._events import Disconnected, Event, SessionRequested
@@ -86,6 +86,32 @@ class Connection:
                 ) from exc
             finally:
                 self._pending = None
+
+    @contextlib.asynccontextmanager
+    async def reserved(
+        self, request: Request
+    ) -> AsyncIterator[tuple[bytes, asyncio.Future[Reply]]]:
+        """Hold the request slot: yields the encoded request and its reply's future.
+
+        The caller writes the bytes with `write` when it chooses: a fleet trigger writes
+        every camera's request in one pass. `request` is this plus a write and a wait.
+        """
+        async with self._lock:
+            if self._error is not None:
+                raise self._error
+            future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+            self._pending = (int(request.msg_id), future)
+            try:
+                yield self._protocol.send(request), future
+            finally:
+                self._pending = None
+                if future.done() and not future.cancelled():
+                    future.exception()  # retrieved: the caller may not have awaited it
+                future.cancel()
+
+    def write(self, data: bytes) -> None:
+        """Write bytes now (for `reserved`); raises when the connection is gone."""
+        self._write(data)
 
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call `callback` for every event; returns the function that unsubscribes."""

@@ -1,0 +1,276 @@
+"""`Fleet`: several cameras driven together; one camera's failure never stops the others.
+
+```python
+async with Fleet(["left", "right", "192.168.1.53"]) as fleet:  # names or hosts
+    shot = await fleet.start_recording()  # every request written in one pass
+    print(shot.summary(), f"spread {shot.send_spread * 1000:.2f} ms")
+```
+
+Every operation returns a `FleetResult` (a `ShotReport` for shots): per camera a value or
+the exception, in fleet order, with `ok`, `failed` and `summary()`. A camera that dropped is
+reconnected before the next operation (and right after a shot it missed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from ._camera import Camera
+from ._clock import align_clocks
+from ._config import CameraConfig, load_cameras
+from ._download import Progress
+from ._errors import CameraError
+from ._fleet_results import (
+    CameraResult,
+    CameraStatus,
+    ClockSync,
+    FleetResult,
+    ShotReport,
+    Trigger,
+)
+from ._ids import MsgId, Notify
+from ._media import MediaItem
+from ._sync import SyncReport
+from ._sync import sync as sync_media
+from ._trigger import fire
+
+__all__ = ["CameraSpec", "Fleet"]
+
+T = TypeVar("T")
+CameraSpec = Camera | CameraConfig | str  # str: a named camera, or HOST / HOST:PORT
+_UNSAFE_FOLDER = re.compile(r"[^A-Za-z0-9._-]")
+
+
+class Fleet:
+    """Several cameras: `async with Fleet([...]) as fleet:` connects them all concurrently."""
+
+    def __init__(
+        self,
+        cameras: Iterable[CameraSpec] | Mapping[str, CameraSpec],
+        *,
+        config: Path | None = None,
+    ) -> None:
+        items = cameras.items() if isinstance(cameras, Mapping) else [(None, c) for c in cameras]
+        named = load_cameras(config) if any(isinstance(c, str) for _, c in items) else {}
+        self._cameras: dict[str, Camera] = {}
+        for name, spec in items:
+            camera, default_name = _camera(spec, named)
+            self._cameras[_unique(name or default_name, self._cameras)] = camera
+        if not self._cameras:
+            raise ValueError("a fleet needs at least one camera")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The cameras' names, in fleet order."""
+        return tuple(self._cameras)
+
+    @property
+    def cameras(self) -> dict[str, Camera]:
+        """The cameras by name (a camera is replaced by a fresh one when it reconnects)."""
+        return dict(self._cameras)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def connect(self) -> FleetResult[None]:
+        """Connect every camera concurrently; the result says which could not be reached."""
+
+        async def connect(name: str) -> None:
+            if not self._cameras[name].connected:
+                await self._reconnect(name)
+
+        return await self._gather(connect)
+
+    async def close(self) -> None:
+        """End every session; errors while closing are ignored."""
+        await asyncio.gather(*(c.close() for c in self._cameras.values()), return_exceptions=True)
+
+    # -- shots -----------------------------------------------------------------------------
+
+    async def take_photo(self) -> ShotReport:
+        """Every camera takes a photo at once; each result carries the photo's path."""
+        return await self._shot(MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN)
+
+    async def start_recording(self) -> ShotReport:
+        """Every camera starts recording at once."""
+        return await self._shot(MsgId.START_RECORD, None)
+
+    async def stop_recording(self) -> ShotReport:
+        """Every camera stops recording at once; each result carries the video's path."""
+        return await self._shot(MsgId.STOP_RECORD, Notify.VIDEO_RECORD_COMPLETE)
+
+    # -- settings, clocks, status, files ---------------------------------------------------
+
+    async def set_setting(self, name: str, value: str) -> FleetResult[None]:
+        """Change a setting on every camera."""
+        return await self._each(lambda _name, cam: cam.set_setting(name, value))
+
+    async def sync_clock(self) -> FleetResult[ClockSync]:
+        """Set every camera's clock at the same whole second; reports the offsets before."""
+        reconnect = await self.connect()
+        live = {n: c for n, c in self._cameras.items() if reconnect[n].ok}
+        outcomes: dict[str, ClockSync | Exception] = await align_clocks(live) if live else {}
+        return FleetResult(
+            tuple(
+                _result(n, outcomes[n]) if n in outcomes else _failed(n, reconnect[n].error)
+                for n in self._cameras
+            )
+        )
+
+    async def status(self) -> FleetResult[CameraStatus]:
+        """Battery, card, recording and model of every camera."""
+        return await self._each(lambda _name, cam: _status(cam))
+
+    async def sync(
+        self,
+        dest: Path | str,
+        *,
+        delete_after: bool = False,
+        progress: Callable[[str, MediaItem], Progress | None] | None = None,
+    ) -> FleetResult[SyncReport]:
+        """Download every camera's new media into `dest/<camera name>/`, concurrently.
+
+        `progress(camera_name, item)` may return a per-file progress callback.
+        """
+        root = Path(dest)
+
+        async def sync_one(name: str, cam: Camera) -> SyncReport:
+            folder = root / _folder_name(name)
+            per_file = None if progress is None else (lambda item: progress(name, item))
+            return await sync_media(cam, folder, delete_after=delete_after, progress=per_file)
+
+        return await self._each(sync_one)
+
+    async def each(self, job: Callable[[str, Camera], Awaitable[T]]) -> FleetResult[T]:
+        """Run `job(name, camera)` on every camera concurrently (reconnecting dropped ones)."""
+        return await self._each(job)
+
+    # -- internals -------------------------------------------------------------------------
+
+    async def _shot(self, msg_id: MsgId, then: Notify | None) -> ShotReport:
+        down = {n for n, c in self._cameras.items() if not c.connected}
+        before = await self.connect()
+        live = {n: c for n, c in self._cameras.items() if before[n].ok}
+        outcomes = await fire(live, msg_id, then=then) if live else {}
+        for name, outcome in outcomes.items():
+            if isinstance(outcome, Exception) and not self._cameras[name].connected:
+                with contextlib.suppress(Exception):  # reported below; retried next time
+                    await self._reconnect(name)
+        results: list[CameraResult[Trigger]] = []
+        for name in self._cameras:
+            if name not in outcomes:
+                results.append(_failed(name, before[name].error))
+                continue
+            outcome = outcomes[name]
+            if isinstance(outcome, Trigger) and name in down:
+                outcome = dataclasses.replace(outcome, reconnected=True)
+            results.append(_result(name, outcome))
+        return ShotReport(tuple(results))
+
+    async def _each(self, job: Callable[[str, Camera], Awaitable[T]]) -> FleetResult[T]:
+        async def run(name: str) -> T:
+            if not self._cameras[name].connected:
+                await self._reconnect(name)
+            return await job(name, self._cameras[name])
+
+        return await self._gather(run)
+
+    async def _gather(self, job: Callable[[str], Awaitable[T]]) -> FleetResult[T]:
+        names = list(self._cameras)
+        outcomes = await asyncio.gather(*(job(n) for n in names), return_exceptions=True)
+        return FleetResult(tuple(_result(n, o) for n, o in zip(names, outcomes, strict=True)))
+
+    async def _reconnect(self, name: str) -> None:
+        """Replace the camera by a freshly connected one with the same address and options."""
+        old = self._cameras[name]
+        with contextlib.suppress(Exception):
+            await old.close()
+        fresh = Camera(
+            old.host,
+            old.port,
+            data_port=old.data_port,
+            http_port=old.http_port,
+            rtsp_port=old.rtsp_port,
+            timeout=old.timeout,
+            event_timeout=old.event_timeout,
+        )
+        await fresh.connect()
+        self._cameras[name] = fresh
+
+
+def _camera(spec: CameraSpec, named: Mapping[str, CameraConfig]) -> tuple[Camera, str]:
+    if isinstance(spec, Camera):
+        return spec, spec.host if spec.port == 7878 else f"{spec.host}:{spec.port}"
+    if isinstance(spec, CameraConfig):
+        return spec.camera(), spec.name
+    if spec in named:
+        return named[spec].camera(), spec
+    host, sep, port = spec.rpartition(":")
+    if sep and port.isdigit() and host and ":" not in host:
+        return Camera(host, int(port)), spec
+    if ":" in spec or not spec or spec.startswith("-"):
+        raise ValueError(f"{spec!r} is neither a named camera nor HOST or HOST:PORT")
+    return Camera(spec), spec
+
+
+def _unique(name: str, taken: Mapping[str, Any]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
+
+
+def _folder_name(name: str) -> str:
+    """A camera name as one safe folder name (host:port has a colon, Windows forbids it)."""
+    folder = _UNSAFE_FOLDER.sub("_", name).strip(".")
+    return folder or "camera"
+
+
+def _result(name: str, outcome: T | BaseException) -> CameraResult[T]:
+    if isinstance(outcome, BaseException):
+        if not isinstance(outcome, Exception):
+            raise outcome  # cancellation and the like are not a camera's failure
+        return CameraResult(name, error=outcome)
+    return CameraResult(name, value=outcome)
+
+
+def _failed(name: str, error: Exception | None) -> CameraResult[T]:
+    return CameraResult(name, error=error or RuntimeError("not connected"))
+
+
+async def _status(cam: Camera) -> CameraStatus:
+    battery = await cam.get_battery()
+    try:
+        storage = await cam.get_storage()
+    except CameraError:  # no card (or busy after a format): still report the rest
+        free = total = None
+    else:
+        free, total = storage.free, storage.total
+    try:
+        recording: bool | None = await cam.get_setting("app_status") == "record"
+    except CameraError:
+        recording = None
+    model = getattr(cam, "model_name", None) or cam.model
+    return CameraStatus(
+        host=cam.host,
+        connected=cam.connected,
+        model=model,
+        battery=battery.level,
+        on_adapter=battery.on_adapter,
+        card_free=free,
+        card_total=total,
+        recording=recording,
+    )

@@ -1,0 +1,172 @@
+"""The fleet trigger: every camera's request encoded beforehand and written in one pass.
+
+Sessions are open and tokens known before the shot. Each camera's request slot is taken
+first (so nothing else is in flight on it), each request is encoded, and only then are
+all written back to back in one synchronous loop: the spread between cameras is the cost
+of a few `socket.send` calls, not of round trips. A camera that answers -4 (its token
+went stale) is re-authenticated and sent the request again, on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Mapping
+
+from ._camera import Camera
+from ._errors import (
+    CameraTimeoutError,
+    NotConnectedError,
+    OutcomeUnknownError,
+    ProtocolError,
+    error_for_rval,
+)
+from ._events import Disconnected, Event
+from ._fleet_results import Trigger
+from ._ids import Notify
+from ._messages import Notification, Reply, Request
+
+__all__ = ["fire"]
+
+Outcome = Trigger | Exception
+
+
+async def fire(
+    cameras: Mapping[str, Camera], msg_id: int, *, then: Notify | None = None
+) -> dict[str, Outcome]:
+    """Send `msg_id` to every camera at once; with `then`, wait for that notification too."""
+    waits = {name: _NotificationWait(cam, then) for name, cam in cameras.items() if then}
+    try:
+        written = await _write_all(cameras, msg_id)
+        stale = [name for name, outcome in written.items() if isinstance(outcome, _Stale)]
+        outcomes = {n: o for n, o in written.items() if not isinstance(o, _Stale)}
+        retried = await asyncio.gather(*(_retry(cameras[name], msg_id) for name in stale))
+        outcomes.update(zip(stale, retried, strict=True))
+        if then is not None:
+            await asyncio.gather(*(_attach_path(outcomes, n, waits[n]) for n in cameras))
+    finally:
+        for wait in waits.values():
+            wait.close()
+    return {name: outcomes[name] for name in cameras}
+
+
+class _Stale(Exception):
+    """The camera answered -4: its token went stale."""
+
+
+async def _write_all(cameras: Mapping[str, Camera], msg_id: int) -> dict[str, Outcome | _Stale]:
+    outcomes: dict[str, Outcome | _Stale] = {}
+    ready: list[tuple[str, Camera, bytes, asyncio.Future[Reply]]] = []
+    replied: dict[str, float] = {}
+    async with contextlib.AsyncExitStack() as stack:
+        for name, cam in cameras.items():
+            try:
+                token = cam._token  # the session's token, fetched beforehand
+                if token is None or not cam.connected:
+                    raise NotConnectedError(f"{name}: not connected")
+                data, future = await stack.enter_async_context(
+                    cam._conn.reserved(Request(msg_id, token))
+                )
+            except Exception as exc:  # one camera's failure is its own result
+                outcomes[name] = exc
+                continue
+            future.add_done_callback(_stamp(replied, name))
+            ready.append((name, cam, data, future))
+        sent: dict[str, float] = {}
+        for name, cam, data, _future in ready:  # the one pass: nothing awaits in here
+            sent[name] = time.monotonic()
+            try:
+                cam._conn.write(data)
+            except Exception as exc:
+                outcomes[name] = exc
+        for name, cam, _data, future in ready:
+            if name in outcomes:
+                continue
+            try:
+                async with asyncio.timeout(max(0.0, cam.timeout - _since(sent[name]))):
+                    reply = await future
+            except TimeoutError:
+                outcomes[name] = OutcomeUnknownError(
+                    f"no answer to msg {msg_id} within {cam.timeout:g} s; it may have fired"
+                )
+                continue
+            except Exception as exc:
+                outcomes[name] = OutcomeUnknownError(f"lost after the request was sent: {exc}")
+                continue
+            if reply.rval == -4:
+                outcomes[name] = _Stale()
+            elif reply.rval != 0:
+                outcomes[name] = error_for_rval(reply.rval, msg_id)
+            else:
+                outcomes[name] = Trigger(sent[name], replied.get(name, time.monotonic()))
+    return {name: outcomes[name] for name in cameras}
+
+
+async def _retry(cam: Camera, msg_id: int) -> Outcome:
+    """Re-authenticate (`call` renews a stale token and resends once) and send again."""
+    sent = time.monotonic()
+    try:
+        await cam.call(msg_id)
+    except Exception as exc:
+        return exc
+    return Trigger(sent, time.monotonic(), retried=True)
+
+
+class _NotificationWait:
+    """A future for the next `kind` notification of one camera, registered before the shot."""
+
+    def __init__(self, cam: Camera, kind: Notify) -> None:
+        self.cam = cam
+        self.kind = kind
+        self.future: asyncio.Future[Notification] = asyncio.get_running_loop().create_future()
+        self._unsubscribe = cam.subscribe(self._on_event)
+
+    def _on_event(self, event: Event) -> None:
+        if self.future.done():
+            return
+        if isinstance(event, Notification) and event.type == self.kind:
+            self.future.set_result(event)
+        elif isinstance(event, Disconnected):
+            self.future.set_exception(event.error or NotConnectedError("connection closed"))
+
+    async def path(self) -> str:
+        try:
+            async with asyncio.timeout(self.cam.event_timeout):
+                notification = await self.future
+        except TimeoutError as exc:
+            raise CameraTimeoutError(
+                f"camera acknowledged but sent no {self.kind} within {self.cam.event_timeout:g} s"
+            ) from exc
+        if not isinstance(notification.param, str):
+            raise ProtocolError(f"{self.kind} without a path: {notification.to_json()}")
+        return notification.param
+
+    def close(self) -> None:
+        self._unsubscribe()
+        if self.future.done() and not self.future.cancelled():
+            self.future.exception()
+        self.future.cancel()
+
+
+async def _attach_path(outcomes: dict[str, Outcome], name: str, wait: _NotificationWait) -> None:
+    outcome = outcomes[name]
+    if not isinstance(outcome, Trigger):
+        return
+    try:
+        path = await wait.path()
+    except Exception as exc:
+        outcomes[name] = exc
+        return
+    outcomes[name] = Trigger(outcome.sent, outcome.replied, path, outcome.retried)
+
+
+def _stamp(replied: dict[str, float], name: str) -> Callable[[asyncio.Future[Reply]], None]:
+    def stamp(_future: asyncio.Future[Reply]) -> None:
+        replied[name] = time.monotonic()
+
+    return stamp
+
+
+def _since(start: float) -> float:
+    return time.monotonic() - start
