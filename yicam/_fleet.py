@@ -40,7 +40,7 @@ from ._sync import SyncReport
 from ._sync import sync as sync_media
 from ._trigger import fire
 
-__all__ = ["CameraSpec", "Fleet"]
+__all__ = ["CameraSpec", "Fleet", "camera_folder"]
 
 T = TypeVar("T")
 CameraSpec = Camera | CameraConfig | str  # str: a named camera, or HOST / HOST:PORT
@@ -147,7 +147,7 @@ class Fleet:
         root = Path(dest)
 
         async def sync_one(name: str, cam: Camera) -> SyncReport:
-            folder = root / _folder_name(name)
+            folder = root / camera_folder(name)
             per_file = None if progress is None else (lambda item: progress(name, item))
             return await sync_media(cam, folder, delete_after=delete_after, progress=per_file)
 
@@ -233,8 +233,8 @@ def _unique(name: str, taken: Mapping[str, Any]) -> str:
     return candidate
 
 
-def _folder_name(name: str) -> str:
-    """A camera name as one safe folder name (host:port has a colon, Windows forbids it)."""
+def camera_folder(name: str) -> str:
+    """The folder `Fleet.sync` uses for a camera: its name, made safe (no `:` for Windows)."""
     folder = _UNSAFE_FOLDER.sub("_", name).strip(".")
     return folder or "camera"
 

@@ -29,6 +29,7 @@ from .commands import (
 from .demo import demo
 from .emulate import emulate
 from .files import ls, rm
+from .fleet import fleet
 from .gui import gui
 from .live import live
 from .media import download_cmd, sync_cmd, thumb, upload
@@ -129,6 +130,7 @@ cli.add_command(demo)
 cli.add_command(live)
 cli.add_command(cameras)
 cli.add_command(gui)
+cli.add_command(fleet)
 
 
 def main() -> None:

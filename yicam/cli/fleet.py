@@ -1,0 +1,240 @@
+"""`yicam fleet`: drive several cameras at once; exit 0 only when every camera succeeded."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .. import Camera, Fleet, FleetResult, ShotReport
+from .._config import get_camera, load_cameras
+from .._fleet import camera_folder
+from .base import GlobalOptions, global_options
+from .fleet_views import (
+    clock_view,
+    plain_view,
+    shot_view,
+    status_json,
+    status_view,
+    sync_bars,
+    sync_failures,
+    sync_view,
+    watch_status,
+)
+from .output import Result, emit
+
+__all__ = ["fleet"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which cameras `yicam fleet` was given: every named one, some names, or hosts."""
+
+    all: bool
+    names: tuple[str, ...]
+    hosts: tuple[str, ...]
+
+    def fleet(self, options: GlobalOptions, **camera_options: Any) -> Fleet:
+        """The `Fleet` for this selection; `--hosts` take their other ports from the options."""
+        cameras: dict[str, Camera | str] = {}
+        explicit_timeout = "timeout" in options.explicit
+        if self.all:
+            entries = list(load_cameras().values())
+            if not entries:
+                raise click.UsageError("no named cameras yet: `yicam cameras add NAME HOST`")
+        else:
+            entries = [get_camera(name) for name in self.names]
+        for entry in entries:
+            timeout = options.timeout if explicit_timeout else entry.timeout
+            cameras[entry.name] = entry.camera(timeout=timeout, **camera_options)
+        for spec in self.hosts:
+            host, sep, port = spec.rpartition(":")
+            host, port = (host, port) if sep and port.isdigit() else (spec, str(options.port))
+            cameras[spec] = Camera(
+                host,
+                int(port),
+                data_port=options.data_port,
+                http_port=options.http_port,
+                rtsp_port=options.rtsp_port,
+                timeout=options.timeout,
+                **camera_options,
+            )
+        if not cameras:
+            raise click.UsageError("choose cameras: --all, -c NAME ... or --hosts H1,H2")
+        return Fleet(cameras)
+
+
+@click.group()
+@click.option("--all", "all_", is_flag=True, help="Every named camera (`yicam cameras`).")
+@click.option("-c", "--camera", "names", multiple=True, metavar="NAME", help="A named camera.")
+@click.option("--hosts", metavar="H1,H2,...", help="Cameras by address (HOST or HOST:PORT).")
+@click.pass_context
+def fleet(ctx: click.Context, all_: bool, names: tuple[str, ...], hosts: str | None) -> None:
+    """Several cameras at once: `yicam fleet --all photo`.
+
+    Every camera gets the command at the same moment; one failing never stops the others.
+    Exits 0 only when every camera succeeded; the summary says which failed and why.
+    """
+    host_list = tuple(h.strip() for h in (hosts or "").split(",") if h.strip())
+    ctx.obj = Selection(all_, names, host_list)
+
+
+@fleet.command()
+@click.option("--watch", is_flag=True, help="Refresh the table until Ctrl-C.")
+@click.option("--interval", default=2.0, show_default=True, help="Seconds between refreshes.")
+@click.pass_context
+def status(ctx: click.Context, watch: bool, interval: float) -> Result | None:
+    """Battery, card, recording and model of every camera."""
+    if watch:
+        _run(ctx, lambda f: watch_status(f, interval))
+        return None
+    result = _run(ctx, lambda f: f.status())
+    return _finish(ctx, result, Result(status_json(result), status_view(result)))
+
+
+@fleet.command()
+@click.pass_context
+def photo(ctx: click.Context) -> Result | None:
+    """Every camera takes a photo at the same moment."""
+    shot = _run(ctx, lambda f: f.take_photo())
+    return _finish(ctx, shot, _shot_result(shot))
+
+
+@fleet.command()
+@click.argument("action", type=click.Choice(["start", "stop"]))
+@click.pass_context
+def record(ctx: click.Context, action: str) -> Result | None:
+    """Every camera starts (or stops) recording at the same moment."""
+    shot = _run(ctx, lambda f: f.start_recording() if action == "start" else f.stop_recording())
+    return _finish(ctx, shot, _shot_result(shot))
+
+
+@fleet.command("set")
+@click.argument("name")
+@click.argument("value")
+@click.pass_context
+def set_(ctx: click.Context, name: str, value: str) -> Result | None:
+    """Change a setting on every camera."""
+    result = _run(ctx, lambda f: f.set_setting(name, value))
+    view = plain_view(result, lambda _v: f"{name} = {value}")
+    return _finish(ctx, result, Result(_plain_json(result, lambda _v: {}), view))
+
+
+@fleet.group()
+def clock() -> None:
+    """Camera clocks."""
+
+
+@clock.command("sync")
+@click.pass_context
+def clock_sync(ctx: click.Context) -> Result | None:
+    """Set every clock to this computer's time, at the same whole second."""
+    result = _run(ctx, lambda f: f.sync_clock())
+    data = _plain_json(
+        result,
+        lambda v: {
+            "offset_before": round(v.offset_before, 3),
+            "set_to": v.set_to.isoformat(),
+            "round_trip_ms": round(v.round_trip * 1000, 2),
+        },
+    )
+    return _finish(ctx, result, Result(data, clock_view(result)))
+
+
+@fleet.command("sync")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--delete-after", is_flag=True,
+              help="Delete on each camera the files this run downloaded and verified.")  # fmt: skip
+@click.pass_context
+def sync_cmd(ctx: click.Context, folder: Path, delete_after: bool) -> Result | None:
+    """Download every camera's new media into FOLDER/<camera name>/."""
+
+    async def job(f: Fleet) -> Any:
+        with sync_bars(f.names, quiet=global_options().json) as progress:
+            return await f.sync(folder, delete_after=delete_after, progress=progress)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    result = _run(ctx, job, event_timeout=120.0)
+    data = [
+        {
+            "name": r.name,
+            "ok": r.ok and r.value is not None and r.value.ok,
+            "error": r.reason or None,
+            "folder": str(folder / camera_folder(r.name)),
+            **(
+                {}
+                if r.value is None
+                else {
+                    "downloaded": r.value.count("downloaded"),
+                    "present": r.value.count("present"),
+                    "failed": r.value.count("failed") + r.value.count("conflict"),
+                    "deleted": r.value.deleted,
+                }
+            ),
+        }
+        for r in result
+    ]
+    return _finish(ctx, sync_failures(result), Result(data, sync_view(result, folder)))
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _run(ctx: click.Context, job: Callable[[Fleet], Awaitable[T]], **camera_options: Any) -> T:
+    selection = ctx.find_object(Selection)
+    assert selection is not None
+    the_fleet = selection.fleet(global_options().resolved(), **camera_options)
+
+    async def session() -> T:
+        async with the_fleet:
+            return await job(the_fleet)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(session())
+    raise click.exceptions.Exit(130)
+
+
+def _finish(ctx: click.Context, result: FleetResult[Any], shown: Result) -> Result | None:
+    """Print the result; when a camera failed, the summary as the error line and exit 1."""
+    if result.ok:
+        return shown
+    emit(shown)
+    click.echo(f"Error: {result.summary()}", err=True)
+    ctx.exit(1)
+    return None
+
+
+def _shot_result(shot: ShotReport) -> Result:
+    first = min((t.sent for t in shot.values().values()), default=0.0)
+    data = {
+        "send_spread_ms": round(shot.send_spread * 1000, 3),
+        "reply_spread_ms": round(shot.reply_spread * 1000, 3),
+        "cameras": _plain_json(
+            shot,
+            lambda t: {
+                "sent_ms": round((t.sent - first) * 1000, 3),
+                "replied_ms": round((t.replied - first) * 1000, 3),
+                "path": t.path,
+                "retried": t.retried,
+                "reconnected": t.reconnected,
+            },
+        ),
+    }
+    return Result(data, shot_view(shot))
+
+
+def _plain_json(result: FleetResult[T], fields: Callable[[T], dict[str, Any]]) -> list[Any]:
+    rows = []
+    for r in result:
+        row: dict[str, Any] = {"name": r.name, "ok": r.ok, "error": r.reason or None}
+        if r.value is not None:
+            row.update(fields(r.value))
+        rows.append(row)
+    return rows
