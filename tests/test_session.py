@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import yicam._camera
+import yicam._session
 from yicam import (
     Camera,
     CameraConnectionError,
@@ -17,6 +17,7 @@ from yicam import (
     Disconnected,
     InvalidTokenError,
     MsgId,
+    NotConnectedError,
     Notification,
     Notify,
     ProtocolError,
@@ -82,7 +83,7 @@ async def test_rtsp_url_default_uses_rtsp_port(emulator: Emulator) -> None:
 async def test_yi4k_keepalive(
     start_emulator: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(yicam._camera, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(yicam._session, "HEARTBEAT_INTERVAL", 0.05)
     emu = await start_emulator(model="yi4k")
     async with Camera("127.0.0.1", emu.port, timeout=2.0):
         await asyncio.sleep(0.3)
@@ -90,7 +91,7 @@ async def test_yi4k_keepalive(
 
 
 async def test_no_keepalive_for_yi1(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yicam._camera, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(yicam._session, "HEARTBEAT_INTERVAL", 0.05)
     async with Camera("127.0.0.1", emulator.port, timeout=2.0):
         await asyncio.sleep(0.2)
     assert emulator.state.received[MsgId.HEARTBEAT] == 0
@@ -250,8 +251,9 @@ async def test_garbage_from_the_camera_fails_the_pending_call() -> None:
         await cam.connect()
         with pytest.raises(ProtocolError, match="garbage from the camera"):
             await cam.get_battery()
-        with pytest.raises(ProtocolError):  # the first error stays the reported cause
+        with pytest.raises(NotConnectedError, match="garbage") as later:
             await cam.get_settings()
+        assert isinstance(later.value.__cause__, ProtocolError)  # the first error is the cause
         await cam.close()
 
 

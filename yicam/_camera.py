@@ -1,4 +1,4 @@
-"""`Camera`: the asyncio client for one camera."""
+"""`Camera`: the command facade over one camera's `Session`."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import asyncio
 import contextlib
 import hashlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from ._connection import Connection
 from ._download import Progress, Via
 from ._download import download as _download
 from ._errors import (
@@ -19,21 +18,23 @@ from ._errors import (
     CameraError,
     CameraTimeoutError,
     InvalidOperationError,
+    OutcomeUnknownError,
     ProtocolError,
     UnsafeOperationError,
     UnsupportedError,
     YicamError,
-    error_for_rval,
 )
-from ._events import Disconnected, Event, EventStream
+from ._events import Event, EventStream
 from ._ids import MsgId, Notify
 from ._media import MediaItem
 from ._media import list_media as _list_media
-from ._messages import Notification, Reply, Request
+from ._messages import Notification, Reply
 from ._new_media import NewMedia
+from ._quirks import Quirks
 from ._results import (
     DATE_FORMAT,
     Battery,
+    CameraState,
     DeviceInfo,
     DirEntry,
     MediaInfo,
@@ -44,24 +45,24 @@ from ._results import (
     parse_listing,
     parse_options,
 )
+from ._session import ConnectionState, ReconnectPolicy, Session
 from ._transfer import Transfers
 
 if TYPE_CHECKING:
     from .live import LiveView
 
-__all__ = ["HEARTBEAT_MODELS", "Camera"]
+__all__ = ["Camera"]
 
-# Models that drop the session without msg 16777244 every 5 s (protocol.md section 1.7).
-HEARTBEAT_MODELS = frozenset({"Z16"})
-HEARTBEAT_INTERVAL = 5.0
-# Yi 1 firmware makes settings read-only while the viewfinder runs.
-_YI1_MODELS = frozenset({None, "Z13"})
 # Listing a file path kills the Yi 1 server: refuse paths that look like files.
 _FILE_LIKE = re.compile(r"\.[A-Za-z0-9]{1,4}$")
 
 
 class Camera:
-    """One camera session: `async with Camera("192.168.42.1") as cam: ...`."""
+    """One camera: `async with Camera("192.168.42.1") as cam: ...`, as often as needed.
+
+    `reconnect=True` (or a `ReconnectPolicy`) brings the session back after a drop;
+    the session itself is `cam.session`.
+    """
 
     def __init__(
         self,
@@ -74,30 +75,29 @@ class Camera:
         timeout: float = 5.0,
         event_timeout: float = 30.0,
         keep_session: bool = True,
+        reconnect: bool | ReconnectPolicy = False,
     ) -> None:
-        self.host = host
-        self.port = port
-        self.data_port = data_port
-        self.http_port = http_port
-        self.rtsp_port = rtsp_port
-        self.timeout = timeout
-        self.event_timeout = event_timeout
-        self.model: str | None = None
-        self.rtsp_url = (
-            f"rtsp://{host}/live" if rtsp_port == 554 else f"rtsp://{host}:{rtsp_port}/live"
+        self.session = Session(
+            host,
+            port,
+            data_port=data_port,
+            http_port=http_port,
+            rtsp_port=rtsp_port,
+            timeout=timeout,
+            event_timeout=event_timeout,
+            keep_session=keep_session,
+            reconnect=reconnect,
         )
-        self.session_info: dict[str, Any] = {}
-        self._conn = Connection(keep_session=keep_session)
-        self._token: int | None = None
-        self._heartbeat: asyncio.Task[None] | None = None
-        self._last_request = 0.0
-        self._recording = False
-        self._viewfinder = False
         self._transfers: Transfers | None = None
-        self._capture_lock = asyncio.Lock()
-        self._quiet = asyncio.Event()  # cleared while a photo is being taken
-        self._quiet.set()
-        self._conn.subscribe(self._track_state)
+        self._battery: Battery | None = None
+        self._storage: Storage | None = None
+        self._card: str | None = None
+        self._settings: dict[str, str] = {}
+        self.session.subscribe(self._track_state)
+
+    def __repr__(self) -> str:
+        where = f"{self.host}:{self.port}" if self.port != 7878 else self.host
+        return f"<Camera {where} {self.model_name} {self.session.state.value}>"
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -110,42 +110,128 @@ class Camera:
 
     async def connect(self) -> None:
         """Open the control connection and start a session (msg 257)."""
-        await self._conn.open(self.host, self.port, self.timeout)
-        try:
-            await self._start_session()
-        except BaseException:
-            await self._conn.close()
-            raise
-        if self.model in HEARTBEAT_MODELS:
-            self._heartbeat = asyncio.create_task(self._heartbeat_loop())
+        await self.session.open()
 
     async def close(self) -> None:
-        """End the session (msg 258) and close the connection."""
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
-            self._heartbeat = None
-        if self._conn.connected and self._token is not None:
-            with contextlib.suppress(CameraError, CameraTimeoutError, ProtocolError, OSError):
-                await self._request(MsgId.STOP_SESSION, {}, retry_token=False)
-            self._token = None
-        await self._conn.close()
+        """End the session (msg 258) and close the connection; `connect()` may follow."""
+        await self.session.close()
 
     @property
     def connected(self) -> bool:
-        """True while the control connection is up."""
-        return self._conn.connected
+        """True while the session is up."""
+        return self.session.connected
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        """Closed, connecting, connected or reconnecting."""
+        return self.session.state
+
+    # -- identity and settings of the session ------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """The camera's address."""
+        return self.session.host
+
+    @property
+    def port(self) -> int:
+        """The control port (7878)."""
+        return self.session.port
+
+    @property
+    def data_port(self) -> int:
+        """The data port (8787)."""
+        return self.session.data_port
+
+    @property
+    def http_port(self) -> int:
+        """The web server's port (80)."""
+        return self.session.http_port
+
+    @property
+    def rtsp_port(self) -> int:
+        """The RTSP port (554)."""
+        return self.session.rtsp_port
+
+    @property
+    def timeout(self) -> float:
+        """Seconds to wait for a reply."""
+        return self.session.timeout
+
+    @timeout.setter
+    def timeout(self, value: float) -> None:
+        self.session.timeout = value
+
+    @property
+    def event_timeout(self) -> float:
+        """Seconds to wait for a notification (photo_taken, ...)."""
+        return self.session.event_timeout
+
+    @event_timeout.setter
+    def event_timeout(self, value: float) -> None:
+        self.session.event_timeout = value
+
+    @property
+    def model(self) -> str | None:
+        """The model id from the 257 reply ("Z16", ...); None when the camera does not say."""
+        return self.session.model
+
+    @property
+    def model_name(self) -> str:
+        """A name for people: "Yi 1", "Yi 4K", ... ("unknown model" until recognised)."""
+        return self.session.model_name
+
+    @property
+    def quirks(self) -> Quirks:
+        """What this model does differently (frozen; see `yicam._quirks`)."""
+        return self.session.quirks
+
+    @property
+    def rtsp_url(self) -> str:
+        """The live stream's URL."""
+        return self.session.rtsp_url
+
+    @property
+    def session_info(self) -> dict[str, Any]:
+        """The extra fields of the 257 reply (`model`, `rtsp`, ...)."""
+        return self.session.session_info
+
+    @property
+    def state(self) -> CameraState:
+        """What the client last knew (kept fresh by notifications; see `refresh`)."""
+        return CameraState(
+            recording=self.session.recording,
+            viewfinder=self.session.viewfinder,
+            battery=self._battery,
+            storage=self._storage,
+            card=self._card,
+            settings=dict(self._settings),
+        )
+
+    async def refresh(self) -> CameraState:
+        """Read settings, battery and storage again; returns the new `state`."""
+        settings = await self.get_settings()
+        await self.get_battery()
+        with contextlib.suppress(CameraError):  # no card: -27
+            await self.get_storage()
+        self.session.identify(None, settings)
+        status = settings.get("app_status")
+        if status is not None:
+            self.session.recording = status == "record"
+        return self.state
 
     # -- events ----------------------------------------------------------------------------
 
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
-        """Call `callback` for every notification and connection event; returns unsubscribe."""
-        return self._conn.subscribe(callback)
+        """Call `callback` for every notification and connection event; returns unsubscribe.
+
+        Subscribers stay across close, connect and reconnects.
+        """
+        return self.session.subscribe(callback)
 
     def events(self) -> EventStream:
-        """Every event from now on, as an async iterator that ends after `Disconnected`."""
-        return EventStream(self.subscribe, self.connected)
+        """Every event from now on, as an async iterator; ends after a final `Disconnected`."""
+        return self.session.events()
 
     def new_media(self) -> NewMedia:
         """Each new photo or video (sidecars attached) as the camera makes it; see `NewMedia`."""
@@ -170,6 +256,7 @@ class Camera:
                 for key, value in item.items():
                     settings.pop(key, None)  # a repeated key moves to its last position
                     settings[key] = str(value)
+        self._settings = dict(settings)
         return settings
 
     async def get_setting(self, name: str) -> str:
@@ -180,11 +267,13 @@ class Camera:
     async def set_setting(self, name: str, value: str) -> None:
         """Change a setting; refused while recording, a no-op when already at `value`."""
         status = await self._app_status()
-        if status == "record" or self._recording:
+        if status == "record" or self.session.recording:
             raise UnsafeOperationError(
                 f"refusing to change {name!r} while the camera is recording; stop recording first"
             )
-        restart_vf = self.model in _YI1_MODELS and (status == "vf" or self._viewfinder)
+        restart_vf = self.quirks.settings_locked_in_viewfinder and (
+            status == "vf" or self.session.viewfinder
+        )
         if restart_vf:
             await self.stop_viewfinder()
         try:
@@ -215,22 +304,18 @@ class Camera:
         Other requests wait until the photo is written: a Yi 1 asked anything between
         `start_photo_capture` and `photo_taken` can hang until power-cycled.
         """
-        async with self._capture_lock:
-            self._quiet.clear()
-            try:
-                return await self._request_then_event(MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN)
-            finally:
-                self._quiet.set()
+        async with self.session.photo_gate():
+            return await self._request_then_event(MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN)
 
     async def start_recording(self) -> None:
         """Start recording video."""
         await self._request(MsgId.START_RECORD, {})
-        self._recording = True
+        self.session.recording = True
 
     async def stop_recording(self) -> str:
         """Stop recording; returns the video's camera path."""
         path = await self._request_then_event(MsgId.STOP_RECORD, Notify.VIDEO_RECORD_COMPLETE)
-        self._recording = False
+        self.session.recording = False
         return path
 
     async def record_time(self) -> int:
@@ -244,32 +329,45 @@ class Camera:
             await self._request(MsgId.START_VIEWFINDER, {"param": "none_force"})
         except CameraBusyError:
             # Yi 1 after a photo/record cycle: stop, wait for vf_stop, start again (JCP).
-            async with self._expect(Notify.VF_STOP) as stopped:
+            with self.session.expect(Notify.VF_STOP) as stopped:
                 await self._request(MsgId.STOP_VIEWFINDER, {})
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(self.timeout):
-                        await stopped
+                with contextlib.suppress(CameraTimeoutError):
+                    await stopped.wait(self.timeout)
             await self._request(MsgId.START_VIEWFINDER, {"param": "none_force"})
-        self._viewfinder = True
+        self.session.viewfinder = True
 
-    def live_view(self, **options: Any) -> LiveView:
+    def live_view(
+        self,
+        *,
+        options: Mapping[str, str] | None = None,
+        open_timeout: float = 10.0,
+        stall_timeout: float = 3.0,
+        retries: int = 3,
+    ) -> LiveView:
         """The live stream: `async with cam.live_view() as live:` (needs the `live` extra).
 
-        Starts the viewfinder (msg 259) on entry and stops it on exit; `options` go to
-        `yicam.live.LiveView` (for example `stall_timeout`).
+        Starts the viewfinder (msg 259) on entry and stops it on exit. `options` are FFmpeg
+        demuxer options (default: low latency); `stall_timeout` ends a stream that stops
+        sending frames; `retries` reopens a stream that fails to open.
         """
         try:
             from .live import LiveView
         except ImportError as exc:
             raise YicamError("live view needs PyAV and numpy: pip install 'yicam[live]'") from exc
         return LiveView(
-            self.rtsp_url, start=self.start_viewfinder, stop=self.stop_viewfinder, **options
+            self.rtsp_url,
+            start=self.start_viewfinder,
+            stop=self.stop_viewfinder,
+            options=options,
+            open_timeout=open_timeout,
+            stall_timeout=stall_timeout,
+            retries=retries,
         )
 
     async def stop_viewfinder(self) -> None:
         """Stop the live stream (msg 260)."""
         await self._request(MsgId.STOP_VIEWFINDER, {})
-        self._viewfinder = False
+        self.session.viewfinder = False
 
     # -- status ----------------------------------------------------------------------------
 
@@ -277,38 +375,47 @@ class Camera:
         """Battery level, and whether the adapter powers the camera."""
         reply = await self._request(MsgId.GET_BATTERY, {})
         level = parse_int(reply.param, "battery level")
-        return Battery(level=level, on_adapter=reply.fields.get("type") == "adapter")
+        self._battery = Battery(level=level, on_adapter=reply.fields.get("type") == "adapter")
+        return self._battery
 
     async def get_storage(self) -> Storage:
         """Total and free bytes on the SD card."""
         total = await self._request(MsgId.GET_SPACE, {"type": "total"})
         free = await self._request(MsgId.GET_SPACE, {"type": "free"})
-        return Storage(
+        self._storage = Storage(
             total=parse_int(total.param, "total space") * 1024,
             free=parse_int(free.param, "free space") * 1024,
         )
+        return self._storage
 
     async def device_info(self) -> DeviceInfo:
-        """Model, firmware and serial (msg 11; the settings where msg 11 is not known)."""
+        """Model, firmware and serial (msg 11; the settings where msg 11 is not known).
+
+        Also recognises the model when the 257 reply did not name it (`model_name`).
+        """
         try:
             raw = (await self._request(MsgId.GET_DEVICE_INFO, {})).to_json()
         except CameraError:
             raw = {}
         if raw.get("fw_ver") or raw.get("firmwareVersion"):
+            self.session.identify(raw.get("model"))
             return DeviceInfo(
                 model=raw.get("model") or self.model,
                 firmware=raw.get("firmwareVersion") or raw.get("fw_ver"),
                 hardware=raw.get("chip"),
                 serial=raw.get("serial_number"),
                 raw=raw,
+                name=self.model_name,
             )
         settings = await self.get_settings()
+        self.session.identify(raw.get("model"), settings)
         return DeviceInfo(
             model=self.model or raw.get("model"),
             firmware=settings.get("sw_version"),
             hardware=settings.get("hw_version"),
             serial=settings.get("serial_number"),
             raw={**raw, **settings},
+            name=self.model_name,
         )
 
     # -- files -----------------------------------------------------------------------------
@@ -316,7 +423,7 @@ class Camera:
     async def list_dir(self, path: str) -> list[DirEntry]:
         """The entries of a camera directory; names are untrusted camera data."""
         path = path.rstrip("/") or ""
-        if _FILE_LIKE.search(path.rsplit("/", 1)[-1]):
+        if self.quirks.listing_a_file_crashes and _FILE_LIKE.search(path.rsplit("/", 1)[-1]):
             raise UnsafeOperationError(
                 f"refusing to list {path!r}: it looks like a file, and listing a file "
                 "crashes the camera; list its directory instead"
@@ -402,47 +509,23 @@ class Camera:
 
     # -- internals -------------------------------------------------------------------------
 
-    async def _start_session(self) -> None:
-        reply = await self._conn.request(Request(MsgId.START_SESSION, 0), self.timeout)
-        if reply.rval != 0:
-            raise error_for_rval(reply.rval, MsgId.START_SESSION)
-        try:
-            self._token = parse_int(reply.param, "session token")
-        except ProtocolError as exc:
-            raise ProtocolError(f"camera gave no session token: {reply.to_json()}") from exc
-        self.session_info = dict(reply.fields)
-        model = reply.fields.get("model")
-        self.model = model if isinstance(model, str) else None
-        rtsp = reply.fields.get("rtsp")
-        if isinstance(rtsp, str) and rtsp.startswith("rtsp://"):
-            self.rtsp_url = rtsp
+    async def _request(self, msg_id: int, fields: dict[str, Any]) -> Reply:
+        return await self.session.request(msg_id, fields)
 
-    async def _request(
-        self, msg_id: int, fields: dict[str, Any], *, retry_token: bool = True
-    ) -> Reply:
-        if self._token is None:
-            raise InvalidOperationError(-14, msg_id, "no session; use `async with Camera(...)`")
-        if msg_id != MsgId.TAKE_PHOTO:
-            await self._quiet.wait()
-        reply = await self._send(msg_id, fields)
-        if reply.rval == -4 and retry_token and not self._conn.session_given_away:
-            await self._start_session()  # the token went stale: get a new one, resend once
-            reply = await self._send(msg_id, fields)
-        if reply.rval != 0:
-            raise error_for_rval(reply.rval, msg_id)
-        return reply
-
-    async def _send(self, msg_id: int, fields: dict[str, Any]) -> Reply:
-        self._last_request = asyncio.get_running_loop().time()
-        return await self._conn.request(Request(msg_id, self._token, fields), self.timeout)
+    @property
+    def _viewfinder(self) -> bool:
+        return self.session.viewfinder
 
     async def _set(self, name: str, value: str) -> None:
         try:
             await self._request(MsgId.SET_SETTING, {"type": name, "param": value})
         except InvalidOperationError:
-            # Yi 1 answers -14 when the value is already set: that is success.
-            if await self.get_setting(name) != value:
+            # A Yi 1 answers -14 when the value is already set: that is success.
+            refused = self.quirks.unchanged_setting_is_refused
+            if not refused or await self.get_setting(name) != value:
                 raise
+        if name in self._settings:
+            self._settings[name] = value
 
     async def _app_status(self) -> str | None:
         try:
@@ -451,67 +534,41 @@ class Camera:
             return None
 
     async def _request_then_event(self, msg_id: int, kind: Notify) -> str:
-        async with self._expect(kind) as event:
+        with self.session.expect(kind) as event:
             await self._request(msg_id, {})
             try:
-                async with asyncio.timeout(self.event_timeout):
-                    notification = await event
-            except TimeoutError as exc:
+                notification = await event.wait()
+            except CameraTimeoutError as exc:
                 raise CameraTimeoutError(
                     f"camera acknowledged msg {msg_id} but sent no {kind} "
                     f"within {self.event_timeout:g} s"
+                ) from exc
+            except YicamError as exc:
+                raise OutcomeUnknownError(
+                    f"camera acknowledged msg {msg_id}, then the connection dropped before "
+                    f"{kind} named the file ({exc})"
                 ) from exc
         if not isinstance(notification.param, str):
             raise ProtocolError(f"{kind} without a path: {notification.to_json()}")
         return notification.param
 
-    @contextlib.asynccontextmanager
-    async def _expect(self, kind: Notify) -> AsyncIterator[asyncio.Future[Notification]]:
-        """A future for the next `kind` notification, registered before the request."""
-        future: asyncio.Future[Notification] = asyncio.get_running_loop().create_future()
-
-        def on_event(event: Event) -> None:
-            if future.done():
-                return
-            if isinstance(event, Notification) and event.type == kind:
-                future.set_result(event)
-            elif isinstance(event, Disconnected):
-                future.set_exception(event.error or InvalidOperationError(-14, 0, "closed"))
-
-        unsubscribe = self.subscribe(on_event)
-        try:
-            yield future
-        finally:
-            unsubscribe()
-            if future.done() and not future.cancelled():
-                future.exception()  # mark any exception as retrieved
-            future.cancel()
-
     def _track_state(self, event: Event) -> None:
         if not isinstance(event, Notification):
             return
-        if event.type == Notify.START_VIDEO_RECORD:
-            self._recording = True
-        elif event.type == Notify.VIDEO_RECORD_COMPLETE:
-            self._recording = False
-        elif event.type == Notify.VF_START:
-            self._viewfinder = True
-        elif event.type == Notify.VF_STOP:
-            self._viewfinder = False
-
-    async def _heartbeat_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._conn.connected:
-            idle = loop.time() - self._last_request
-            if idle < HEARTBEAT_INTERVAL:
-                await asyncio.sleep(HEARTBEAT_INTERVAL - idle)
-                continue
-            try:
-                await self._request(MsgId.HEARTBEAT, {})
-            except CameraError:
-                continue  # the reply to a keep-alive is undocumented; any answer will do
-            except YicamError:
-                return  # the connection is gone; its callers get the error
+        param = event.param
+        if event.type == Notify.BATTERY:
+            with contextlib.suppress(ProtocolError):
+                level = parse_int(param, "battery level")
+                on_adapter = self._battery is not None and self._battery.on_adapter
+                self._battery = Battery(level, on_adapter)
+        elif event.type == Notify.ADAPTER_STATUS and self._battery is not None:
+            self._battery = Battery(self._battery.level, str(param) == "1")
+        elif event.type == Notify.SD_CARD_STATUS and isinstance(param, str):
+            self._card = param
+        elif event.type == Notify.SETTING_CHANGED and isinstance(param, str):
+            value = event.fields.get("value")
+            if isinstance(value, str | int | float):
+                self._settings[param] = str(value)
 
 
 def _md5_and_size(path: Path) -> tuple[str, int]:

@@ -1,4 +1,7 @@
-"""The asyncio driver: one socket, one reader task, one request in flight."""
+"""The asyncio driver: one socket, one reader task, one request in flight.
+
+A `Connection` lives for one TCP connection; the session opens a new one to reconnect.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from typing import Self
 
-from ._errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
+from ._errors import (
+    CameraConnectionError,
+    CameraTimeoutError,
+    NotConnectedError,
+    ProtocolError,
+    YicamError,
+)
 from ._events import Disconnected, Event, SessionRequested
 from ._ids import MsgId
 from ._messages import Notification, Reply, Request
 from ._protocol import Role, YiProtocol
 
-__all__ = ["Connection"]
+__all__ = ["UNREACHABLE_HINT", "Connection"]
 
 _LOG = logging.getLogger(__name__)
 _READ_SIZE = 65536
@@ -22,30 +32,39 @@ UNREACHABLE_HINT = "is this computer on the camera's Wi-Fi?"
 
 
 class Connection:
-    """Send requests, match replies by msg_id, and fan out everything else as events."""
+    """Send requests, match replies by msg_id, and hand everything else to `sink`.
 
-    def __init__(self, *, keep_session: bool = True) -> None:
+    `sink` receives every notification, `SessionRequested`, and exactly one `Disconnected`
+    (error None after `close()`) when the connection ends.
+    """
+
+    def __init__(self, sink: Callable[[Event], None], *, keep_session: bool = True) -> None:
         self.keep_session = keep_session
+        self.session_given_away = False
+        self._sink = sink
         self._protocol = YiProtocol(Role.CLIENT)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._read_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._pending: tuple[int, asyncio.Future[Reply]] | None = None
-        self._subscribers: list[Callable[[Event], None]] = []
         self._error: Exception | None = None
-        self.session_given_away = False
 
-    @property
-    def connected(self) -> bool:
-        """True while the socket is open and no fatal error happened."""
-        return self._writer is not None and self._error is None
-
-    async def open(self, host: str, port: int, timeout: float) -> None:
+    @classmethod
+    async def open(
+        cls,
+        host: str,
+        port: int,
+        timeout: float,
+        sink: Callable[[Event], None],
+        *,
+        keep_session: bool = True,
+    ) -> Self:
         """Connect to the camera's control port."""
+        conn = cls(sink, keep_session=keep_session)
         try:
             async with asyncio.timeout(timeout):
-                self._reader, self._writer = await asyncio.open_connection(host, port)
+                conn._reader, conn._writer = await asyncio.open_connection(host, port)
         except TimeoutError as exc:
             raise CameraTimeoutError(
                 f"no answer from {host}:{port} within {timeout:g} s ({UNREACHABLE_HINT})"
@@ -54,10 +73,21 @@ class Connection:
             raise CameraConnectionError(
                 f"cannot connect to {host}:{port}: {exc.strerror or exc} ({UNREACHABLE_HINT})"
             ) from exc
-        self._read_task = asyncio.create_task(self._read_loop(), name=f"yicam-read-{host}")
+        conn._read_task = asyncio.create_task(conn._read_loop(), name=f"yicam-read-{host}")
+        return conn
+
+    @property
+    def connected(self) -> bool:
+        """True while the socket is open and no fatal error happened."""
+        return self._writer is not None and self._error is None
+
+    @property
+    def error(self) -> Exception | None:
+        """The first error that ended the connection (None while up or after close)."""
+        return self._error
 
     async def close(self) -> None:
-        """Close the socket and stop the reader; pending calls fail."""
+        """Close the socket and stop the reader; a pending call fails."""
         self._fail(CameraConnectionError("connection closed"), clean=True)
         if self._read_task is not None:
             self._read_task.cancel()
@@ -69,15 +99,18 @@ class Connection:
                 await self._writer.wait_closed()
 
     async def request(self, request: Request, timeout: float) -> Reply:
-        """Send one request and return the reply with the same msg_id."""
+        """Send one request and return the reply with the same msg_id.
+
+        Raises `NotConnectedError` when nothing was sent; any other connection error means
+        the request may have reached the camera.
+        """
         async with self._lock:
-            if self._error is not None:
-                raise self._error
-            assert self._writer is not None
+            if self._error is not None or self._writer is None or self._writer.is_closing():
+                raise NotConnectedError(f"not connected: {self._error or 'closed'}")
             future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
             self._pending = (int(request.msg_id), future)  # registered before the write
             try:
-                self._write(self._protocol.send(request))
+                self._writer.write(self._protocol.send(request))
                 async with asyncio.timeout(timeout):
                     return await future
             except TimeoutError as exc:
@@ -97,8 +130,8 @@ class Connection:
         every camera's request in one pass. `request` is this plus a write and a wait.
         """
         async with self._lock:
-            if self._error is not None:
-                raise self._error
+            if self._error is not None or self._writer is None:
+                raise NotConnectedError(f"not connected: {self._error or 'closed'}")
             future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
             self._pending = (int(request.msg_id), future)
             try:
@@ -111,21 +144,8 @@ class Connection:
 
     def write(self, data: bytes) -> None:
         """Write bytes now (for `reserved`); raises when the connection is gone."""
-        self._write(data)
-
-    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
-        """Call `callback` for every event; returns the function that unsubscribes."""
-        self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            with contextlib.suppress(ValueError):
-                self._subscribers.remove(callback)
-
-        return unsubscribe
-
-    def _write(self, data: bytes) -> None:
-        if self._writer is None or self._writer.is_closing():
-            raise self._error or CameraConnectionError("not connected")
+        if self._error is not None or self._writer is None or self._writer.is_closing():
+            raise NotConnectedError(f"not connected: {self._error or 'closed'}")
         self._writer.write(data)
 
     async def _read_loop(self) -> None:
@@ -165,8 +185,8 @@ class Connection:
     def _answer_session_query(self) -> None:
         # The camera waits 800 ms: answer from the reader task, never behind the call lock.
         rval = 0 if self.keep_session else -1
-        with contextlib.suppress(YicamError):
-            self._write(
+        if self.connected and self._writer is not None:
+            self._writer.write(
                 self._protocol.send(Request(MsgId.QUERY_SESSION_HOLDER, None, {"rval": rval}))
             )
         if not self.keep_session:
@@ -174,11 +194,10 @@ class Connection:
         self._emit(SessionRequested(kept=self.keep_session))
 
     def _emit(self, event: Event) -> None:
-        for callback in list(self._subscribers):
-            try:
-                callback(event)
-            except Exception:
-                _LOG.exception("event subscriber failed")
+        try:
+            self._sink(event)
+        except Exception:
+            _LOG.exception("event sink failed")
 
     def _fail(self, error: Exception, *, clean: bool = False) -> None:
         if self._error is not None:

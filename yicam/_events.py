@@ -22,9 +22,14 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class Disconnected:
-    """The control connection ended; `error` is None after a clean close."""
+    """The control connection ended; `error` is None after a clean close.
+
+    `reconnecting` is True when a reconnect policy is about to bring the session back
+    (`Reconnecting` and `Reconnected` follow); a `Disconnected` without it is final.
+    """
 
     error: Exception | None = None
+    reconnecting: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,7 @@ Event = Notification | Disconnected | Reconnecting | Reconnected | SessionReques
 
 
 class EventStream:
-    """Events as an async iterator; subscribed from creation, ends after `Disconnected`."""
+    """Events as an async iterator; subscribed from creation, ends after a final `Disconnected`."""
 
     def __init__(
         self,
@@ -70,7 +75,7 @@ class EventStream:
         if self._unsubscribe is None:
             raise StopAsyncIteration
         event = await self._queue.get()
-        if isinstance(event, Disconnected):
+        if isinstance(event, Disconnected) and not event.reconnecting:
             self.close()
         return event
 

@@ -12,6 +12,7 @@ from ._errors import ProtocolError
 
 __all__ = [
     "Battery",
+    "CameraState",
     "DeviceInfo",
     "DirEntry",
     "MediaInfo",
@@ -84,13 +85,17 @@ class MediaInfo:
 
 @dataclass(frozen=True, slots=True)
 class DeviceInfo:
-    """Model, firmware and serial number, from msg 11 or from the settings."""
+    """Model, firmware and serial number, from msg 11 or from the settings.
+
+    `model` is the camera's own id ("Z16", "SJ8PRO_TAIWAN"); `name` is for people ("Yi 4K").
+    """
 
     model: str | None
     firmware: str | None
     hardware: str | None
     serial: str | None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    name: str | None = None
 
 
 def parse_date(text: object) -> datetime | None:
@@ -155,3 +160,23 @@ def parse_options(name: str, reply: Mapping[str, Any]) -> Options:
         permission, _, rest = text.partition(":")
         return Options(name, permission, tuple(o for o in rest.split("#") if o))
     raise ProtocolError(f"options for {name!r}: cannot read {dict(reply)!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class CameraState:
+    """What the client last knew about the camera (`Camera.state`); None where not yet known.
+
+    Notifications keep it fresh; `await cam.refresh()` reads everything again.
+    """
+
+    recording: bool = False
+    viewfinder: bool = False
+    battery: Battery | None = None
+    storage: Storage | None = None
+    card: str | None = None  # "insert" / "remove", from sd_card_status
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def charging(self) -> bool | None:
+        """True on the USB adapter, None while the battery is unknown."""
+        return None if self.battery is None else self.battery.on_adapter

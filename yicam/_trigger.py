@@ -25,7 +25,7 @@ from ._errors import (
 from ._events import Disconnected, Event
 from ._fleet_results import Trigger
 from ._ids import Notify
-from ._messages import Notification, Reply, Request
+from ._messages import Notification, Reply
 
 __all__ = ["fire"]
 
@@ -62,12 +62,10 @@ async def _write_all(cameras: Mapping[str, Camera], msg_id: int) -> dict[str, Ou
     async with contextlib.AsyncExitStack() as stack:
         for name, cam in cameras.items():
             try:
-                token = cam._token  # the session's token, fetched beforehand
+                token = cam.session.token  # the session's token, fetched beforehand
                 if token is None or not cam.connected:
                     raise NotConnectedError(f"{name}: not connected")
-                data, future = await stack.enter_async_context(
-                    cam._conn.reserved(Request(msg_id, token))
-                )
+                data, future = await stack.enter_async_context(cam.session.reserved(msg_id))
             except Exception as exc:  # one camera's failure is its own result
                 outcomes[name] = exc
                 continue
@@ -77,7 +75,7 @@ async def _write_all(cameras: Mapping[str, Camera], msg_id: int) -> dict[str, Ou
         for name, cam, data, _future in ready:  # the one pass: nothing awaits in here
             sent[name] = time.monotonic()
             try:
-                cam._conn.write(data)
+                cam.session.write(data)
             except Exception as exc:
                 outcomes[name] = exc
         for name, cam, _data, future in ready:

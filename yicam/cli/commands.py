@@ -48,6 +48,7 @@ def info() -> Result:
         except CameraError:  # no card: still show the rest
             storage = None
         return {
+            "name": cam.model_name,
             "model": device.model,
             "firmware": device.firmware,
             "hardware": device.hardware,
@@ -63,7 +64,7 @@ def info() -> Result:
         f"{human_size(storage.free)} free of {human_size(storage.total)}" if storage else "no card"
     )
     rows = {
-        "Model": data["model"] or "unknown",
+        "Model": data["name"] + (f" ({data['model']})" if data["model"] else ""),
         "Firmware": data["firmware"],
         "Hardware": data["hardware"],
         "Serial": data["serial"],

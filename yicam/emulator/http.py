@@ -25,7 +25,6 @@ __all__ = ["FALLBACK_PORT", "HttpServer"]
 FALLBACK_PORT = 8080  # when port 80 needs privileges we do not have
 _HEAD_LIMIT = 16 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_NEEDS_VIEWFINDER = frozenset({"yi1"})
 _TYPES = {".jpg": "image/jpeg", ".thm": "image/jpeg", ".mp4": "video/mp4"}
 _REASONS = {
     200: "OK",
@@ -77,7 +76,7 @@ class HttpServer:
         try:
             with contextlib.suppress(ConnectionError, OSError, DataCut, asyncio.LimitOverrunError):
                 head = await reader.readuntil(b"\r\n\r\n")
-                if self.state.profile.name in _NEEDS_VIEWFINDER and not self.state.viewfinder:
+                if self.state.profile.quirks.http_needs_viewfinder and not self.state.viewfinder:
                     return  # closed without a word until 259
                 await self._respond(head.decode("latin-1"), writer)
         except asyncio.IncompleteReadError:

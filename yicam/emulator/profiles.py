@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Facts the client needs too (JSON style, locked settings, model ids) live in one table.
+from .._quirks import UNKNOWN, YI_1, YI_4K, Quirks
+
 __all__ = ["PROFILES", "Profile"]
 
 _ON_OFF = ("on", "off")
@@ -35,6 +38,7 @@ class Profile:
     battery_as_string: bool = False
     settings_locked_in_vf: bool = False  # Yi 1: every setting read-only while streaming
     extra_ids: frozenset[int] = field(default_factory=frozenset)
+    quirks: Quirks = UNKNOWN  # the client's record for this model (yicam._quirks)
 
 
 _YI1_SETTINGS = (
@@ -291,23 +295,25 @@ _YI4K_SETTINGS = (
 PROFILES: dict[str, Profile] = {
     "yi1": Profile(
         name="yi1",
-        model_id="Z13",
+        model_id=min(YI_1.model_ids),
         settings=_YI1_SETTINGS,
         options=_YI1_OPTIONS,
         readonly=_YI1_READONLY,
-        spaced_json=True,
-        vf_stop_on_connect=True,
+        spaced_json=YI_1.spaced_json,
+        vf_stop_on_connect=YI_1.vf_stop_on_connect,
         battery_as_string=True,
-        settings_locked_in_vf=True,
+        settings_locked_in_vf=YI_1.settings_locked_in_viewfinder,
+        quirks=YI_1,
     ),
     "yi4k": Profile(
         name="yi4k",
-        model_id="Z16",
+        model_id=min(YI_4K.model_ids),
         settings=_YI4K_SETTINGS,
         options=_YI4K_OPTIONS,
         readonly=frozenset({"app_status", "sw_version", "hw_version", "serial_number"})
         | frozenset({"product_name"}),
         model_in_257=True,
         extra_ids=frozenset({0x100001C}),
+        quirks=YI_4K,
     ),
 }

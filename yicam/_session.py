@@ -1,0 +1,545 @@
+"""The session with one camera: connection, token, photo gate, heartbeat, reconnect.
+
+`Camera` is the command facade over a `Session`; the transfer code uses the same session
+through its public methods (`request`, `expect`, `subscribe`) and attributes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import random
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Self
+
+from ._connection import Connection
+from ._errors import (
+    CameraConnectionError,
+    CameraError,
+    CameraTimeoutError,
+    NotConnectedError,
+    OutcomeUnknownError,
+    ProtocolError,
+    YicamError,
+    error_for_rval,
+)
+from ._events import Disconnected, Event, EventStream, Reconnected, Reconnecting
+from ._ids import MsgId, Notify
+from ._messages import Notification, Reply, Request
+from ._quirks import UNKNOWN, Quirks, identify
+from ._results import parse_int
+
+__all__ = [
+    "CHANGES_CAMERA",
+    "HEARTBEAT_INTERVAL",
+    "ConnectionState",
+    "Expectation",
+    "ReconnectPolicy",
+    "Session",
+]
+
+_LOG = logging.getLogger(__name__)
+
+HEARTBEAT_INTERVAL = 5.0  # protocol.md section 1.7: idle seconds before msg 16777244
+
+# Requests never sent twice: after a drop their outcome is unknown (OutcomeUnknownError).
+CHANGES_CAMERA = frozenset(
+    {
+        MsgId.FORMAT,
+        MsgId.START_RECORD,
+        MsgId.STOP_RECORD,
+        MsgId.FORCE_SPLIT,
+        MsgId.TAKE_PHOTO,
+        MsgId.DELETE,
+        MsgId.PUT_FILE,
+        MsgId.TAKE_PHOTO_WITH_MODE,
+        MsgId.QUICK_RECORD_START,
+        MsgId.TAKE_PIV,
+        MsgId.START_RECORD_SYNCED,
+    }
+)
+
+
+class ConnectionState(enum.Enum):
+    """Where the session is in its life."""
+
+    CLOSED = "closed"  # never opened, closed, or given up after a drop
+    CONNECTING = "connecting"  # open() is connecting and starting the session
+    CONNECTED = "connected"  # a session token is held
+    RECONNECTING = "reconnecting"  # the connection dropped; backing off and retrying
+
+
+@dataclass(frozen=True, slots=True)
+class ReconnectPolicy:
+    """Capped exponential backoff with jitter: attempt n waits about `initial * factor**(n-1)`.
+
+    Each delay is scaled by a random factor in `[1 - jitter, 1]`; `max_attempts=None` keeps
+    trying until `close()`.
+    """
+
+    initial_delay: float = 0.5
+    max_delay: float = 10.0
+    factor: float = 2.0
+    jitter: float = 0.25
+    max_attempts: int | None = None
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before attempt number `attempt` (1-based)."""
+        base = min(self.max_delay, self.initial_delay * self.factor ** max(0, attempt - 1))
+        return base * (1.0 - self.jitter * random.random())
+
+
+class Expectation:
+    """Waits for the first notification of given types; subscribed from creation.
+
+    Create it (`session.expect(...)`) before sending the request that causes the
+    notification, then `await wait()`; `close()` (or leaving `with`) unsubscribes.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        kinds: tuple[Notify | str, ...],
+        where: Callable[[Notification], bool] | None,
+    ) -> None:
+        self.kinds = kinds
+        self._where = where
+        self._timeout = session.event_timeout
+        self._future: asyncio.Future[Notification] = asyncio.get_running_loop().create_future()
+        self._unsubscribe = session.subscribe(self._on_event)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def done(self) -> bool:
+        """True once the notification came or the connection ended."""
+        return self._future.done()
+
+    async def wait(self, timeout: float | None = None) -> Notification:
+        """The notification; `CameraTimeoutError` after `timeout` (default: event_timeout)."""
+        limit = self._timeout if timeout is None else timeout
+        try:
+            async with asyncio.timeout(limit):
+                return await asyncio.shield(self._future)
+        except TimeoutError as exc:
+            names = " or ".join(str(k) for k in self.kinds)
+            raise CameraTimeoutError(f"the camera sent no {names} within {limit:g} s") from exc
+
+    def close(self) -> None:
+        """Stop listening; a result or error that came meanwhile is dropped."""
+        self._unsubscribe()
+        if self._future.done() and not self._future.cancelled():
+            self._future.exception()  # mark as retrieved
+        self._future.cancel()
+
+    def _on_event(self, event: Event) -> None:
+        if self._future.done():
+            return
+        if isinstance(event, Notification):
+            if event.type in self.kinds and (self._where is None or self._where(event)):
+                self._future.set_result(event)
+        elif isinstance(event, Disconnected):
+            names = " or ".join(str(k) for k in self.kinds)
+            error = event.error or NotConnectedError(f"closed while waiting for {names}")
+            self._future.set_exception(error)
+
+
+class Session:
+    """One camera session over the control port (7878), reopened as often as needed."""
+
+    def __init__(
+        self,
+        host: str = "192.168.42.1",
+        port: int = 7878,
+        *,
+        data_port: int = 8787,
+        http_port: int = 80,
+        rtsp_port: int = 554,
+        timeout: float = 5.0,
+        event_timeout: float = 30.0,
+        keep_session: bool = True,
+        reconnect: bool | ReconnectPolicy = False,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.data_port = data_port
+        self.http_port = http_port
+        self.rtsp_port = rtsp_port
+        self.timeout = timeout
+        self.event_timeout = event_timeout
+        self.keep_session = keep_session
+        self.reconnect: ReconnectPolicy | None = (
+            reconnect
+            if isinstance(reconnect, ReconnectPolicy)
+            else (ReconnectPolicy() if reconnect else None)
+        )
+        self.model: str | None = None  # the `model` of the 257 reply, when it has one
+        self.quirks: Quirks = UNKNOWN
+        self.session_info: dict[str, Any] = {}
+        self.viewfinder = False  # tracked from 259/260 and vf_start/vf_stop
+        self.recording = False  # tracked from 513/514 and the record notifications
+        self._rtsp_from_camera: str | None = None
+        self._identified = False  # quirks known from versions or msg 11, not only 257
+        self._state = ConnectionState.CLOSED
+        self._conn: Connection | None = None
+        self._generation = 0
+        self._token: int | None = None
+        self._subscribers: list[Callable[[Event], None]] = []
+        self._settled = asyncio.Event()  # set whenever the state is not RECONNECTING
+        self._settled.set()
+        self._reconnect_task: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._last_request = 0.0
+        self._capture_lock = asyncio.Lock()
+        self._quiet = asyncio.Event()  # cleared while a photo is being taken
+        self._quiet.set()
+        self._last_error: Exception | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def state(self) -> ConnectionState:
+        """Closed, connecting, connected or reconnecting."""
+        return self._state
+
+    @property
+    def connected(self) -> bool:
+        """True while a session is up."""
+        return (
+            self._state is ConnectionState.CONNECTED
+            and self._conn is not None
+            and self._conn.connected
+        )
+
+    @property
+    def session_given_away(self) -> bool:
+        """True after this client let another one take the session (keep_session=False)."""
+        return self._conn is not None and self._conn.session_given_away
+
+    @property
+    def rtsp_url(self) -> str:
+        """The live stream: from the 257 reply when it names one, else the model's form."""
+        return self._rtsp_from_camera or self.quirks.rtsp_url(self.host, self.rtsp_port)
+
+    @property
+    def model_name(self) -> str:
+        """A name for people: "Yi 1", "Yi 4K", ..., the raw model id, or "unknown model"."""
+        return self.quirks.name
+
+    async def open(self) -> None:
+        """Connect and start a session (msg 257); does nothing while already open."""
+        if self._state is not ConnectionState.CLOSED:
+            return
+        self._state = ConnectionState.CONNECTING
+        self._last_error = None
+        try:
+            await self._connect_once()
+        except BaseException:
+            self._state = ConnectionState.CLOSED
+            raise
+        self._went_up()
+
+    async def close(self) -> None:
+        """End the session (msg 258), stop reconnecting and close the socket."""
+        was = self._state
+        if was is ConnectionState.CLOSED and self._conn is None:
+            return
+        self._state = ConnectionState.CLOSED  # from here, the connection's events are ignored
+        self._settled.set()
+        await _cancel(self._reconnect_task)
+        self._reconnect_task = None
+        await _cancel(self._heartbeat)
+        self._heartbeat = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            if conn.connected and self._token is not None and not conn.session_given_away:
+                with contextlib.suppress(YicamError, OSError):
+                    await conn.request(Request(MsgId.STOP_SESSION, self._token), self.timeout)
+            await conn.close()
+        self._token = None
+        self.viewfinder = self.recording = False
+        if was is not ConnectionState.CLOSED:
+            self._publish(Disconnected(None))
+
+    # -- events ----------------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
+        """Call `callback` for every notification and session event; returns unsubscribe.
+
+        Subscribers stay across `close()`, `open()` and reconnects.
+        """
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def events(self) -> EventStream:
+        """Every event from now on; ends after a `Disconnected` that is not reconnecting."""
+        return EventStream(self.subscribe, self._state is not ConnectionState.CLOSED)
+
+    def expect(
+        self, *kinds: Notify | str, where: Callable[[Notification], bool] | None = None
+    ) -> Expectation:
+        """Start waiting for the first notification of `kinds` (register before sending)."""
+        return Expectation(self, kinds, where)
+
+    # -- requests --------------------------------------------------------------------------
+
+    async def request(
+        self,
+        msg_id: int,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Reply:
+        """Send one command with the session token; a non-zero rval raises `CameraError`.
+
+        A stale token (-4) is renewed with msg 257 and the command sent once more (the camera
+        refused it). A command that changes the camera is never resent after a drop:
+        `OutcomeUnknownError`. While reconnecting, waits up to `timeout` for the session.
+        """
+        limit = self.timeout if timeout is None else timeout
+        params = dict(fields or {})
+        if msg_id != MsgId.TAKE_PHOTO:
+            await self._quiet.wait()
+        conn = await self._ready(limit)
+        reply = await self._send(conn, msg_id, params, limit)
+        if reply.rval == -4 and not conn.session_given_away:
+            await self._start_session(conn)  # the token went stale: get a new one, resend once
+            reply = await self._send(conn, msg_id, params, limit)
+        if reply.rval != 0:
+            raise error_for_rval(reply.rval, msg_id)
+        return reply
+
+    @contextlib.asynccontextmanager
+    async def reserved(
+        self, msg_id: int, fields: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[tuple[bytes, asyncio.Future[Reply]]]:
+        """Hold the request slot: yields the encoded request and its reply's future.
+
+        Write the bytes with `write` when ready (a fleet trigger writes every camera's
+        request in one pass); nothing else is sent meanwhile. No token renewal here.
+        """
+        conn = await self._ready(self.timeout)
+        async with conn.reserved(Request(msg_id, self._token, dict(fields or {}))) as slot:
+            yield slot
+
+    def write(self, data: bytes) -> None:
+        """Write bytes reserved with `reserved` now; `NotConnectedError` when down."""
+        if self._conn is None:
+            raise NotConnectedError(f"not connected to {self.host}")
+        self._last_request = asyncio.get_running_loop().time()
+        self._conn.write(data)
+
+    @property
+    def token(self) -> int | None:
+        """The current session token (None without a session)."""
+        return self._token
+
+    @contextlib.asynccontextmanager
+    async def photo_gate(self) -> AsyncIterator[None]:
+        """Hold every other request until the block ends (one photo at a time).
+
+        A Yi 1 asked anything between `start_photo_capture` and `photo_taken` can hang
+        until power-cycled.
+        """
+        async with self._capture_lock:
+            self._quiet.clear()
+            try:
+                yield
+            finally:
+                self._quiet.set()
+
+    def identify(self, model: object = None, versions: Mapping[str, object] | None = None) -> None:
+        """Refine the model quirks from msg 11's `model` or the version settings."""
+        quirks = identify(model or self.model, versions)
+        if quirks is UNKNOWN and self.quirks is not UNKNOWN:
+            return
+        changed = quirks != self.quirks
+        self.quirks = quirks
+        self._identified = self._identified or quirks is not UNKNOWN
+        if changed and self.connected:
+            self._start_heartbeat()
+
+    # -- internals -------------------------------------------------------------------------
+
+    async def _connect_once(self) -> None:
+        self._generation += 1
+        sink = partial(self._on_event, self._generation)
+        conn = await Connection.open(
+            self.host, self.port, self.timeout, sink, keep_session=self.keep_session
+        )
+        self._conn = conn
+        try:
+            await self._start_session(conn)
+        except BaseException:
+            await conn.close()
+            raise
+
+    async def _start_session(self, conn: Connection) -> None:
+        reply = await conn.request(Request(MsgId.START_SESSION, 0), self.timeout)
+        if reply.rval != 0:
+            raise error_for_rval(reply.rval, MsgId.START_SESSION)
+        try:
+            self._token = parse_int(reply.param, "session token")
+        except ProtocolError as exc:
+            raise ProtocolError(f"camera gave no session token: {reply.to_json()}") from exc
+        self.session_info = dict(reply.fields)
+        model = reply.fields.get("model")
+        self.model = model if isinstance(model, str) and model else None
+        if self.model is not None or not self._identified:
+            self.quirks = identify(self.model)
+            self._identified = self.model is not None
+        rtsp = reply.fields.get("rtsp")
+        self._rtsp_from_camera = (
+            rtsp if isinstance(rtsp, str) and rtsp.startswith("rtsp://") else None
+        )
+
+    async def _ready(self, timeout: float) -> Connection:
+        if self._state is ConnectionState.RECONNECTING:
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._settled.wait()
+            except TimeoutError:
+                raise NotConnectedError(
+                    f"reconnecting to {self.host}: not back within {timeout:g} s"
+                ) from self._last_error
+        conn = self._conn
+        if self._state is not ConnectionState.CONNECTED or conn is None or not conn.connected:
+            cause = self._last_error or (conn.error if conn is not None else None)
+            detail = f": {cause}" if cause is not None else "; use `async with Camera(...)`"
+            raise NotConnectedError(f"not connected to {self.host}{detail}") from cause
+        return conn
+
+    async def _send(
+        self, conn: Connection, msg_id: int, fields: dict[str, Any], timeout: float
+    ) -> Reply:
+        self._last_request = asyncio.get_running_loop().time()
+        try:
+            return await conn.request(Request(msg_id, self._token, fields), timeout)
+        except (NotConnectedError, CameraTimeoutError):
+            raise
+        except (CameraConnectionError, ProtocolError) as exc:
+            if msg_id in CHANGES_CAMERA:
+                raise OutcomeUnknownError(
+                    f"the connection dropped after msg {msg_id} was sent: the camera may or "
+                    f"may not have carried it out, and yicam does not send it again ({exc})"
+                ) from exc
+            raise
+
+    def _on_event(self, generation: int, event: Event) -> None:
+        if generation != self._generation:
+            return  # a connection that is no longer ours
+        if isinstance(event, Disconnected):
+            if self._state is ConnectionState.CONNECTED:
+                self._dropped(event.error or CameraConnectionError("connection closed"))
+            return  # during open, reconnect or close the caller sees the error itself
+        if isinstance(event, Notification):
+            self._track(event)
+        self._publish(event)
+
+    def _dropped(self, error: Exception) -> None:
+        self._last_error = error
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            self._heartbeat = None
+        self.viewfinder = self.recording = False
+        policy = self.reconnect
+        if policy is None or self.session_given_away:
+            self._state = ConnectionState.CLOSED
+            self._publish(Disconnected(error))
+            return
+        self._state = ConnectionState.RECONNECTING
+        self._settled.clear()
+        self._publish(Disconnected(error, reconnecting=True))
+        self._reconnect_task = asyncio.create_task(
+            self._reconnect_loop(policy), name=f"yicam-reconnect-{self.host}"
+        )
+
+    async def _reconnect_loop(self, policy: ReconnectPolicy) -> None:
+        old, self._conn = self._conn, None
+        if old is not None:
+            await old.close()
+        attempt = 0
+        while policy.max_attempts is None or attempt < policy.max_attempts:
+            attempt += 1
+            delay = policy.delay(attempt)
+            self._publish(Reconnecting(attempt, delay))
+            await asyncio.sleep(delay)
+            try:
+                await self._connect_once()
+            except YicamError as exc:
+                _LOG.debug("reconnect attempt %d failed: %s", attempt, exc)
+                self._last_error = exc
+                continue
+            self._state = ConnectionState.CONNECTED
+            self._settled.set()
+            self._reconnect_task = None
+            self._went_up()
+            self._publish(Reconnected())
+            return
+        self._state = ConnectionState.CLOSED
+        self._settled.set()
+        self._reconnect_task = None
+        self._publish(Disconnected(self._last_error))
+
+    def _went_up(self) -> None:
+        self._state = ConnectionState.CONNECTED
+        self._start_heartbeat()
+
+    def _start_heartbeat(self) -> None:
+        if self.quirks.heartbeat and self._heartbeat is None:
+            self._heartbeat = asyncio.create_task(
+                self._heartbeat_loop(), name=f"yicam-heartbeat-{self.host}"
+            )
+
+    async def _heartbeat_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.connected:
+            idle = loop.time() - self._last_request
+            if idle < HEARTBEAT_INTERVAL:
+                await asyncio.sleep(HEARTBEAT_INTERVAL - idle)
+                continue
+            try:
+                await self.request(MsgId.HEARTBEAT)
+            except CameraError:
+                continue  # the reply to a keep-alive is undocumented; any answer will do
+            except YicamError:
+                break  # the connection is gone; a reconnect starts a new heartbeat
+        if self._heartbeat is asyncio.current_task():
+            self._heartbeat = None
+
+    def _track(self, event: Notification) -> None:
+        if event.type == Notify.START_VIDEO_RECORD:
+            self.recording = True
+        elif event.type == Notify.VIDEO_RECORD_COMPLETE:
+            self.recording = False
+        elif event.type == Notify.VF_START:
+            self.viewfinder = True
+        elif event.type == Notify.VF_STOP:
+            self.viewfinder = False
+
+    def _publish(self, event: Event) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:
+                _LOG.exception("event subscriber failed")
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is None or task.done():
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
