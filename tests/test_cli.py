@@ -295,7 +295,25 @@ def test_watch_reports_a_lost_camera(emu: Emulator, loop: LoopThread) -> None:
         loop.loop.call_later(0.05, drop_all)
 
     loop.loop.call_soon_threadsafe(drop_all)
-    assert "closed the connection" in failed(yicam(emu.port, "watch"))
+    assert "closed the connection" in failed(yicam(emu.port, "watch", "--no-reconnect"))
+
+
+def test_watch_survives_a_drop(emu: Emulator, loop: LoopThread) -> None:
+    def drop_once() -> None:
+        holder = emu.state.holder
+        if holder is None:
+            loop.loop.call_later(0.02, drop_once)
+            return
+        holder.close()
+        push_notifications(loop, emu)  # heard only once watch has reconnected
+
+    loop.loop.call_soon_threadsafe(drop_once)
+    lines = ok(yicam(emu.port, "--json", "watch", "--count", "2")).splitlines()
+    kinds = [json.loads(line)["type"] for line in lines]
+    assert kinds[0] == "disconnected"
+    assert "reconnecting" in kinds
+    assert "reconnected" in kinds
+    assert kinds[-1] == "battery"  # vf_stop (Yi 1, on connect) may come before reconnected
 
 
 # -- raw -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import click
 
 from .._camera import Camera
 from .._errors import CameraError
-from .._events import Disconnected, Event, SessionRequested
+from .._events import Disconnected, Event, Reconnected, Reconnecting, SessionRequested
 from .._ids import MsgId
 from .._messages import Notification
 from .base import run_camera
@@ -164,8 +164,14 @@ def record(action: str) -> Result:
 
 @click.command()
 @click.option("--count", type=click.IntRange(min=1), help="Stop after N events.")
-def watch(count: int | None) -> None:
-    """Print notifications until Ctrl-C.
+@click.option(
+    "--reconnect/--no-reconnect",
+    default=True,
+    show_default=True,
+    help="Reconnect after a drop (backing off up to 10 s between attempts), or stop.",
+)
+def watch(count: int | None, reconnect: bool) -> None:
+    """Print notifications until Ctrl-C, reconnecting after a drop.
 
     With --json, one JSON object per line.
     """
@@ -173,17 +179,19 @@ def watch(count: int | None) -> None:
     async def job(cam: Camera) -> None:
         seen = 0
         async for event in cam.events():
-            if isinstance(event, Disconnected):
+            if isinstance(event, Disconnected) and not event.reconnecting:
                 if event.error is not None:
                     raise event.error
                 return
             emit(_event_result(event))
+            if not isinstance(event, Notification | SessionRequested):
+                continue  # connection events do not count
             seen += 1
             if count is not None and seen >= count:
                 return
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how watch ends
-        run_camera(job)
+        run_camera(job, reconnect=reconnect)
 
 
 def _event_result(event: Event) -> Result:
@@ -192,6 +200,16 @@ def _event_result(event: Event) -> Result:
         kept = "kept it" if event.kept else "gave it away"
         data = {"time": now, "type": "session_requested", "kept": event.kept}
         return Result(data, f"{now:%H:%M:%S}  another client asked for the session; {kept}")
+    if isinstance(event, Disconnected):
+        data = {"time": now, "type": "disconnected", "error": str(event.error)}
+        return Result(data, f"{now:%H:%M:%S}  connection lost ({event.error}); reconnecting")
+    if isinstance(event, Reconnecting):
+        data = {"time": now, "type": "reconnecting", "attempt": event.attempt}
+        data["delay"] = round(event.delay, 2)
+        text = f"{now:%H:%M:%S}  reconnecting (attempt {event.attempt}, in {event.delay:.1f} s)"
+        return Result(data, text)
+    if isinstance(event, Reconnected):
+        return Result({"time": now, "type": "reconnected"}, f"{now:%H:%M:%S}  reconnected")
     assert isinstance(event, Notification)
     fields = {**event.to_json(), "time": now}
     del fields["msg_id"]
