@@ -244,3 +244,166 @@ async def test_live_view_rides_out_packet_loss(start_emulator: Any) -> None:
         stats = live.stats()
     assert stats.frames >= 90
     assert stats.dropped > 0  # lost packets show up as dropped frames, not as a dead stream
+
+
+# -- the "rtp" engine against each stream shape and fault ----------------------------------
+
+
+async def started(**options: Any) -> RtspServer:
+    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: True, **options)
+    await srv.start()
+    return srv
+
+
+async def take(live: LiveView, count: int) -> list[Any]:
+    frames = []
+    async with asyncio.timeout(30):
+        async for frame in live.frames():
+            frames.append(frame)
+            if len(frames) == count:
+                return frames
+    return frames
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        {"stap_a": True},
+        {"marker": False},
+        {"stap_a": True, "marker": False},
+        {"width": 1280, "height": 720, "profile": "main"},  # like an SJ8 Pro
+    ],
+    ids=["stap-a", "no-marker", "stap-a-no-marker", "720p-main"],
+)
+async def test_every_stream_shape_decodes_whole(shape: dict[str, Any]) -> None:
+    srv = await started(**shape)
+    try:
+        async with LiveView(srv.url) as live:
+            frames = await take(live, 20)
+            stats = live.stats()
+    finally:
+        await srv.close()
+    size = (shape.get("height", 240), shape.get("width", 432), 3)
+    assert all(frame.image.shape == size for frame in frames)
+    assert all(frame.latency is not None for frame in frames)
+    assert (stats.dropped, stats.packets_lost, stats.packets_late) == (0, 0, 0)
+    times = [frame.pts for frame in frames]
+    assert times == sorted(times)
+
+
+async def test_the_sj8_pro_shape_is_main_profile(tmp_path: Path) -> None:
+    srv = await started(width=1280, height=720, profile="main")
+    try:
+        async with LiveView(srv.url) as live:
+            await live.record(tmp_path / "sj8.mp4", 0.5)
+    finally:
+        await srv.close()
+    with av.open(str(tmp_path / "sj8.mp4")) as container:
+        stream = container.streams.video[0]
+        assert stream.profile == "Main"
+        assert (stream.width, stream.height) == (1280, 720)
+
+
+async def test_a_new_picture_size_mid_stream_is_followed(tmp_path: Path) -> None:
+    srv = await started()
+    try:
+        async with LiveView(srv.url) as live:
+            await take(live, 5)
+            recording = asyncio.ensure_future(live.record(tmp_path / "clip.mp4", 30.0))
+            await take(live, 20)
+            srv.resize(320, 176)  # new SPS and PPS in-band; the SDP said 432x240
+            async with asyncio.timeout(30):
+                while (await live.next_frame()).image.shape != (176, 320, 3):
+                    pass
+            after = await take(live, 10)
+            result = await recording  # ends where the size changed
+    finally:
+        await srv.close()
+    assert all(frame.image.shape == (176, 320, 3) for frame in after)
+    assert result.frames > 0
+    assert result.duration < 30
+    with av.open(str(result.path)) as container:
+        decoded = list(container.decode(video=0))
+    assert len(decoded) == result.frames
+    assert {(f.width, f.height) for f in decoded} == {(432, 240)}
+
+
+async def test_rtp_loss_drops_damaged_frames_and_counts_lost_packets(start_emulator: Any) -> None:
+    emu = await start_emulator(faults=Faults(rtp_loss=0.05, seed=5))
+    async with (
+        Camera("127.0.0.1", emu.port, rtsp_port=emu.rtsp_port) as cam,
+        cam.live_view() as live,
+    ):
+        frames = await take(live, 60)
+        stats = live.stats()
+    assert all(frame.image.shape == (240, 432, 3) for frame in frames)
+    assert stats.packets_lost > 0
+    assert stats.dropped > 0
+    assert stats.packets_late == 0
+
+
+async def test_conceal_shows_damaged_frames_and_counts_them_dropped(start_emulator: Any) -> None:
+    emu = await start_emulator(faults=Faults(rtp_loss=0.1, seed=9))
+    async with (
+        Camera("127.0.0.1", emu.port, rtsp_port=emu.rtsp_port) as cam,
+        cam.live_view(conceal=True) as live,
+    ):
+        await take(live, 60)
+        stats = live.stats()
+    assert stats.packets_lost > 0
+    assert stats.dropped > 0
+
+
+@pytest.mark.parametrize("engine", ["rtp", "ffmpeg"])
+async def test_split_and_late_answers_from_the_camera(start_emulator: Any, engine: str) -> None:
+    emu = await start_emulator(faults=Faults(split=True, delay=0.02, seed=1))
+    async with (
+        Camera("127.0.0.1", emu.port, rtsp_port=emu.rtsp_port, timeout=5.0) as cam,
+        cam.live_view(engine=engine) as live,
+    ):
+        frames = await take(live, 10)
+    assert all(frame.image.shape == (240, 432, 3) for frame in frames)
+
+
+async def test_keep_alive_holds_a_session_past_the_cameras_idle_timeout() -> None:
+    srv = await started(idle_timeout=2.0)  # Session: ...;timeout=2: keep-alive every second
+    try:
+        async with LiveView(srv.url, stall_timeout=1.5, retries=0) as live:
+            first = await live.next_frame()
+            assert first.captured_at is not None
+            async with asyncio.timeout(30):
+                while True:
+                    frame = await live.next_frame()
+                    assert frame.captured_at is not None
+                    if frame.captured_at - first.captured_at > 4.5:
+                        break
+            assert live.stats().reconnects == 0
+    finally:
+        await srv.close()
+    assert frame.index > first.index
+
+
+async def test_the_ffmpeg_engine_is_still_there(
+    server: RtspServer, viewfinder: Viewfinder, tmp_path: Path
+) -> None:
+    async with live_view(server, viewfinder, engine="ffmpeg") as live:  # type: ignore[arg-type]
+        frames = await take(live, 5)
+        result = await live.record(tmp_path / "ffmpeg.mp4", 1.0)
+    assert all(frame.image.shape == (240, 432, 3) for frame in frames)
+    with av.open(str(result.path)) as container:
+        assert len(list(container.decode(video=0))) == result.frames
+
+
+def test_an_unknown_engine_is_refused() -> None:
+    with pytest.raises(ValueError, match="engine"):
+        LiveView("rtsp://127.0.0.1/live", engine="vlc")  # type: ignore[arg-type]
+
+
+async def test_snapshot_is_the_decoded_frame(
+    server: RtspServer, viewfinder: Viewfinder, tmp_path: Path
+) -> None:
+    async with live_view(server, viewfinder) as live:
+        frame = await live.snapshot(tmp_path / "shot.png")
+    with av.open(str(tmp_path / "shot.png")) as container:
+        image = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    assert (image == frame.image).all()

@@ -8,6 +8,11 @@ While the viewfinder is off the stream does not exist: DESCRIBE, SETUP and PLAY 
 session ends with an RTCP BYE (FFmpeg then reports end of stream). A SETUP that asks for RTP over
 TCP gets `461 Unsupported Transport`. A connection that sends nothing for `idle_timeout` seconds is
 closed and its sessions end.
+
+Options reproduce other cameras and bad networks: `profile="main"` at 1280x720 (an SJ8 Pro),
+`stap_a` (small NAL units aggregated), `marker=False` (no RTP marker bits), `resize()` (new
+SPS/PPS mid-stream), `loss` (RTP packets dropped), `split` and `delay` (RTSP responses in small
+pieces, or late).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import asyncio
 import logging
 import random
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -78,6 +84,11 @@ class RtspServer:
         idle_timeout: float = 60.0,
         loss: float = 0.0,
         seed: int | None = None,
+        profile: str = "baseline",
+        stap_a: bool = False,
+        marker: bool = True,
+        split: bool = False,
+        delay: float = 0.0,
     ) -> None:
         self.host = host
         self._port = port
@@ -86,12 +97,16 @@ class RtspServer:
         self._fps = fps
         self._idle_timeout = idle_timeout
         self._loss = loss  # probability of dropping each RTP packet (the `rtp-loss` fault)
+        self._profile = profile
+        self._split = split  # write each response in random small segments (the `split` fault)
+        self._delay = delay  # seconds before each response (the `delay` fault)
+        self._resize_to: tuple[int, int] | None = None
         self._rng = random.Random(seed)
         self._server: asyncio.Server | None = None
         self._rtp: asyncio.DatagramTransport | None = None
         self._rtcp: asyncio.DatagramTransport | None = None
         self._encoder: H264Encoder | None = None
-        self._packetizer = RtpPacketizer()
+        self._packetizer = RtpPacketizer(stap_a=stap_a, marker=marker)
         self._clients: dict[asyncio.Task[None], _Client] = {}
         self._producer: threading.Thread | None = None
         self._wanted = threading.Event()  # some session plays: encode frames
@@ -112,7 +127,9 @@ class RtspServer:
         """Bind the RTSP port and the RTP/RTCP ports; raises OSError if a bind fails."""
         loop = asyncio.get_running_loop()
         width, height = self._size
-        self._encoder = await loop.run_in_executor(None, H264Encoder, width, height, self._fps)
+        self._encoder = await loop.run_in_executor(
+            None, H264Encoder, width, height, self._fps, self._profile
+        )
         self._rtp, _ = await loop.create_datagram_endpoint(_Sink, local_addr=(self.host, 0))
         self._rtcp, _ = await loop.create_datagram_endpoint(_Sink, local_addr=(self.host, 0))
         try:
@@ -122,6 +139,10 @@ class RtspServer:
             self._rtcp.close()
             raise
         self._port = self._server.sockets[0].getsockname()[1]
+
+    def resize(self, width: int, height: int) -> None:
+        """Change the picture size mid-stream (new SPS/PPS in-band), as after a setting change."""
+        self._resize_to = (width, height)
 
     async def close(self) -> None:
         """Stop serving: end every session and connection, stop the encoder thread."""
@@ -162,15 +183,33 @@ class RtspServer:
                     break
                 if request is None:
                     break
-                writer.write(self._respond(client, request))
+                response = self._respond(client, request)
+                if self._delay:
+                    await asyncio.sleep(self._delay)
                 async with asyncio.timeout(self._idle_timeout):
-                    await writer.drain()
+                    await self._write(writer, response)
         except (ConnectionError, ValueError, asyncio.LimitOverrunError) as exc:
             _log.debug("RTSP client %s: %s", peer, exc)
         finally:
             del self._clients[task]
             writer.close()
             self._pause_production()
+
+    async def _write(self, writer: asyncio.StreamWriter, data: bytes) -> None:
+        if not self._split:
+            writer.write(data)
+            await writer.drain()
+            return
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        pos = 0
+        while pos < len(data):
+            size = self._rng.randint(1, 7)
+            writer.write(data[pos : pos + size])
+            await writer.drain()
+            await asyncio.sleep(0)
+            pos += size
 
     def _respond(self, client: _Client, request: Request) -> bytes:
         cseq = request.headers.get("cseq", "0")
@@ -311,6 +350,10 @@ class RtspServer:
                 continue
             deadline = time.monotonic()
             while self._wanted.is_set() and not self._closing.is_set():
+                if self._resize_to is not None:
+                    size, self._resize_to = self._resize_to, None
+                    self._encoder = H264Encoder(*size, self._fps, self._profile)
+                    self._encoder.request_keyframe()
                 unit = self._encoder.encode()
                 try:
                     loop.call_soon_threadsafe(self._deliver, unit)

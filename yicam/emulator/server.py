@@ -125,6 +125,8 @@ class Emulator:
                 height=height,
                 loss=self.faults.rtp_loss,
                 seed=self.faults.seed,
+                split=self.faults.split,
+                delay=self.faults.delay,
             )
             try:
                 await rtsp.start()

@@ -95,7 +95,7 @@ class TestPicture:
 class H264Encoder:
     """libx264 tuned for low latency; one instance per server, used from one thread."""
 
-    def __init__(self, width: int, height: int, fps: int) -> None:
+    def __init__(self, width: int, height: int, fps: int, profile: str = "baseline") -> None:
         self.picture = TestPicture(width, height)
         self.fps = fps
         self._index = 0
@@ -109,9 +109,11 @@ class H264Encoder:
         ctx.options = {
             "preset": "ultrafast",
             "tune": "zerolatency",
-            "profile": "baseline",
+            "profile": profile,  # "main" like an SJ8 Pro (profile-level-id 4D4028)
             "crf": "26",
-            "x264-params": f"keyint={GOP}:min-keyint={GOP}:scenecut=0:repeat-headers=1",
+            "x264-params": f"keyint={GOP}:min-keyint={GOP}:scenecut=0:repeat-headers=1"
+            # x264 signals the simplest profile the stream needs: CABAC makes it Main.
+            + (":cabac=1:level=4.0" if profile == "main" else ""),
         }
         ctx.open()
         self._ctx = ctx

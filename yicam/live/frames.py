@@ -45,9 +45,10 @@ class LiveFrame:
 class LiveStats:
     """A snapshot of the live view's health.
 
-    `dropped` counts frames that never reached the decoder's output: gaps in the frames'
-    timestamps (lost RTP packets make FFmpeg discard whole frames) plus packets the decoder
-    rejected, plus frames shown with concealed errors (`conceal=True`). `skipped` counts frames
+    `dropped` counts frames that never reached the decoder's output whole: with the "rtp"
+    engine, frames that lost packets (shown concealed with `conceal=True`), frames skipped
+    until the next keyframe and frames whose every packet was lost; with the "ffmpeg" engine,
+    gaps in the frames' timestamps. Packets the decoder rejected count too. `skipped` counts frames
     a slow `frames()` consumer did not take in time (the newest frame always wins).
     `packets_lost` and `packets_late` count RTP packets that never came or came after their
     frame was given up (the "rtp" engine only; FFmpeg's engine does not report them).
@@ -67,7 +68,8 @@ class LiveStats:
 class StatsTracker:
     """Accumulates frame statistics; used from the event loop's thread only."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, infer_drops: bool = True) -> None:
+        self.infer_drops = infer_drops  # count gaps in the frames' timestamps as dropped frames
         self.frames = 0
         self.dropped = 0
         self.skipped = 0
@@ -85,7 +87,7 @@ class StatsTracker:
         self._times.append(time.monotonic())
         if frame.latency is not None:
             self._latencies.append(frame.latency)
-        if frame.pts is not None and self._last_pts is not None:
+        if self.infer_drops and frame.pts is not None and self._last_pts is not None:
             delta = frame.pts - self._last_pts
             if delta > 0:
                 if len(self._deltas) >= 5:

@@ -60,6 +60,7 @@ class DepacketizerStats:
     late: int = 0  # packets that came after their place was given up, and duplicates
     damaged: int = 0  # access units that lost a packet
     skipped: int = 0  # whole access units dropped while waiting for a keyframe
+    vanished: int = 0  # access units whose every packet was lost (estimated from timestamps)
     units: int = 0  # access units returned
 
 
@@ -109,6 +110,7 @@ class H264Depacketizer:
         self._held: dict[int, tuple[RtpPacket, float]] = {}
         self._gap = False  # packets were lost just before the next one to process
         self._last_ts: int | None = None
+        self._interval = 0  # shortest timestamp step between frames seen without a loss
         self._need_keyframe = True
         self._nals: list[bytes] = []
         self._au_ts: int | None = None
@@ -187,10 +189,21 @@ class H264Depacketizer:
             self._gap = True
         return out
 
+    @property
+    def dropped(self) -> int:
+        """Access units that never reached the decoder whole: damaged, skipped or vanished."""
+        return self.stats.damaged + self.stats.skipped + self.stats.vanished
+
     def _process(self, packet: RtpPacket) -> list[AccessUnit]:
         out: list[AccessUnit] = []
+        previous = self._last_ts
         ts = self._unwrap(packet.timestamp)
         gap, self._gap = self._gap, False
+        if previous is not None and ts > previous:
+            if gap and self._interval:
+                self.stats.vanished += max(0, round((ts - previous) / self._interval) - 1)
+            elif not gap:
+                self._interval = min(self._interval or ts - previous, ts - previous)
         if gap:
             self._fu = None
             if self._au_ts is not None:

@@ -71,7 +71,7 @@ class _Receiver:
         self._source: Source | None = None
         self._sps = b""
         self._keyframe = b""  # the latest keyframe with new parameter sets
-        self._reported = (0, 0)
+        self._reported = (0, 0, 0)
 
     def run(self, parameter_sets: tuple[bytes, ...]) -> BaseException | None:
         client = self._client
@@ -101,6 +101,7 @@ class _Receiver:
                         return outcome
                 now = time.monotonic()
                 self._decode(self._depack.expire(now))
+                self._report()
                 if now - self._last_packet > self._stall_timeout:
                     return CameraTimeoutError(f"{client.url}: no video for too long")
                 if client.keepalive_due(now) <= 0:
@@ -162,7 +163,7 @@ class _Receiver:
                 self._sink.rejected()
                 frames = []
             for frame in frames:
-                self._sink.frame(frame, concealed=not unit.complete)
+                self._sink.frame(frame)
             if unit.complete:
                 self._record(unit, packet)
 
@@ -179,11 +180,11 @@ class _Receiver:
 
     def _report(self) -> None:
         assert self._depack is not None
-        stats = self._depack.stats
-        lost, late = stats.lost - self._reported[0], stats.late - self._reported[1]
-        if lost or late:
-            self._reported = (stats.lost, stats.late)
-            self._sink.packets(lost, late)
+        now = (self._depack.stats.lost, self._depack.stats.late, self._depack.dropped)
+        if now != self._reported:
+            lost, late, dropped = (a - b for a, b in zip(now, self._reported, strict=True))
+            self._reported = now
+            self._sink.losses(lost, late, dropped)
 
 
 def _sps(data: bytes) -> bytes:

@@ -30,15 +30,15 @@ class Sink:
 
     def __init__(
         self,
-        deliver: Callable[[LiveFrame, bool], None],
+        deliver: Callable[[LiveFrame], None],
         opened: Callable[[], None],
         count: Callable[[int, int, int], None],
     ) -> None:
         self.closing = threading.Event()  # the live view closes: engines stop
         self.loop: asyncio.AbstractEventLoop | None = None
-        self._deliver = deliver  # (frame, concealed), on the loop
+        self._deliver = deliver  # on the loop
         self._opened = opened  # on the loop
-        self._count = count  # (rejected, lost, late), on the loop
+        self._count = count  # (dropped frames, lost packets, late packets), on the loop
         self._recorders: list[Recorder] = []
         self._lock = threading.Lock()
         self._index = 0
@@ -47,8 +47,8 @@ class Sink:
         """The stream plays."""
         self._call(self._opened)
 
-    def frame(self, frame: Any, *, concealed: bool = False) -> None:
-        """A decoded `av.VideoFrame`; `concealed` when the decoder patched over lost data."""
+    def frame(self, frame: Any) -> None:
+        """A decoded `av.VideoFrame`."""
         image = frame.to_ndarray(format="rgb24")
         captured_at = None
         for side in frame.side_data:
@@ -56,15 +56,15 @@ class Sink:
                 captured_at = parse_capture_payload(bytes(side))
         live = LiveFrame(image, self._index, frame.time, time.time(), captured_at)
         self._index += 1
-        self._call(self._deliver, live, concealed)
+        self._call(self._deliver, live)
 
     def rejected(self) -> None:
         """The decoder refused a packet: one frame fewer."""
         self._call(self._count, 1, 0, 0)
 
-    def packets(self, lost: int, late: int) -> None:
-        """More RTP packets were lost (never came) or came too late to use."""
-        self._call(self._count, 0, lost, late)
+    def losses(self, lost: int, late: int, dropped: int) -> None:
+        """More RTP packets were lost (never came) or late, and more frames dropped for it."""
+        self._call(self._count, dropped, lost, late)
 
     def recording(self) -> bool:
         """Whether a recording waits for packets."""

@@ -73,7 +73,8 @@ class LiveView:
         self._open_timeout = open_timeout
         self._stall_timeout = stall_timeout
         self._retries = retries
-        self._stats = StatsTracker()
+        # The depacketizer knows which frames it dropped; FFmpeg's must be inferred from gaps.
+        self._stats = StatsTracker(infer_drops=engine == "ffmpeg")
         self._subscribers: set[Callable[[_Item], None]] = set()
         self._sink = Sink(self._deliver, self._on_open, self._count)
         self._error: YicamError | None = None
@@ -243,9 +244,8 @@ class LiveView:
             raise RuntimeError("LiveView is not open")
         return self._loop
 
-    def _deliver(self, frame: LiveFrame, concealed: bool) -> None:
+    def _deliver(self, frame: LiveFrame) -> None:
         self._stats.add(frame)
-        self._stats.dropped += concealed
         for put in list(self._subscribers):
             put(frame)
 
@@ -274,8 +274,8 @@ class LiveView:
             conceal=self._conceal,
         )
 
-    def _count(self, rejected: int, lost: int, late: int) -> None:
-        self._stats.dropped += rejected
+    def _count(self, dropped: int, lost: int, late: int) -> None:
+        self._stats.dropped += dropped
         self._stats.packets_lost += lost
         self._stats.packets_late += late
 
