@@ -14,7 +14,7 @@ import pytest
 from yicam import Camera, CameraConnectionError
 from yicam.emulator import Emulator, Faults
 from yicam.emulator.rtsp import RtspServer
-from yicam.live import LiveView
+from yicam.live import Engine, LiveView
 
 from .cli_helpers import loop_thread, yicam
 
@@ -355,7 +355,7 @@ async def test_conceal_shows_damaged_frames_and_counts_them_dropped(start_emulat
 
 
 @pytest.mark.parametrize("engine", ["rtp", "ffmpeg"])
-async def test_split_and_late_answers_from_the_camera(start_emulator: Any, engine: str) -> None:
+async def test_split_and_late_answers_from_the_camera(start_emulator: Any, engine: Engine) -> None:
     emu = await start_emulator(faults=Faults(split=True, delay=0.02, seed=1))
     async with (
         Camera("127.0.0.1", emu.port, rtsp_port=emu.rtsp_port, timeout=5.0) as cam,

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from ._download import Progress, Via
 from ._download import download as _download
@@ -339,16 +339,20 @@ class Camera:
     def live_view(
         self,
         *,
+        engine: Literal["rtp", "ffmpeg"] = "rtp",
         options: Mapping[str, str] | None = None,
+        conceal: bool = False,
         open_timeout: float = 10.0,
         stall_timeout: float = 3.0,
         retries: int = 3,
     ) -> LiveView:
         """The live stream: `async with cam.live_view() as live:` (needs the `live` extra).
 
-        Starts the viewfinder (msg 259) on entry and stops it on exit. `options` are FFmpeg
-        demuxer options (default: low latency); `stall_timeout` ends a stream that stops
-        sending frames; `retries` reopens a stream that fails to open.
+        Starts the viewfinder (msg 259) on entry and stops it on exit. `engine` "rtp" decodes
+        each frame when its last packet arrives; "ffmpeg" uses FFmpeg's RTSP demuxer, with
+        `options` as its options (default: low latency). `conceal` shows frames that lost
+        packets, concealed, instead of waiting for the next keyframe. `stall_timeout` ends a
+        stream that stops sending frames; `retries` reopens a stream that fails to open.
         """
         try:
             from .live import LiveView
@@ -358,7 +362,9 @@ class Camera:
             self.rtsp_url,
             start=self.start_viewfinder,
             stop=self.stop_viewfinder,
+            engine=engine,
             options=options,
+            conceal=conceal,
             open_timeout=open_timeout,
             stall_timeout=stall_timeout,
             retries=retries,
