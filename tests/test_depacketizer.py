@@ -297,7 +297,7 @@ def _payloads(draw: st.DrawFn, nals: list[bytes]) -> list[bytes]:
     return payloads
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(streams(), st.booleans())
 def test_no_corrupt_unit_is_ever_complete(
     stream: tuple[list[Sent], list[RtpPacket], set[int], int | None], conceal: bool

@@ -181,11 +181,15 @@ class H264Depacketizer:
                 out += self._process(packet)
                 continue
             oldest = min(arrived for _, arrived in self._held.values())
-            if max(self._held) - self._next < self._window and now - oldest < self._max_wait:
+            if now - oldest >= self._max_wait:
+                resume = min(self._held)  # waited long enough: the whole hole is lost
+            elif max(self._held) - self._next >= self._window:
+                # Only what fell out of the window is lost; later numbers may still come.
+                resume = min(min(self._held), max(self._held) - self._window + 1)
+            else:
                 break  # the hole may still fill
-            first = min(self._held)
-            self.stats.lost += first - self._next
-            self._next = first
+            self.stats.lost += resume - self._next
+            self._next = resume
             self._gap = True
         return out
 
