@@ -31,6 +31,7 @@ def test_public_api_is_pinned() -> None:
             "CameraStatus",
             "ClockSync",
             "Fleet",
+            "FoundCamera",
             "FleetResult",
             "ShotReport",
             "Trigger",
@@ -75,6 +76,7 @@ def test_public_api_is_pinned() -> None:
             "YicamError",
             "add_camera",
             "config_path",
+            "discover",
             "load_cameras",
             "remove_camera",
         ]

@@ -17,6 +17,7 @@ from ._config import (
     load_cameras,
     remove_camera,
 )
+from ._discovery import FoundCamera, discover
 from ._download import DownloadResult
 from ._durations import parse_duration
 from ._errors import (
@@ -91,6 +92,7 @@ __all__ = [
     "EventStream",
     "Fleet",
     "FleetResult",
+    "FoundCamera",
     "Intervalometer",
     "InvalidOperationError",
     "InvalidPathError",
@@ -128,6 +130,7 @@ __all__ = [
     "YicamError",
     "add_camera",
     "config_path",
+    "discover",
     "load_cameras",
     "parse_duration",
     "remove_camera",

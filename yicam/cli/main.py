@@ -27,6 +27,7 @@ from .commands import (
     watch,
 )
 from .demo import demo
+from .discover import discover
 from .emulate import emulate
 from .files import ls, rm
 from .fleet import fleet
@@ -131,6 +132,7 @@ cli.add_command(live)
 cli.add_command(cameras)
 cli.add_command(gui)
 cli.add_command(fleet)
+cli.add_command(discover)
 
 
 def main() -> None:

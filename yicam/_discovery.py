@@ -1,0 +1,166 @@
+"""Finding cameras on the local networks: ARP seeds, a bounded TCP probe of 7878, a session.
+
+Only addresses inside the networks being scanned are ever contacted (ARP entries outside
+them are ignored), only on the control port, and a host that accepts the connection gets
+nothing but a session start, the identity reads of `Camera.device_info` and a session end.
+The ARP table comes from /proc/net/arp on Linux, else from `arp -a` (macOS, Windows, BSD);
+without either, every address of the networks is probed all the same. The host's own
+networks are taken as the /24 around each of its IPv4 addresses (the usual Wi-Fi mask).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import re
+import socket
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
+
+from ._camera import Camera
+
+__all__ = ["FoundCamera", "arp_seeds", "discover", "host_networks", "scan_networks"]
+
+WIDEST_PREFIX = 22  # 1022 addresses: anything wider needs force=True (`--force`)
+CONCURRENCY = 64
+_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+
+
+@dataclass(frozen=True, slots=True)
+class FoundCamera:
+    """A camera that answered: its address and identity (untrusted camera strings)."""
+
+    host: str
+    port: int
+    model: str | None
+    firmware: str | None
+    serial: str | None
+
+
+def scan_networks(networks: Iterable[str], *, force: bool = False) -> list[IPv4Network]:
+    """Parse CIDRs; refuses IPv6 and anything wider than a /22 unless `force`."""
+    parsed = []
+    for text in networks:
+        try:
+            network = ipaddress.ip_network(text, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"{text!r} is not a network such as 192.168.1.0/24") from exc
+        if not isinstance(network, IPv4Network):
+            raise ValueError(f"{text}: only IPv4 networks can be scanned")
+        if network.prefixlen < WIDEST_PREFIX and not force:
+            raise ValueError(
+                f"{network} has {network.num_addresses} addresses, more than a "
+                f"/{WIDEST_PREFIX}; narrow it, or scan it anyway with --force"
+            )
+        parsed.append(network)
+    return parsed
+
+
+def host_networks() -> list[IPv4Network]:
+    """The /24 around each of this computer's IPv4 addresses (not loopback or link-local)."""
+    addresses: set[str] = set()
+    with contextlib.suppress(OSError):
+        for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
+            addresses.add(str(info[4][0]))
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.connect(("192.0.2.1", 9))  # TEST-NET: no packet is sent; picks the default route
+        addresses.add(udp.getsockname()[0])
+    networks = {
+        ipaddress.ip_network(f"{address}/24", strict=False)
+        for address in addresses
+        if not (IPv4Address(address).is_loopback or IPv4Address(address).is_link_local)
+    }
+    return sorted(n for n in networks if isinstance(n, IPv4Network))
+
+
+def arp_seeds() -> list[IPv4Address]:
+    """Addresses in the OS's ARP table: hosts seen lately, probed first."""
+    proc_arp = Path("/proc/net/arp")
+    if proc_arp.exists():
+        with contextlib.suppress(OSError):
+            return parse_arp(proc_arp.read_text())
+    try:
+        output = subprocess.run(
+            ["arp", "-a"],  # noqa: S607  # the system's own tool, wherever PATH has it
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return parse_arp(output)
+
+
+def parse_arp(text: str) -> list[IPv4Address]:
+    """Every IPv4 address in /proc/net/arp or `arp -a` output (incomplete entries skipped)."""
+    seeds: list[IPv4Address] = []
+    for line in text.splitlines():
+        if "incomplete" in line or " 0x0 " in line:
+            continue  # no answer from that host
+        for match in _IPV4.findall(line):
+            with contextlib.suppress(ValueError):
+                address = IPv4Address(match)
+                if address not in seeds and not address.is_multicast:
+                    seeds.append(address)
+    return seeds
+
+
+async def discover(
+    networks: Iterable[str] | None = None,
+    *,
+    port: int = 7878,
+    timeout: float = 1.0,
+    force: bool = False,
+    seeds: Iterable[IPv4Address] | None = None,
+    concurrency: int = CONCURRENCY,
+) -> list[FoundCamera]:
+    """Cameras in `networks` (default: the host's own), sorted by address."""
+    nets = scan_networks(networks, force=force) if networks is not None else host_networks()
+    if seeds is None:
+        seeds = await asyncio.to_thread(arp_seeds)
+    candidates: dict[IPv4Address, None] = {}
+    for address in seeds:  # seen lately: probed first
+        if any(address in net for net in nets):  # never outside the scanned networks
+            candidates[address] = None
+    for net in nets:
+        for address in net.hosts() if net.num_addresses > 2 else net:
+            candidates.setdefault(address, None)
+    limit = asyncio.Semaphore(concurrency)
+
+    async def check(address: IPv4Address) -> FoundCamera | None:
+        async with limit:
+            if not await _accepts(str(address), port, timeout):
+                return None
+            return await _identify(str(address), port, timeout)
+
+    found = await asyncio.gather(*(check(a) for a in candidates))
+    return sorted((f for f in found if f is not None), key=lambda f: IPv4Address(f.host))
+
+
+async def _accepts(host: str, port: int, timeout: float) -> bool:
+    """True when the host accepts a TCP connection on `port` (nothing is sent)."""
+    try:
+        async with asyncio.timeout(timeout):
+            _reader, writer = await asyncio.open_connection(host, port)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
+
+
+async def _identify(host: str, port: int, timeout: float) -> FoundCamera | None:
+    """Start a session, read the identity, end the session; None if it is no camera."""
+    try:
+        async with asyncio.timeout(timeout * 4), Camera(host, port, timeout=timeout) as cam:
+            info = await cam.device_info()
+    except Exception:  # anything else on the port is simply not a camera
+        return None
+    model = getattr(cam, "model_name", None) or info.model
+    return FoundCamera(host, port, model, info.firmware, info.serial)

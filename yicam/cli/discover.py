@@ -1,0 +1,89 @@
+"""`yicam discover`: find cameras on the local networks, and optionally name them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import asdict
+from typing import Any
+
+import click
+from rich.console import Group
+from rich.table import Table
+
+from .._config import CameraConfig, add_camera
+from .._discovery import FoundCamera
+from .._discovery import discover as find_cameras
+from .base import global_options
+from .fleet_views import clean
+from .output import Result
+
+__all__ = ["discover"]
+
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@click.command()
+@click.option(
+    "--network",
+    "networks",
+    multiple=True,
+    metavar="CIDR",
+    help="Network to scan, e.g. 192.168.1.0/24 (repeatable; default: this host's).",
+)
+@click.option("--timeout", default=1.0, show_default=True, help="Seconds per address probed.")
+@click.option("--force", is_flag=True, help="Scan networks wider than a /22.")
+@click.option("--save", is_flag=True, help="Add what was found as named cameras.")
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="With --save: names in address order (default: each camera's serial).",
+)
+def discover(
+    networks: tuple[str, ...], timeout: float, force: bool, save: bool, names: tuple[str, ...]
+) -> Result:
+    """Find cameras: ARP table first, then a TCP probe of the control port, then a session.
+
+    Contacts only addresses inside the networks scanned, only on the control port (--port),
+    and sends nothing but a session start, the identity reads and a session end.
+    """
+    port = global_options().port
+    found = asyncio.run(find_cameras(networks or None, port=port, timeout=timeout, force=force))
+    saved: dict[str, str] = {}
+    if save:
+        for index, camera in enumerate(found):
+            name = names[index] if index < len(names) else _default_name(camera)
+            add_camera(
+                CameraConfig(name, camera.host, port, model=camera.model, serial=camera.serial),
+                replace=True,
+            )
+            saved[camera.host] = name
+    rows: list[dict[str, Any]] = [
+        {**asdict(camera), **({"name": saved[camera.host]} if camera.host in saved else {})}
+        for camera in found
+    ]
+    return Result(rows, _view(found, saved))
+
+
+def _default_name(camera: FoundCamera) -> str:
+    """The serial made a safe name (the same serial again updates that camera's entry)."""
+    base = _NOT_NAME.sub("-", camera.serial or "")[:64].strip("-")
+    if not base:
+        base = "cam-" + camera.host.replace(".", "-")
+    return base
+
+
+def _view(found: list[FoundCamera], saved: dict[str, str]) -> Any:
+    if not found:
+        return "No cameras found."
+    table = Table()
+    for column in ("Host", "Port", "Model", "Firmware", "Serial", *(["Saved as"] if saved else [])):
+        table.add_column(column)
+    for c in found:
+        cells = [c.host, c.port, c.model or "-", c.firmware or "-", c.serial or "-"]
+        if saved:
+            cells.append(saved.get(c.host, ""))
+        table.add_row(*(clean(cell) for cell in cells))
+    return Group(table, clean(f"{len(found)} camera(s) found"))
