@@ -75,6 +75,7 @@ def test_status_table_and_json(four: list[Emulator]) -> None:
     assert [r["battery"] for r in rows] == [86, 17, 86, 86]
     assert all(r["connected"] and r["recording"] is False for r in rows)
     assert rows[0]["card_total"] == four[0].state.card.capacity
+    assert rows[0]["model"] == "Yi 1"
 
 
 def test_photo_on_chosen_cameras(four: list[Emulator]) -> None:

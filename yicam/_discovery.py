@@ -162,5 +162,5 @@ async def _identify(host: str, port: int, timeout: float) -> FoundCamera | None:
             info = await cam.device_info()
     except Exception:  # anything else on the port is simply not a camera
         return None
-    model = getattr(cam, "model_name", None) or info.model
+    model = cam.model_name if cam.model_name != "unknown model" else info.model
     return FoundCamera(host, port, model, info.firmware, info.serial)

@@ -72,7 +72,7 @@ class Fleet:
 
     @property
     def cameras(self) -> dict[str, Camera]:
-        """The cameras by name (a camera is replaced by a fresh one when it reconnects)."""
+        """The cameras by name."""
         return dict(self._cameras)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -193,21 +193,11 @@ class Fleet:
         return FleetResult(tuple(_result(n, o) for n, o in zip(names, outcomes, strict=True)))
 
     async def _reconnect(self, name: str) -> None:
-        """Replace the camera by a freshly connected one with the same address and options."""
-        old = self._cameras[name]
+        """Open the camera's session again (after a drop, or a failed first connect)."""
+        cam = self._cameras[name]
         with contextlib.suppress(Exception):
-            await old.close()
-        fresh = Camera(
-            old.host,
-            old.port,
-            data_port=old.data_port,
-            http_port=old.http_port,
-            rtsp_port=old.rtsp_port,
-            timeout=old.timeout,
-            event_timeout=old.event_timeout,
-        )
-        await fresh.connect()
-        self._cameras[name] = fresh
+            await cam.close()
+        await cam.connect()
 
 
 def _camera(spec: CameraSpec, named: Mapping[str, CameraConfig]) -> tuple[Camera, str]:
@@ -252,25 +242,20 @@ def _failed(name: str, error: Exception | None) -> CameraResult[T]:
 
 
 async def _status(cam: Camera) -> CameraStatus:
-    battery = await cam.get_battery()
+    state = await cam.refresh()  # settings (model, recording), battery, storage
     try:
-        storage = await cam.get_storage()
+        storage = await cam.get_storage()  # again: refresh keeps an old reading on -27
     except CameraError:  # no card (or busy after a format): still report the rest
         free = total = None
     else:
         free, total = storage.free, storage.total
-    try:
-        recording: bool | None = await cam.get_setting("app_status") == "record"
-    except CameraError:
-        recording = None
-    model = getattr(cam, "model_name", None) or cam.model
     return CameraStatus(
         host=cam.host,
         connected=cam.connected,
-        model=model,
-        battery=battery.level,
-        on_adapter=battery.on_adapter,
+        model=cam.model_name,
+        battery=state.battery.level if state.battery else None,
+        on_adapter=state.battery.on_adapter if state.battery else None,
         card_free=free,
         card_total=total,
-        recording=recording,
+        recording=state.recording,
     )

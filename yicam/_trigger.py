@@ -16,16 +16,15 @@ from collections.abc import Callable, Mapping
 
 from ._camera import Camera
 from ._errors import (
-    CameraTimeoutError,
     NotConnectedError,
     OutcomeUnknownError,
     ProtocolError,
     error_for_rval,
 )
-from ._events import Disconnected, Event
 from ._fleet_results import Trigger
-from ._ids import Notify
-from ._messages import Notification, Reply
+from ._ids import MsgId, Notify
+from ._messages import Reply
+from ._session import Expectation
 
 __all__ = ["fire"]
 
@@ -36,18 +35,22 @@ async def fire(
     cameras: Mapping[str, Camera], msg_id: int, *, then: Notify | None = None
 ) -> dict[str, Outcome]:
     """Send `msg_id` to every camera at once; with `then`, wait for that notification too."""
-    waits = {name: _NotificationWait(cam, then) for name, cam in cameras.items() if then}
-    try:
+    async with contextlib.AsyncExitStack() as stack:
+        if msg_id == MsgId.TAKE_PHOTO:
+            for cam in cameras.values():  # nothing else reaches a camera taking a photo
+                await stack.enter_async_context(cam.session.photo_gate())
+        waits = {
+            name: stack.enter_context(cam.session.expect(then))
+            for name, cam in cameras.items()
+            if then is not None
+        }
         written = await _write_all(cameras, msg_id)
         stale = [name for name, outcome in written.items() if isinstance(outcome, _Stale)]
         outcomes = {n: o for n, o in written.items() if not isinstance(o, _Stale)}
         retried = await asyncio.gather(*(_retry(cameras[name], msg_id) for name in stale))
         outcomes.update(zip(stale, retried, strict=True))
-        if then is not None:
+        if waits:
             await asyncio.gather(*(_attach_path(outcomes, n, waits[n]) for n in cameras))
-    finally:
-        for wait in waits.values():
-            wait.close()
     return {name: outcomes[name] for name in cameras}
 
 
@@ -111,48 +114,15 @@ async def _retry(cam: Camera, msg_id: int) -> Outcome:
     return Trigger(sent, time.monotonic(), retried=True)
 
 
-class _NotificationWait:
-    """A future for the next `kind` notification of one camera, registered before the shot."""
-
-    def __init__(self, cam: Camera, kind: Notify) -> None:
-        self.cam = cam
-        self.kind = kind
-        self.future: asyncio.Future[Notification] = asyncio.get_running_loop().create_future()
-        self._unsubscribe = cam.subscribe(self._on_event)
-
-    def _on_event(self, event: Event) -> None:
-        if self.future.done():
-            return
-        if isinstance(event, Notification) and event.type == self.kind:
-            self.future.set_result(event)
-        elif isinstance(event, Disconnected):
-            self.future.set_exception(event.error or NotConnectedError("connection closed"))
-
-    async def path(self) -> str:
-        try:
-            async with asyncio.timeout(self.cam.event_timeout):
-                notification = await self.future
-        except TimeoutError as exc:
-            raise CameraTimeoutError(
-                f"camera acknowledged but sent no {self.kind} within {self.cam.event_timeout:g} s"
-            ) from exc
-        if not isinstance(notification.param, str):
-            raise ProtocolError(f"{self.kind} without a path: {notification.to_json()}")
-        return notification.param
-
-    def close(self) -> None:
-        self._unsubscribe()
-        if self.future.done() and not self.future.cancelled():
-            self.future.exception()
-        self.future.cancel()
-
-
-async def _attach_path(outcomes: dict[str, Outcome], name: str, wait: _NotificationWait) -> None:
+async def _attach_path(outcomes: dict[str, Outcome], name: str, wait: Expectation) -> None:
     outcome = outcomes[name]
     if not isinstance(outcome, Trigger):
         return
     try:
-        path = await wait.path()
+        notification = await wait.wait()
+        if not isinstance(notification.param, str):
+            raise ProtocolError(f"{notification.type} without a path: {notification.to_json()}")
+        path = notification.param
     except Exception as exc:
         outcomes[name] = exc
         return
