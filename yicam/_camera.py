@@ -257,6 +257,7 @@ class Camera:
                     settings.pop(key, None)  # a repeated key moves to its last position
                     settings[key] = str(value)
         self._settings = dict(settings)
+        self.session.identify(None, settings)
         return settings
 
     async def get_setting(self, name: str) -> str:
@@ -540,20 +541,34 @@ class Camera:
             return None
 
     async def _request_then_event(self, msg_id: int, kind: Notify) -> str:
+        # Some Yi 1 traces show the notifications without any reply to the request
+        # (protocol.md 8.1, 8.5): the notification alone is success too.
         with self.session.expect(kind) as event:
-            await self._request(msg_id, {})
+            ack = asyncio.create_task(self._request(msg_id, {}))
+            note = asyncio.create_task(event.wait())
             try:
-                notification = await event.wait()
-            except CameraTimeoutError as exc:
-                raise CameraTimeoutError(
-                    f"camera acknowledged msg {msg_id} but sent no {kind} "
-                    f"within {self.event_timeout:g} s"
-                ) from exc
-            except YicamError as exc:
-                raise OutcomeUnknownError(
-                    f"camera acknowledged msg {msg_id}, then the connection dropped before "
-                    f"{kind} named the file ({exc})"
-                ) from exc
+                await asyncio.wait({ack, note}, return_when=asyncio.FIRST_COMPLETED)
+                refused = ack.done() and not isinstance(ack.exception(), CameraTimeoutError | None)
+                if refused and not (note.done() and note.exception() is None):
+                    ack.result()  # refused (rval), or dropped before the ack: raises
+                try:
+                    notification = await note
+                except CameraTimeoutError as exc:
+                    raise CameraTimeoutError(
+                        f"camera sent no {kind} after msg {msg_id} within "
+                        f"{self.event_timeout:g} s"
+                    ) from exc
+                except YicamError as exc:  # the connection ended while waiting
+                    await asyncio.wait({ack})
+                    ack.result()  # not acknowledged: its own error says more
+                    raise OutcomeUnknownError(
+                        f"camera acknowledged msg {msg_id}, then the connection dropped before "
+                        f"{kind} named the file ({exc})"
+                    ) from exc
+            finally:
+                for task in (ack, note):
+                    task.cancel()
+                await asyncio.gather(ack, note, return_exceptions=True)
         if not isinstance(notification.param, str):
             raise ProtocolError(f"{kind} without a path: {notification.to_json()}")
         return notification.param
