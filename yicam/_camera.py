@@ -555,8 +555,7 @@ class Camera:
                     notification = await note
                 except CameraTimeoutError as exc:
                     raise CameraTimeoutError(
-                        f"camera sent no {kind} after msg {msg_id} within "
-                        f"{self.event_timeout:g} s"
+                        f"camera sent no {kind} after msg {msg_id} within {self.event_timeout:g} s"
                     ) from exc
                 except YicamError as exc:  # the connection ended while waiting
                     await asyncio.wait({ack})
