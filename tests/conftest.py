@@ -25,10 +25,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 FAST = 0.05  # emulator time scale for tests: realistic ordering, 20x shorter delays
 
 
+# `pytest --camera-host HOST` adds that one address, for the read-only hardware tests.
+_ALLOWED: set[str] = set()
+
+
 def _check_address(address: Any) -> None:
     if not isinstance(address, tuple) or not address:
         return  # AF_UNIX and friends
     host = address[0]
+    if host in _ALLOWED:
+        return
     try:
         ip = ipaddress.ip_address(host.split("%")[0] if isinstance(host, str) else host)
     except ValueError:
@@ -53,6 +59,18 @@ for _name in ("connect", "connect_ex", "sendto"):
     _guard(_name)
 
 
+async def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> None:
+    """Poll `condition` (sync or async) until it is true; fail after `timeout` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            result = condition()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return
+            await asyncio.sleep(0.01)
+
+
 @pytest.fixture
 async def no_lingering_tasks() -> AsyncIterator[None]:
     """Fail an async test that leaves tasks running behind it."""
@@ -68,12 +86,35 @@ async def no_lingering_tasks() -> AsyncIterator[None]:
     pytest.fail(f"test left tasks running: {left}")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Apply the lingering-task guard to every async test."""
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--camera-host HOST`: run only the read-only `hardware` tests, against that camera."""
+    parser.addoption(
+        "--camera-host",
+        default=None,
+        help="IP address of a real camera: run only the read-only hardware tests against it",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the `hardware` marker; allow the one real camera the user named."""
+    config.addinivalue_line(
+        "markers", "hardware: read-only and safe on a real camera (see --camera-host)"
+    )
+    host = config.getoption("--camera-host")
+    if host:
+        _ALLOWED.add(socket.gethostbyname(host))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Apply the lingering-task guard to every async test; with --camera-host, skip the rest."""
+    real = config.getoption("--camera-host")
+    skip = pytest.mark.skip(reason="emulator-only test (running against a real camera)")
     for item in items:
         function = getattr(item, "function", None)
         if function is not None and asyncio.iscoroutinefunction(function):
             item.add_marker(pytest.mark.usefixtures("no_lingering_tasks"))
+        if real and item.get_closest_marker("hardware") is None:
+            item.add_marker(skip)
 
 
 @pytest.fixture
@@ -120,6 +161,23 @@ async def emulator(start_emulator: Callable[..., Any]) -> Emulator:
     """One Yi 1 emulator."""
     emu: Emulator = await start_emulator()
     return emu
+
+
+@pytest.fixture
+async def target(request: pytest.FixtureRequest, start_emulator: Callable[..., Any]) -> Camera:
+    """A closed Camera for the real camera of --camera-host, else for an emulated Yi 1."""
+    host = request.config.getoption("--camera-host")
+    if host:
+        return Camera(socket.gethostbyname(host), timeout=5.0, event_timeout=10.0)
+    emu: Emulator = await start_emulator()
+    return Camera(
+        "127.0.0.1",
+        emu.port,
+        data_port=emu.data_port,
+        http_port=emu.http_port,
+        timeout=2.0,
+        event_timeout=5.0,
+    )
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from yicam import (
 )
 from yicam.emulator import Emulator
 
+from .conftest import wait_until
 from .scripted import scripted_camera, session_then
 
 MEDIA = "/tmp/fuse_d/DCIM/100MEDIA"
@@ -160,8 +161,11 @@ async def test_photo_returns_the_file_it_created(camera: Camera, emulator: Emula
 
 async def test_record_cycle(camera: Camera, emulator: Emulator) -> None:
     await camera.start_recording()
-    await asyncio.sleep(0.1)
-    assert await camera.record_time() >= 1  # scaled time: 0.1 s is 2 camera seconds
+
+    async def counted_a_second() -> bool:
+        return await camera.record_time() >= 1  # scaled time: 0.05 s is 1 camera second
+
+    await wait_until(counted_a_second)
     path = await camera.stop_recording()
     assert path.endswith(".mp4")
     local = emulator.sd / path.removeprefix("/tmp/fuse_d/")
@@ -321,8 +325,11 @@ async def test_format_card(camera: Camera, emulator: Emulator) -> None:
 async def test_factory_reset(camera: Camera, emulator: Emulator) -> None:
     await camera.set_setting("video_quality", "Normal")
     await camera.factory_reset()
-    await asyncio.sleep(0.1)
-    assert await camera.get_setting("video_quality") == "S.Fine"
+
+    async def restored() -> bool:
+        return await camera.get_setting("video_quality") == "S.Fine"
+
+    await wait_until(restored)
 
 
 async def test_reboot_drops_the_connection(camera: Camera) -> None:
@@ -353,8 +360,11 @@ async def test_requests_wait_while_a_photo_is_taken(camera: Camera) -> None:
         )
     )
 
+    first_photo = camera.session.expect(Notify.START_PHOTO_CAPTURE)
+
     async def battery() -> None:
-        await asyncio.sleep(0.01)  # let the photo go first
+        with first_photo:
+            await first_photo.wait()  # asked while the first photo is being taken
         await camera.get_battery()
         order.append("battery")
 

@@ -26,32 +26,33 @@ from yicam import (
 )
 from yicam.emulator import Emulator, Faults
 
+from .conftest import wait_until
 from .scripted import Hangup, scripted_camera, session_then
 
 
-async def raw_exchange(port: int, *payloads: bytes, expect: int) -> list[dict[str, Any]]:
-    """Send raw bytes to the control port and read `expect` JSON objects back."""
+async def raw_exchange(port: int, *exchanges: tuple[bytes, int]) -> list[dict[str, Any]]:
+    """Send each payload in its own write and read the given number of objects back."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     decoder = json.JSONDecoder()
     objects: list[dict[str, Any]] = []
     buffer = ""
     try:
-        for payload in payloads:
-            writer.write(payload)
-            await asyncio.sleep(0.05)
-        while len(objects) < expect:
-            async with asyncio.timeout(2):
-                data = await reader.read(4096)
-            if not data:
-                break
-            buffer += data.decode()
-            while buffer.strip():
-                try:
-                    obj, end = decoder.raw_decode(buffer.lstrip())
-                except ValueError:
-                    break
-                objects.append(obj)
-                buffer = buffer.lstrip()[end:]
+        for payload, answers in exchanges:
+            writer.write(payload)  # the next one only after these answers: one per write
+            expected = len(objects) + answers
+            while len(objects) < expected:
+                async with asyncio.timeout(2):
+                    data = await reader.read(4096)
+                if not data:
+                    return objects
+                buffer += data.decode()
+                while buffer.strip():
+                    try:
+                        obj, end = decoder.raw_decode(buffer.lstrip())
+                    except ValueError:
+                        break
+                    objects.append(obj)
+                    buffer = buffer.lstrip()[end:]
     finally:
         writer.close()
         await writer.wait_closed()
@@ -86,14 +87,16 @@ async def test_yi4k_keepalive(
     monkeypatch.setattr(yicam._session, "HEARTBEAT_INTERVAL", 0.05)
     emu = await start_emulator(model="yi4k")
     async with Camera("127.0.0.1", emu.port, timeout=2.0):
-        await asyncio.sleep(0.3)
-    assert emu.state.received[MsgId.HEARTBEAT] >= 2
+        await wait_until(lambda: emu.state.received[MsgId.HEARTBEAT] >= 2)
 
 
 async def test_no_keepalive_for_yi1(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yicam._session, "HEARTBEAT_INTERVAL", 0.05)
-    async with Camera("127.0.0.1", emulator.port, timeout=2.0):
-        await asyncio.sleep(0.2)
+    async with Camera("127.0.0.1", emulator.port, timeout=2.0) as cam:
+        await cam.get_settings()  # now known to be a Yi 1, not only "no model"
+        assert not cam.quirks.heartbeat
+        names = [task.get_name() for task in asyncio.all_tasks()]
+        assert not any(name.startswith("yicam-heartbeat") for name in names)
     assert emulator.state.received[MsgId.HEARTBEAT] == 0
 
 
@@ -152,10 +155,9 @@ async def test_silent_holder_loses_the_session_after_800_ms(emulator: Emulator) 
 async def test_after_258_commands_get_minus_14(emulator: Emulator) -> None:
     replies = await raw_exchange(
         emulator.port,
-        b'{"msg_id":257,"token":0}',
-        b'{"msg_id":258,"token":1}',
-        b'{"msg_id":13,"token":1}',
-        expect=4,
+        (b'{"msg_id":257,"token":0}', 2),
+        (b'{"msg_id":258,"token":1}', 1),
+        (b'{"msg_id":13,"token":1}', 1),
     )
     assert replies[0] == {"msg_id": 7, "type": "vf_stop"}  # Yi 1 greets with vf_stop
     assert [(r.get("msg_id"), r.get("rval")) for r in replies[1:]] == [
@@ -167,7 +169,11 @@ async def test_after_258_commands_get_minus_14(emulator: Emulator) -> None:
 
 async def test_meta_errors_for_malformed_input(emulator: Emulator) -> None:
     replies = await raw_exchange(
-        emulator.port, b"hello", b"{}", b'{"token":1}', b'{"msg_id":257,"token":0}', expect=5
+        emulator.port,
+        (b"hello", 2),  # vf_stop greets every connection, then the answer
+        (b"{}", 1),
+        (b'{"token":1}', 1),
+        (b'{"msg_id":257,"token":0}', 1),
     )
     assert replies[1:4] == [{"rval": -7}, {"rval": -4, "msg_id": 0}, {"rval": -9, "msg_id": 0}]
     assert replies[4]["rval"] == 0  # the connection still works
@@ -177,9 +183,8 @@ async def test_listing_a_file_crashes_the_emulated_server(emulator: Emulator) ->
     (emulator.sd / "DCIM/100MEDIA/YDXJ0001.jpg").write_bytes(b"x")
     replies = await raw_exchange(
         emulator.port,
-        b'{"msg_id":257,"token":0}',
-        b'{"msg_id":1282,"token":1,"param":"/tmp/fuse_d/DCIM/100MEDIA/YDXJ0001.jpg -D -S"}',
-        expect=3,
+        (b'{"msg_id":257,"token":0}', 2),
+        (b'{"msg_id":1282,"token":1,"param":"/tmp/fuse_d/DCIM/100MEDIA/YDXJ0001.jpg -D -S"}', 1),
     )
     assert len(replies) == 2  # no reply: the server dropped the connection
 
