@@ -128,6 +128,8 @@ class _Pump:
             while not thread.done():  # at once: the socket is shut down
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.wait([thread])
+            if not thread.cancelled():
+                thread.exception()  # the shutdown's own error: retrieved, never logged
             raise
         except CameraConnectionError:
             if self._error is None:
