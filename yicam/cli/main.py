@@ -35,6 +35,8 @@ from .gui import gui
 from .live import live
 from .media import download_cmd, sync_cmd, thumb, upload
 from .output import emit, report_error
+from .tether import tether_cmd
+from .timelapse import timelapse
 
 __all__ = ["cli", "main"]
 
@@ -129,6 +131,8 @@ cli.add_command(format_card)
 cli.add_command(emulate)
 cli.add_command(demo)
 cli.add_command(live)
+cli.add_command(tether_cmd)
+cli.add_command(timelapse)
 cli.add_command(cameras)
 cli.add_command(gui)
 cli.add_command(fleet)
