@@ -18,7 +18,7 @@ from .cli_helpers import LoopThread
 README = Path(__file__).resolve().parent.parent / "README.md"
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # Long-running commands are tested on their own (test_cli_process.py, test_cli.py).
-_NOT_HERE = {"emulate", "watch", "demo"}
+_NOT_HERE = {"emulate", "watch", "demo", "tether"}
 _LONG_RUNNING = ["live", "--url"]
 
 
@@ -96,7 +96,7 @@ def test_readme_python_examples(
     monkeypatch.chdir(tmp_path)
     emu = loop.emulator()
     examples = blocks("python")
-    assert len(examples) == 3
+    assert len(examples) == 4
     target = (
         f'Camera("127.0.0.1", {emu.port}, data_port={emu.data_port}, '
         f"http_port={emu.http_port}, rtsp_port={emu.rtsp_port})"
@@ -111,5 +111,7 @@ def test_readme_python_examples(
     assert "event: Notification(type=<Notify.PHOTO_TAKEN" in out
     assert "downloaded YDXJ0001.jpg" in out
     assert "(240, 432, 3)" in out
+    assert "status='downloaded', deleted=True" in out  # the tethered time-lapse
+    assert re.search(r"^new: YDXJ\d{4}\.jpg \['YDXJ\d{4}\.THM'\]$", out, re.MULTILINE)
     assert (tmp_path / "now.jpg").stat().st_size > 0
     assert (tmp_path / "clip.mp4").stat().st_size > 0
