@@ -82,17 +82,16 @@ def main() -> None:
     finally:
         server.communicate("")
     added = [d - p for d, p in zip(delays, plain, strict=True)]
-    ms = 1000
+    ratio = statistics.median(delays) / statistics.median(plain)
     print(f"{PHOTOS} photos of {size} bytes, emulator in its own process")
-    print(
-        f"tether delay (photo_taken -> verified file): median {statistics.median(delays) * ms:.1f} ms, p95 {p95(delays) * ms:.1f} ms"
-    )  # noqa: E501
-    print(
-        f"plain download of the same file:             median {statistics.median(plain) * ms:.1f} ms, p95 {p95(plain) * ms:.1f} ms"
-    )  # noqa: E501
-    print(
-        f"tether adds: median {statistics.median(added) * ms:.1f} ms, p95 {p95(added) * ms:.1f} ms (goal: <= 20 ms); ratio tether/plain {statistics.median(delays) / statistics.median(plain):.2f}"
-    )  # noqa: E501
+    print(f"tether delay (photo_taken -> verified file): {_figures(delays)}")
+    print(f"plain download of the same file:             {_figures(plain)}")
+    print(f"tether adds:                                 {_figures(added)} (goal: <= 20 ms)")
+    print(f"ratio tether / plain download (medians): {ratio:.2f}")
+
+
+def _figures(seconds: list[float]) -> str:
+    return f"median {statistics.median(seconds) * 1000:5.1f} ms, p95 {p95(seconds) * 1000:5.1f} ms"
 
 
 if __name__ == "__main__":
