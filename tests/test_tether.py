@@ -9,7 +9,18 @@ from typing import Any
 
 import pytest
 
-from yicam import Camera, MediaItem, NewMedia, Notification, Notify, SyncEntry, Tether
+from yicam import (
+    Camera,
+    Event,
+    MediaItem,
+    NewMedia,
+    Notification,
+    Notify,
+    Reconnected,
+    SyncEntry,
+    Tether,
+)
+from yicam._session import ReconnectPolicy  # not exported yet
 from yicam.emulator import Emulator, Faults
 
 
@@ -30,12 +41,13 @@ def files_in(folder: Path, pattern: str = "*") -> list[Path]:
     return [p for p in folder.rglob(pattern) if p.is_file()]
 
 
-def press_shutter(emu: Emulator) -> str:
+def press_shutter(emu: Emulator, *, required: bool = True) -> str:
     """A photo taken with the camera's own button: the file, then `photo_taken` to the client."""
     state = emu.state
     path = state.card.camera_path(state.card.new_media("jpg", state.now()))
-    assert state.holder is not None
-    state.holder.notify(Notify.PHOTO_TAKEN, path)
+    assert state.holder is not None or not required
+    if state.holder is not None:
+        state.holder.notify(Notify.PHOTO_TAKEN, path)
     return path
 
 
@@ -199,3 +211,34 @@ async def test_cancelled_tether_leaves_no_partial_file_under_a_final_name(
     files = files_in(tmp_path)
     assert [p.suffix for p in files] == [".part"]
     assert tether.entries == []
+
+
+# No seed for `drop`: a seeded emulator cuts every connection at the same byte, so a client
+# that lists the card after each reconnect would be cut at the same place forever.
+@pytest.mark.parametrize("faults", [Faults(drop=True), Faults(drop_data=0.3, seed=5)])
+async def test_tether_loses_no_file_when_the_connection_drops(
+    start_emulator: Callable[..., Any], tmp_path: Path, faults: Faults
+) -> None:
+    emu = await start_emulator(faults=faults)
+    policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
+    reconnects = 0
+
+    def on_event(event: Event) -> None:
+        nonlocal reconnects
+        reconnects += isinstance(event, Reconnected)
+
+    async with camera_for(emu, reconnect=policy) as cam:
+        cam.subscribe(on_event)
+        landed: asyncio.Queue[SyncEntry] = asyncio.Queue()
+        async with Tether(cam, tmp_path, on_file=landed.put_nowait, retry_delay=0):
+            paths, entries = [], []
+            for _ in range(8):
+                paths.append(press_shutter(emu, required=False))  # unannounced when down
+                async with asyncio.timeout(30):  # by its notification, or on reconnect
+                    entries.append(await landed.get())
+    assert sorted(e.path for e in entries) == paths
+    for entry in entries:
+        assert entry.status == "downloaded", entry.error
+        assert entry.local is not None
+        assert entry.local.read_bytes() == card_bytes(emu, entry.path)
+    assert reconnects >= 1 or not faults.drop  # the fault did hit the session

@@ -22,10 +22,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Self
 
 from ._errors import CameraConnectionError
-from ._events import Disconnected, Event
+from ._events import Disconnected, Event, Reconnected
 from ._ids import Notify
 from ._media import DCIM, MediaItem
 from ._messages import Notification
+from ._session import ConnectionState
 
 if TYPE_CHECKING:
     from ._camera import Camera
@@ -101,15 +102,20 @@ class NewMedia:
                 if not event.future.done():
                     event.future.set_result(None)
             elif isinstance(event, Disconnected):
+                if event.reconnecting:
+                    continue  # `Reconnected` follows, or a final `Disconnected`
                 self.close()
                 if event.error is not None:
                     raise CameraConnectionError(
                         f"new media: connection to the camera lost ({event.error})"
                     ) from event.error
-            elif isinstance(event, _Rescan):
-                self._ready = await self._scan(None)
-            elif isinstance(event, Notification):
-                await self._on_notification(event)
+            else:
+                try:
+                    await self._handle(event)
+                except CameraConnectionError:
+                    if self._cam.connection_state is not ConnectionState.RECONNECTING:
+                        raise
+                    # The card is listed again on `Reconnected`: nothing is lost.
         return self._ready.pop(0)
 
     def rescan(self) -> None:
@@ -155,6 +161,12 @@ class NewMedia:
 
     async def __aexit__(self, *exc_info: object) -> None:
         self.close()
+
+    async def _handle(self, event: Event | _Rescan) -> None:
+        if isinstance(event, _Rescan | Reconnected):
+            self._ready = await self._scan(None)
+        elif isinstance(event, Notification):
+            await self._on_notification(event)
 
     async def _on_notification(self, event: Notification) -> None:
         if event.type in CAPTURE_DONE:

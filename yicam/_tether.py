@@ -9,7 +9,9 @@ a delete or a format, and this one was made just now), so the new one is saved a
 
 Capture is never held up: the downloads run in their own task while the caller goes on taking
 photos. A failed download is tried again (`retries` times, resuming) and then reported as
-failed through `on_file`, never dropped silently. With `delete_after`, a file is deleted on the
+failed through `on_file`, never dropped silently. When the session drops and the camera
+reconnects (`Camera(reconnect=True)`), the download waits for it and resumes; files made
+meanwhile are found by listing the card again. With `delete_after`, a file is deleted on the
 camera once its copy is verified, and only then.
 
     async with Tether(cam, "shoot", on_file=print) as tether:
@@ -35,9 +37,11 @@ from ._errors import (
     UnsafeNameError,
     YicamError,
 )
+from ._events import Disconnected, Event, Reconnected
 from ._media import MediaItem
 from ._new_media import NewMedia
 from ._safety import safe_join
+from ._session import ConnectionState
 from ._sync import SyncEntry
 
 if TYPE_CHECKING:
@@ -46,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["Tether"]
 
 _LOG = logging.getLogger(__name__)
+_MAX_DROPS = 100  # reconnects one file may wait for before it is reported as failed
 
 
 class Tether:
@@ -162,7 +167,8 @@ class Tether:
             return SyncEntry(item.path, None, item.size, "failed", error=str(exc))
         except OSError as exc:
             raise LocalFileError(f"cannot create {self.dest / item.folder}: {exc}") from exc
-        for attempt in range(self.retries + 1):
+        failures = drops = 0
+        while True:
             try:
                 result = await download(
                     self.cam, item.path, local, via=self.via, expected_size=item.size
@@ -170,17 +176,44 @@ class Tether:
             except LocalFileError:
                 raise  # a full or unwritable destination will not get better by trying again
             except (CameraError, TransferError, CameraConnectionError) as exc:
-                if attempt == self.retries:
+                if not self.cam.connected:  # the session dropped: not this file's fault
+                    drops += 1
+                    if drops <= _MAX_DROPS and await self._back_online():
+                        continue
+                    return SyncEntry(item.path, local, item.size, "failed", error=str(exc))
+                failures += 1
+                if failures > self.retries:
                     return SyncEntry(item.path, local, item.size, "failed", error=str(exc))
                 _LOG.warning("tether: %s failed (%s); trying again", item.path, exc)
-                await asyncio.sleep(self.retry_delay * 2**attempt)
+                await asyncio.sleep(self.retry_delay * 2 ** (failures - 1))
                 continue
             if result.size != item.size or not result.verified:
                 return SyncEntry(
                     item.path, local, item.size, "failed", error="size differs from the listing"
                 )
             return SyncEntry(item.path, result.path, item.size, "downloaded")
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _back_online(self) -> bool:
+        """Wait while the camera reconnects; False when the connection is gone for good."""
+        if self.cam.connected:
+            return True
+        if self.cam.connection_state is not ConnectionState.RECONNECTING:
+            return False
+        back: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def on_event(event: Event) -> None:
+            if back.done():
+                return
+            if isinstance(event, Reconnected):
+                back.set_result(True)
+            elif isinstance(event, Disconnected) and not event.reconnecting:
+                back.set_result(False)
+
+        unsubscribe = self.cam.subscribe(on_event)
+        try:
+            return await back
+        finally:
+            unsubscribe()
 
     async def _delete(self, watch: NewMedia, entry: SyncEntry) -> SyncEntry:
         try:
