@@ -8,6 +8,7 @@ window's loop and the camera never wait on each other. Nothing here sleeps: test
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from yicam.emulator import Emulator  # noqa: E402
+from yicam.gui.app import GuiThreadGarbageCollector  # noqa: E402
 from yicam.gui.main_window import MainWindow  # noqa: E402
 from yicam.gui.target import Target  # noqa: E402
 
@@ -35,6 +37,7 @@ def qt_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """An asyncio loop driven by Qt's: whenever Qt processes events, asyncio runs too."""
     loop = qasync.QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
+    collector = GuiThreadGarbageCollector()  # as the app runs
     try:
         yield loop
     finally:
@@ -50,6 +53,11 @@ def qt_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
         asyncio.events._set_running_loop(None)
         loop.close()
         asyncio.set_event_loop(None)
+        # Free this test's Qt objects here, in the GUI thread: left to the cyclic GC they may
+        # be destroyed from whichever thread happens to trigger it, which crashes Qt.
+        gc.collect()
+        collector.stop()
+        collector.deleteLater()
 
 
 @pytest.fixture

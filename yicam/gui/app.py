@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 
 import qasync
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QObject, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from yicam.emulator import Emulator
@@ -18,9 +19,36 @@ from yicam.emulator import Emulator
 from .main_window import MainWindow
 from .target import DEFAULT_HOST, Target
 
-__all__ = ["demo_camera", "display_problem", "main", "run"]
+__all__ = ["GuiThreadGarbageCollector", "demo_camera", "display_problem", "main", "run"]
 
 APP_NAME = "yicam"
+
+
+class GuiThreadGarbageCollector(QObject):
+    """Runs Python's cyclic garbage collector from a GUI-thread timer only.
+
+    Left automatic, a collection can start in any thread that allocates (the live view's
+    decoder, download workers) and destroy Qt objects there, which crashes Qt.
+    """
+
+    def __init__(self, interval_ms: int = 500, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._check)
+        self._timer.start(interval_ms)
+
+    def stop(self) -> None:
+        """Give collection back to Python."""
+        self._timer.stop()
+        gc.enable()
+
+    def _check(self) -> None:
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        for generation in (2, 1, 0):
+            if counts[generation] > thresholds[generation]:
+                gc.collect(generation)
+                return
 
 
 def display_problem() -> str | None:
@@ -62,7 +90,11 @@ def run(target: Target, *, demo: bool = False, model: str = "yi1") -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
-    result: int = qasync.run(_main(target, demo, model))
+    collector = GuiThreadGarbageCollector()
+    try:
+        result: int = qasync.run(_main(target, demo, model))
+    finally:
+        collector.stop()
     return result
 
 

@@ -16,8 +16,11 @@ from PySide6.QtWidgets import (
 from .capture_model import CaptureModel
 from .capture_panel import CapturePanel
 from .connection_bar import ConnectionBar, ProblemBanner
+from .live_model import LiveModel
+from .live_panel import LivePanel
 from .log_dock import LogDock
 from .log_model import LogModel
+from .prefs import Prefs
 from .session_model import SessionModel
 from .status_bar import StatusBar
 from .target import Target
@@ -38,20 +41,24 @@ class MainWindow(QMainWindow):
         host = settings.value("host")
         if isinstance(host, str) and host and target.host == Target().host:
             target = target.with_host(host)  # the remembered host, unless one was given
+        self.prefs = Prefs(settings, self)
         self.session = SessionModel(target, self)
         self.capture = CaptureModel(self.session, self)
+        self.live = LiveModel(self.session, self.prefs, self)
         self.log = LogModel(self.session, self)
 
         self.setWindowTitle(self.session.title)
         self.connection_bar = ConnectionBar(self.session)
         self.banner = ProblemBanner(self.session)
         self.capture_panel = CapturePanel(self.capture, self.session)
+        self.live_panel = LivePanel(self.live)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.live_panel, 1)
         left_layout.addWidget(self.capture_panel)
         self.left_layout = left_layout
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -78,11 +85,12 @@ class MainWindow(QMainWindow):
         self.session.titleChanged.connect(self.setWindowTitle)
         self.session.sessionRequested.connect(self._session_requested)
         self.session.stateChanged.connect(self._remember_host)
+        self.session.stateChanged.connect(self.live_panel.update_availability)
         self._restore_layout()
 
     async def shutdown(self) -> None:
         """Stop every job and close the camera."""
-        for model in (self.log, self.capture):
+        for model in (self.log, self.live, self.capture):
             await model.aclose()
         await self.session.aclose()
 

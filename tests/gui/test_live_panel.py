@@ -1,0 +1,91 @@
+"""The embedded live view against the emulator's real RTSP stream (decoded by PyAV)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import av
+from PySide6.QtCore import Qt
+
+from yicam.emulator import Emulator
+from yicam.gui.main_window import MainWindow
+
+from .conftest import WAIT, connect
+
+
+def _picture(window: MainWindow) -> tuple[int, float]:
+    """Distinct colours in the live view, and the share of plain background pixels."""
+    image = window.live_panel.view.grab().toImage()
+    pixels = [
+        image.pixel(x, y) & 0xFFFFFF
+        for x in range(0, image.width(), 7)
+        for y in range(0, image.height(), 7)
+    ]
+    return len(set(pixels)), pixels.count(0x101010) / len(pixels)
+
+
+def _start_live(qtbot: Any, window: MainWindow) -> None:
+    connect(qtbot, window)
+    qtbot.mouseClick(window.live_panel.toggle, Qt.MouseButton.LeftButton)
+    view = window.live_panel.view
+    qtbot.waitUntil(lambda: view.frames_painted >= 10, timeout=WAIT)
+
+
+def test_live_view_paints_frames_with_an_overlay(
+    qtbot: Any, window: MainWindow, emu: Emulator
+) -> None:
+    _start_live(qtbot, window)
+    view = window.live_panel.view
+    painted = view.frames_painted
+    qtbot.waitUntil(lambda: view.frames_painted > painted + 5, timeout=WAIT)
+    colours, background = _picture(window)
+    assert colours > 50  # a picture, not a blank or single-colour area
+    assert background < 0.5
+    qtbot.waitUntil(lambda: view.stats is not None and view.stats.fps > 0, timeout=WAIT)
+    assert window.live_panel.toggle.text() == "Stop live view"
+    assert emu.state.viewfinder
+
+    qtbot.mouseClick(window.live_panel.toggle, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.live_panel.toggle.text() == "Start live view", timeout=WAIT)
+    qtbot.waitUntil(lambda: not emu.state.viewfinder, timeout=WAIT)
+    assert _picture(window)[1] > 0.9  # the placeholder, no stale frame
+
+
+def test_snapshot_and_clip_land_in_the_download_folder(
+    qtbot: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    _start_live(qtbot, window)
+    panel = window.live_panel
+    qtbot.mouseClick(panel.snapshot, Qt.MouseButton.LeftButton)
+    folder = tmp_path / "downloads"
+    qtbot.waitUntil(lambda: "Snapshot saved" in panel.message.text(), timeout=WAIT)
+    (snapshot,) = folder.glob("snapshot-*.jpg")
+    assert snapshot.read_bytes()[:2] == b"\xff\xd8"
+
+    panel.clip_seconds.setCurrentIndex(0)  # 5 s
+    qtbot.mouseClick(panel.clip, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.clip.isEnabled(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "Clip saved" in panel.message.text(), timeout=WAIT)
+    (clip,) = folder.glob("clip-*.mp4")
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+    assert frames > 50
+    assert panel.clip.isEnabled()
+
+
+def test_live_view_keeps_going_across_a_setting_change(
+    qtbot: Any, window: MainWindow, emu: Emulator
+) -> None:
+    _start_live(qtbot, window)
+    view = window.live_panel.view
+    cam = window.session.camera
+    assert cam is not None
+    from .conftest import run
+
+    run(qtbot, cam.set_setting("video_quality", "Fine"))  # Yi 1: viewfinder stopped, restarted
+    assert emu.state.settings["video_quality"] == "Fine"
+    painted = view.frames_painted
+    qtbot.waitUntil(lambda: view.frames_painted > painted + 10, timeout=30_000)
+    assert window.live_panel.toggle.text() == "Stop live view"

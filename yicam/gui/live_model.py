@@ -1,0 +1,188 @@
+"""`LiveModel`: the camera's live view as QImages, its statistics, snapshots and MP4 clips.
+
+`LiveView` decodes in its own thread and hands frames to the loop, skipping old ones when the
+consumer is slow; this model wraps each frame's pixels in a `QImage` without copying them.
+The widget paints only the newest frame, so nothing queues up behind a slow paint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from yicam import Camera, YicamError
+
+from .jobs import Jobs
+from .prefs import Prefs
+from .problems import explain
+from .session_model import SessionModel
+
+if TYPE_CHECKING:
+    from yicam.live import LiveFrame, LiveView
+
+__all__ = ["LiveImage", "LiveModel"]
+
+STATS_INTERVAL = 0.5  # seconds between overlay updates
+
+
+@dataclass(frozen=True, slots=True)
+class LiveImage:
+    """A frame ready to paint; `image` shares `frame.image`'s pixels, so keep both together."""
+
+    image: QImage
+    frame: LiveFrame
+
+
+def to_qimage(frame: LiveFrame) -> QImage:
+    """The frame's RGB pixels as a QImage, without a copy."""
+    pixels = frame.image
+    height, width = pixels.shape[:2]
+    return QImage(pixels.data, width, height, pixels.strides[0], QImage.Format.Format_RGB888).copy()
+
+
+class LiveModel(QObject):
+    """Start and stop the live view; frames, stats and messages come as signals."""
+
+    frameReady = Signal(object)  # LiveImage
+    runningChanged = Signal(bool)
+    statsChanged = Signal(object)  # yicam.live.LiveStats
+    recordingChanged = Signal(bool)
+    message = Signal(str)
+
+    def __init__(self, session: SessionModel, prefs: Prefs, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._prefs = prefs
+        self._cam: Camera | None = None
+        self._jobs = Jobs()
+        self._task: asyncio.Task[None] | None = None
+        self._live: LiveView | None = None
+        self._running = False
+        self._clip = False
+        session.cameraReady.connect(self._on_camera)
+        session.cameraGone.connect(self._on_gone)
+
+    @property
+    def available(self) -> bool:
+        """True when a camera is connected."""
+        return self._cam is not None
+
+    @property
+    def running(self) -> bool:
+        """True while frames come in."""
+        return self._running
+
+    @property
+    def clip_recording(self) -> bool:
+        """True while a clip is being written."""
+        return self._clip
+
+    def start(self) -> None:
+        """Start the live view."""
+        if self._cam is not None and self._task is None:
+            self._task = self._jobs.spawn(self._run(self._cam), name="yicam-gui-live")
+
+    def stop(self) -> None:
+        """Stop the live view (and the viewfinder)."""
+        if self._task is not None:
+            self._task.cancel()
+
+    def toggle(self) -> None:
+        """Start when stopped, stop when running."""
+        if self._task is None:
+            self.start()
+        else:
+            self.stop()
+
+    def snapshot(self) -> None:
+        """Save the next frame as a JPEG in the download folder."""
+        if self._live is not None:
+            self._jobs.spawn(self._snapshot(self._live))
+
+    def record_clip(self, seconds: float) -> None:
+        """Record `seconds` of the stream to an MP4 in the download folder (no re-encoding)."""
+        if self._live is not None and not self._clip:
+            self._jobs.spawn(self._record(self._live, seconds))
+
+    async def aclose(self) -> None:
+        """Stop the live view and every job."""
+        await self._jobs.cancel_all()
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    async def _run(self, cam: Camera) -> None:
+        stats: asyncio.Task[None] | None = None
+        try:
+            self.message.emit("Starting the live view…")
+            async with cam.live_view() as live:
+                self._live = live
+                self._set_running(True)
+                self.message.emit("")
+                stats = asyncio.get_running_loop().create_task(self._poll_stats(live))
+                async for frame in live.frames():
+                    self.frameReady.emit(LiveImage(to_qimage(frame), frame))
+        except YicamError as exc:
+            self.message.emit(f"Live view stopped: {explain(exc, cam.host).hint}")
+        finally:
+            if stats is not None:
+                stats.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await stats
+            self._live = None
+            self._task = None
+            self._set_running(False)
+
+    async def _poll_stats(self, live: LiveView) -> None:
+        while True:
+            self.statsChanged.emit(live.stats())
+            await asyncio.sleep(STATS_INTERVAL)
+
+    async def _snapshot(self, live: LiveView) -> None:
+        path = self._new_file("snapshot", ".jpg")
+        try:
+            frame = await live.snapshot(path)
+        except (YicamError, OSError) as exc:
+            self.message.emit(f"Snapshot failed: {exc}")
+            return
+        self.message.emit(f"Snapshot saved: {path} ({frame.width}x{frame.height})")
+
+    async def _record(self, live: LiveView, seconds: float) -> None:
+        path = self._new_file("clip", ".mp4")
+        self._set_clip(True)
+        self.message.emit(f"Recording {seconds:g} s to {path.name}…")
+        try:
+            recording = await live.record(path, seconds)
+        except (YicamError, OSError, RuntimeError) as exc:
+            self.message.emit(f"Recording failed: {exc}")
+            return
+        finally:
+            self._set_clip(False)
+        self.message.emit(f"Clip saved: {path} ({recording.frames} frames)")
+
+    def _new_file(self, stem: str, suffix: str) -> Path:
+        folder = self._prefs.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{stem}-{datetime.now():%Y%m%d-%H%M%S-%f}{suffix}"
+
+    def _set_running(self, running: bool) -> None:
+        if running != self._running:
+            self._running = running
+            self.runningChanged.emit(running)
+
+    def _set_clip(self, recording: bool) -> None:
+        if recording != self._clip:
+            self._clip = recording
+            self.recordingChanged.emit(recording)
+
+    def _on_camera(self, cam: Camera) -> None:
+        self._cam = cam
+
+    def _on_gone(self) -> None:
+        self._cam = None
+        self.stop()
