@@ -18,6 +18,8 @@ from yicam import (
     Event,
     Notification,
     Notify,
+    Reconnected,
+    Reconnecting,
     SessionRequested,
     Storage,
     YicamError,
@@ -52,7 +54,8 @@ class ConnState(StrEnum):
     DISCONNECTED = "disconnected"  # never connected, or closed by the user
     CONNECTING = "connecting"
     CONNECTED = "connected"
-    LOST = "lost"  # dropped by the camera or the network; Reconnect is offered
+    RECONNECTING = "reconnecting"  # dropped; the library tries again, Reconnect is offered
+    LOST = "lost"  # dropped for good; Reconnect is offered
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +81,10 @@ class SessionModel(QObject):
     problemCleared = Signal()
     cameraEvent = Signal(object)  # every library event (Notification, SessionRequested, ...)
     sessionRequested = Signal(str)  # text: another client asked for the session
-    cameraReady = Signal(object)  # Camera: connected
-    cameraGone = Signal()  # disconnected or lost: drop every reference to the camera
+    cameraReady = Signal(object)  # Camera: connected (again)
+    cameraGone = Signal()  # disconnected, reconnecting or lost: stop using the camera
     titleChanged = Signal(str)
+    reconnectAttempt = Signal(int)  # the library's automatic reconnect, attempt number
 
     def __init__(self, target: Target, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +92,7 @@ class SessionModel(QObject):
         self.status = CameraStatus(host=target.host)
         self._state = ConnState.DISCONNECTED
         self._cam: Camera | None = None
+        self._up = False  # between cameraReady and cameraGone
         self._unsubscribe: Any = None
         self._jobs = Jobs()
         self._poller: asyncio.Task[None] | None = None
@@ -162,32 +167,39 @@ class SessionModel(QObject):
             return
         self._cam = cam
         self._unsubscribe = cam.subscribe(self._on_event)
-        model = getattr(cam, "model_name", None) or info.model or cam.model or "camera"
         self._set_status(
             replace(
-                self.status, model=clean_text(str(model), 40),
+                self.status, model=clean_text(cam.model_name, 40),
                 firmware=clean_text(info.firmware or "", 80),
             )
         )  # fmt: skip
+        self._went_up(cam)
+
+    def _went_up(self, cam: Camera) -> None:
+        self.problemCleared.emit()
+        self._up = True
         self.cameraReady.emit(cam)
         self._set_state(ConnState.CONNECTED)
         self._poller = asyncio.get_running_loop().create_task(self._poll_status(cam))
 
+    def _went_down(self, state: ConnState) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
+        if self._up:
+            self._up = False
+            self.cameraGone.emit()
+        self._set_state(state)
+
     async def _drop(self, state: ConnState) -> None:
         cam, self._cam = self._cam, None
-        poller, self._poller = self._poller, None
-        if poller is not None:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+        self._went_down(state)
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
         if cam is not None:
-            self.cameraGone.emit()
             with contextlib.suppress(YicamError, OSError):
                 await cam.close()
-        self._set_state(state)
 
     async def _poll_status(self, cam: Camera) -> None:
         while True:
@@ -213,9 +225,19 @@ class SessionModel(QObject):
     def _on_event(self, event: Event) -> None:
         self.cameraEvent.emit(event)
         if isinstance(event, Disconnected):
-            if event.error is not None and self._cam is not None:
-                problem = explain(event.error, self.target.host)
+            if event.error is None or self._cam is None:
+                return  # our own close
+            problem = replace(explain(event.error, self.target.host), reconnect=True)
+            if event.reconnecting:
+                self.problem.emit(replace(problem, hint=f"{problem.hint} Trying again…"))
+                self._went_down(ConnState.RECONNECTING)
+            else:
                 self._jobs.spawn(self._lost(problem))
+        elif isinstance(event, Reconnecting):
+            self.reconnectAttempt.emit(event.attempt)
+        elif isinstance(event, Reconnected):
+            if self._cam is not None:
+                self._went_up(self._cam)
         elif isinstance(event, SessionRequested):
             self.sessionRequested.emit(
                 "Another device asked the camera for the session; yicam kept it."
@@ -226,7 +248,7 @@ class SessionModel(QObject):
             self._refresh.set()
 
     async def _lost(self, problem: Problem) -> None:
-        self.problem.emit(replace(problem, reconnect=True))
+        self.problem.emit(problem)
         await self._drop(ConnState.LOST)
 
     def _set_state(self, state: ConnState) -> None:

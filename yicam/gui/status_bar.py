@@ -12,6 +12,7 @@ _STATE_TEXT = {
     ConnState.DISCONNECTED: "Not connected",
     ConnState.CONNECTING: "Connecting…",
     ConnState.CONNECTED: "Connected",
+    ConnState.RECONNECTING: "Disconnected: reconnecting…",
     ConnState.LOST: "Disconnected: connection lost",
 }
 
@@ -38,6 +39,9 @@ class StatusBar(QStatusBar):
         self.connection = self._label("connection")
         session.statusChanged.connect(self._show_status)
         session.stateChanged.connect(self._show_state)
+        session.reconnectAttempt.connect(
+            lambda attempt: self.connection.setText(f"Disconnected: reconnecting (try {attempt})…")
+        )
         self._show_status(session.status)
         self._show_state(str(session.state))
 

@@ -27,7 +27,7 @@ class Target:
         return replace(self, host=host)
 
     def camera(self) -> Camera:
-        """A new, unconnected `Camera` for this target."""
+        """A new, unconnected `Camera` for this target that reconnects by itself after a drop."""
         return Camera(
             self.host,
             self.port,
@@ -35,4 +35,5 @@ class Target:
             http_port=self.http_port,
             rtsp_port=self.rtsp_port,
             timeout=self.timeout,
+            reconnect=True,
         )
