@@ -16,10 +16,14 @@ from PySide6.QtWidgets import (
 from .capture_model import CaptureModel
 from .capture_panel import CapturePanel
 from .connection_bar import ConnectionBar, ProblemBanner
+from .downloads_model import DownloadsModel
+from .downloads_panel import DownloadsPanel
 from .live_model import LiveModel
 from .live_panel import LivePanel
 from .log_dock import LogDock
 from .log_model import LogModel
+from .media_model import MediaModel
+from .media_panel import MediaPanel
 from .prefs import Prefs
 from .session_model import SessionModel
 from .status_bar import StatusBar
@@ -46,14 +50,20 @@ class MainWindow(QMainWindow):
         self.capture = CaptureModel(self.session, self)
         self.live = LiveModel(self.session, self.prefs, self)
         self.log = LogModel(self.session, self)
+        self.media = MediaModel(self.session, self)
+        self.downloads = DownloadsModel(self.session, self.prefs, self)
 
         self.setWindowTitle(self.session.title)
         self.connection_bar = ConnectionBar(self.session)
         self.banner = ProblemBanner(self.session)
         self.capture_panel = CapturePanel(self.capture, self.session)
         self.live_panel = LivePanel(self.live)
+        self.media_panel = MediaPanel(self.media, self.downloads)
+        self.downloads_panel = DownloadsPanel(self.downloads, self.prefs)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
+        self.tabs.addTab(self.media_panel, "Media")
+        self.tabs.addTab(self.downloads_panel, "Downloads")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -86,11 +96,14 @@ class MainWindow(QMainWindow):
         self.session.sessionRequested.connect(self._session_requested)
         self.session.stateChanged.connect(self._remember_host)
         self.session.stateChanged.connect(self.live_panel.update_availability)
+        self.session.stateChanged.connect(self.media_panel.update_availability)
+        self.downloads.deletedOnCamera.connect(lambda _path: self.media.refresh())
         self._restore_layout()
 
     async def shutdown(self) -> None:
         """Stop every job and close the camera."""
-        for model in (self.log, self.live, self.capture):
+        await self.media_panel.aclose()
+        for model in (self.downloads, self.media, self.log, self.live, self.capture):
             await model.aclose()
         await self.session.aclose()
 

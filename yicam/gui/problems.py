@@ -35,9 +35,11 @@ class Problem:
     reconnect: bool = False
 
 
-def clean_text(text: str, limit: int = 500) -> str:
+def clean_text(text: str, limit: int = 500, *, single_line: bool = False) -> str:
     """Camera-supplied text made safe to show: no control characters, bounded length."""
     text = _CONTROL.sub("?", text)
+    if single_line:
+        text = text.replace("\n", "?").replace("\t", "?")
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

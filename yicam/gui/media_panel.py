@@ -1,0 +1,183 @@
+"""The media browser: a lazily loaded thumbnail grid of the card, with filter and actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from yicam import MediaItem
+
+from .dialogs import confirm
+from .downloads_model import DownloadsModel
+from .jobs import Jobs
+from .media_model import THUMB_SIZE, ItemRole, MediaModel
+from .problems import clean_text
+
+__all__ = ["MediaPanel"]
+
+_FILTERS = (("All files", "all"), ("Photos", "photo"), ("Videos", "video"))
+
+
+def open_with_system(path: Path) -> None:
+    """Open a local file in the system's viewer."""
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+class MediaPanel(QWidget):
+    """Thumbnails newest first; download, sync, delete and open."""
+
+    def __init__(
+        self, media: MediaModel, downloads: DownloadsModel, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._media = media
+        self._downloads = downloads
+        self._jobs = Jobs()
+        self.opener: Callable[[Path], None] = open_with_system
+        self.filter = QComboBox()
+        self.filter.setObjectName("mediaFilter")
+        for text, kind in _FILTERS:
+            self.filter.addItem(text, kind)
+        self.refresh = QPushButton("Refresh")
+        self.download = QPushButton("Download")
+        self.download.setObjectName("download")
+        self.download.setToolTip("Download the selected files to the download folder")
+        self.sync = QPushButton("All new")
+        self.sync.setObjectName("syncNew")
+        self.sync.setToolTip("Download every file that is not in the download folder yet")
+        self.delete = QPushButton("Delete…")
+        self.delete.setObjectName("deleteMedia")
+        self.count = QLabel("")
+        self.count.setObjectName("mediaCount")
+        self.grid = QListView()
+        self.grid.setObjectName("mediaGrid")
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setIconSize(THUMB_SIZE)
+        self.grid.setGridSize(QSize(THUMB_SIZE.width() + 16, THUMB_SIZE.height() + 44))
+        self.grid.setSpacing(4)
+        self.grid.setWordWrap(True)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.grid.setModel(media.filtered)
+        self.message = QLabel("")
+        self.message.setObjectName("mediaMessage")
+        self.message.setWordWrap(True)
+
+        row = QHBoxLayout()
+        row.addWidget(self.filter)
+        row.addWidget(self.refresh)
+        row.addStretch(1)
+        row.addWidget(self.download)
+        row.addWidget(self.sync)
+        row.addWidget(self.delete)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(row)
+        layout.addWidget(self.grid, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count)
+        bottom.addWidget(self.message, 1)
+        layout.addLayout(bottom)
+
+        self.filter.currentIndexChanged.connect(
+            lambda: media.filtered.set_kind(str(self.filter.currentData()))
+        )
+        self.refresh.clicked.connect(media.refresh)
+        self.download.clicked.connect(self._download_selected)
+        self.sync.clicked.connect(lambda: downloads.enqueue_new(list(media.items.items)))
+        self.delete.clicked.connect(lambda: self._jobs.spawn(self._delete_selected()))
+        self.grid.doubleClicked.connect(self._open)
+        self.grid.selectionModel().selectionChanged.connect(self._update)
+        media.listed.connect(self._listed)
+        media.filtered.modelAboutToBeReset.connect(self._remember_selection)
+        media.filtered.modelReset.connect(self._restore_selection)
+        self._kept: set[str] = set()
+        media.message.connect(self.message.setText)
+        downloads.message.connect(self.message.setText)
+        downloads.openFile.connect(lambda path: self.opener(Path(path)))
+        self._update()
+
+    def selected(self) -> list[MediaItem]:
+        """The selected files, in grid order."""
+        rows = sorted(self.grid.selectionModel().selectedIndexes(), key=lambda i: i.row())
+        return [index.data(ItemRole) for index in rows]
+
+    def update_availability(self) -> None:
+        """Re-read whether a camera is there."""
+        self._update()
+
+    async def aclose(self) -> None:
+        """Drop a pending question."""
+        await self._jobs.cancel_all()
+
+    def _update(self, *_args: object) -> None:
+        available = self._media.available
+        chosen = bool(self.grid.selectionModel().selectedIndexes())
+        self.refresh.setEnabled(available)
+        self.download.setEnabled(available and chosen)
+        self.sync.setEnabled(available)
+        self.delete.setEnabled(available and chosen)
+
+    def _remember_selection(self) -> None:
+        self._kept = {item.path for item in self.selected()}
+
+    def _restore_selection(self) -> None:
+        model, selection = self._media.filtered, self.grid.selectionModel()
+        for row in range(model.rowCount()):
+            index = model.index(row, 0)
+            if index.data(ItemRole).path in self._kept:
+                selection.select(index, QItemSelectionModel.SelectionFlag.Select)
+        self._update()
+
+    def _listed(self, count: int) -> None:
+        self.count.setText(f"{count} file{'s' if count != 1 else ''}")
+        self._update()
+
+    def _download_selected(self) -> None:
+        items = self.selected()
+        added = self._downloads.enqueue(items)
+        self.message.setText(f"{added} file{'s' if added != 1 else ''} queued")
+
+    def _open(self, index: QModelIndex) -> None:
+        item: MediaItem = index.data(ItemRole)
+        local = self._downloads.downloaded(item)
+        if local is not None:
+            self.opener(local)
+        else:
+            self._downloads.enqueue([item], open_when_done=True)
+            self.message.setText(f"Downloading {clean_text(item.name, 60)} to open it…")
+
+    async def _delete_selected(self) -> None:
+        items = self.selected()
+        if not items:
+            return
+        names = "\n".join(clean_text(i.name, 60, single_line=True) for i in items[:10])
+        more = f"\n… and {len(items) - 10} more" if len(items) > 10 else ""
+        agreed = await confirm(
+            self,
+            "Delete on the camera",
+            f"Delete {len(items)} file{'s' if len(items) != 1 else ''} from the camera's card? "
+            f"This cannot be undone.\n\n{names}{more}",
+            "Delete",
+        )
+        if not agreed:
+            return
+        failures = await self._media.delete(items)
+        self.message.setText(
+            "Deleted." if not failures else "Not deleted: " + "; ".join(failures[:3])
+        )
