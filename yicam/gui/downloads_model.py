@@ -46,7 +46,7 @@ from .status_bar import human_size
 
 __all__ = ["DownloadJob", "DownloadsModel", "DownloadsTable", "JobState", "format_duration"]
 
-MAX_ATTEMPTS = 6  # tries per file; each resumes from the bytes already on disk
+MAX_ATTEMPTS = 10  # tries per file; each resumes from the bytes already on disk
 _MEDIA_FOLDER = re.compile(r"^\d{3}MEDIA$", re.IGNORECASE)
 _UI_INTERVAL = 0.1  # seconds between progress repaints
 _PENDING_KEY = "downloads/pending"
@@ -157,10 +157,13 @@ class DownloadsTable(QAbstractTableModel):
         """Repaint one row."""
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
-    def reset(self) -> None:
-        """Repaint everything after rows were added or removed."""
-        self.beginResetModel()
-        self.endResetModel()
+    def refresh(self, rows: int) -> None:
+        """Repaint after a change; `rows` is the row count the views last saw."""
+        if rows != len(self.jobs):
+            self.beginResetModel()  # rows added or removed
+            self.endResetModel()
+        elif self.jobs:  # same rows: keep the selection
+            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, len(self.COLUMNS) - 1))
 
 
 def _status_text(job: DownloadJob) -> str:
@@ -206,6 +209,7 @@ class DownloadsModel(QObject):
         self._jobs = Jobs()
         self._last_ui = 0.0
         self.delete_after_default = False  # the panel's "delete after a verified download"
+        self._shown_rows = 0
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
         self._restore()
@@ -399,7 +403,8 @@ class DownloadsModel(QObject):
         )
 
     def _changed_queue(self) -> None:
-        self.table.reset()
+        self.table.refresh(self._shown_rows)
+        self._shown_rows = len(self.jobs)
         self._save()
         self._emit_totals()
         self._kick()
@@ -429,6 +434,7 @@ class DownloadsModel(QObject):
             except (KeyError, TypeError, ValueError):
                 continue
             self.jobs.append(job)
+        self._shown_rows = len(self.jobs)
 
     def _on_camera(self, cam: Camera) -> None:
         self._cam = cam

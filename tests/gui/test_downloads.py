@@ -1,0 +1,181 @@
+"""The download queue: verified bytes on disk, faults, cancel and resume, restart, delete."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from yicam.emulator import Emulator, Faults
+from yicam.gui.downloads_model import JobState
+from yicam.gui.main_window import MainWindow
+from yicam.gui.media_model import ItemRole
+
+from ..cli_helpers import LoopThread
+from .conftest import WAIT, connect, target_of
+
+FOLDER = "DCIM/100MEDIA"
+
+
+def _put(emu: Emulator, name: str, size: int) -> bytes:
+    data = os.urandom(size)
+    (emu.sd / FOLDER / name).write_bytes(data)
+    return data
+
+
+def _select(qtbot: Any, window: MainWindow, *names: str) -> None:
+    model = window.media.filtered
+    qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=WAIT)
+    selection = window.media_panel.grid.selectionModel()
+    selection.clear()
+    for row in range(model.rowCount()):
+        index = model.index(row, 0)
+        if index.data(ItemRole).name in names:
+            selection.select(index, selection.SelectionFlag.Select)
+
+
+def _local(window: MainWindow, name: str) -> Path:
+    return window.prefs.folder / "100MEDIA" / name
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def _job(window: MainWindow, name: str) -> Any:
+    return next(j for j in window.downloads.jobs if j.name == name)
+
+
+def test_download_survives_cut_transfers_and_is_verified(
+    qtbot: Any, make_window: Any, emu_thread: LoopThread, tmp_path: Path
+) -> None:
+    emu = emu_thread.emulator(faults=Faults(drop_data=0.5, seed=3))  # seeded: cut, then whole
+    data = _put(emu, "YDXJ0001.mp4", 3 * 1024 * 1024 + 17)
+    window: MainWindow = make_window(target_of(emu), tmp_path / "downloads")
+    connect(qtbot, window)
+    _select(qtbot, window, "YDXJ0001.mp4")
+    qtbot.mouseClick(window.media_panel.download, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _job(window, "YDXJ0001.mp4").state == JobState.DONE, timeout=WAIT)
+    job = _job(window, "YDXJ0001.mp4")
+    assert job.attempts > 1  # cut, then resumed from the .part file
+    assert job.verified
+    local = _local(window, "YDXJ0001.mp4")
+    assert _md5(local.read_bytes()) == _md5(data)
+    assert not local.with_name(local.name + ".part").exists()
+    panel = window.downloads_panel
+    assert panel.total.value() == 1000
+    assert panel.summary.text().startswith("1 of 1 files")
+    row = window.downloads.table.index(0, 5).data()
+    assert row == "verified"
+
+
+def test_cancel_keeps_the_part_and_resume_finishes_it(
+    qtbot: Any, make_window: Any, emu_thread: LoopThread, tmp_path: Path
+) -> None:
+    emu = emu_thread.emulator(faults=Faults(slow_data=2048))  # 2 MiB/s
+    data = _put(emu, "YDXJ0002.mp4", 4 * 1024 * 1024)
+    window: MainWindow = make_window(target_of(emu), tmp_path / "downloads")
+    connect(qtbot, window)
+    _select(qtbot, window, "YDXJ0002.mp4")
+    qtbot.mouseClick(window.media_panel.download, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _job(window, "YDXJ0002.mp4").done > 256 * 1024, timeout=WAIT)
+    panel = window.downloads_panel
+    panel.table.selectRow(0)
+    qtbot.mouseClick(panel.cancel, Qt.MouseButton.LeftButton)
+    job = _job(window, "YDXJ0002.mp4")
+    qtbot.waitUntil(lambda: job.state == JobState.CANCELLED, timeout=WAIT)
+    local = _local(window, "YDXJ0002.mp4")
+    part = local.with_name(local.name + ".part")
+    kept = part.stat().st_size
+    assert 0 < kept < len(data)
+    assert not local.exists()
+
+    qtbot.mouseClick(panel.resume, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: job.state == JobState.DONE, timeout=WAIT)
+    assert _md5(local.read_bytes()) == _md5(data)
+
+
+def test_queue_resumes_after_a_restart_of_the_app(
+    qtbot: Any, make_window: Any, emu_thread: LoopThread, tmp_path: Path
+) -> None:
+    emu = emu_thread.emulator(faults=Faults(slow_data=2048))
+    data = _put(emu, "YDXJ0003.mp4", 4 * 1024 * 1024)
+    first: MainWindow = make_window(target_of(emu), tmp_path / "downloads")
+    connect(qtbot, first)
+    _select(qtbot, first, "YDXJ0003.mp4")
+    qtbot.mouseClick(first.media_panel.download, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _job(first, "YDXJ0003.mp4").done > 256 * 1024, timeout=WAIT)
+    from .conftest import run
+
+    run(qtbot, first.shutdown())  # the app quits mid-download
+    first.close()
+    local = _local(first, "YDXJ0003.mp4")
+    assert local.with_name(local.name + ".part").exists()
+
+    second: MainWindow = make_window(target_of(emu))
+    job = _job(second, "YDXJ0003.mp4")
+    assert job.state == JobState.QUEUED
+    connect(qtbot, second)
+    qtbot.waitUntil(lambda: job.state == JobState.DONE, timeout=WAIT)
+    assert job.attempts == 1
+    assert _md5(local.read_bytes()) == _md5(data)
+
+
+def test_delete_after_only_once_verified(qtbot: Any, window: MainWindow, emu: Emulator) -> None:
+    data = _put(emu, "YDXJ0004.jpg", 300_000)
+    connect(qtbot, window)
+    window.downloads_panel.delete_after.setChecked(True)
+    _select(qtbot, window, "YDXJ0004.jpg")
+    qtbot.mouseClick(window.media_panel.download, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not (emu.sd / FOLDER / "YDXJ0004.jpg").exists(), timeout=WAIT)
+    job = _job(window, "YDXJ0004.jpg")
+    assert job.state == JobState.DONE
+    assert job.verified
+    assert job.deleted
+    assert _md5(_local(window, "YDXJ0004.jpg").read_bytes()) == _md5(data)
+    qtbot.waitUntil(lambda: window.media.filtered.rowCount() == 0, timeout=WAIT)
+
+
+def test_all_new_skips_files_already_in_the_folder(
+    qtbot: Any, window: MainWindow, emu: Emulator
+) -> None:
+    old = _put(emu, "YDXJ0005.jpg", 20_000)
+    new = _put(emu, "YDXJ0006.jpg", 30_000)
+    present = _local(window, "YDXJ0005.jpg")
+    present.parent.mkdir(parents=True)
+    present.write_bytes(old)
+    connect(qtbot, window)
+    qtbot.waitUntil(lambda: window.media.filtered.rowCount() == 2, timeout=WAIT)
+    qtbot.mouseClick(window.media_panel.sync, Qt.MouseButton.LeftButton)
+    assert [j.name for j in window.downloads.jobs] == ["YDXJ0006.jpg"]
+    qtbot.waitUntil(lambda: _job(window, "YDXJ0006.jpg").state == JobState.DONE, timeout=WAIT)
+    assert _local(window, "YDXJ0006.jpg").read_bytes() == new
+    assert window.media_panel.message.text().startswith("1 new file queued")
+
+
+def test_double_click_opens_the_downloaded_file(
+    qtbot: Any, window: MainWindow, emu: Emulator
+) -> None:
+    _put(emu, "YDXJ0007.jpg", 10_000)
+    opened: list[Path] = []
+    window.media_panel.opener = opened.append
+    connect(qtbot, window)
+    qtbot.waitUntil(lambda: window.media.filtered.rowCount() == 1, timeout=WAIT)
+    grid = window.media_panel.grid
+    index = window.media.filtered.index(0, 0)
+    qtbot.waitUntil(lambda: grid.visualRect(index).isValid(), timeout=WAIT)
+    rect = grid.visualRect(index)
+    _double_click(qtbot, grid.viewport(), rect.center())
+    qtbot.waitUntil(lambda: opened == [_local(window, "YDXJ0007.jpg")], timeout=WAIT)
+    _double_click(qtbot, grid.viewport(), rect.center())
+    assert len(opened) == 2  # already downloaded: opened at once
+    assert len(window.downloads.jobs) == 1
+
+
+def _double_click(qtbot: Any, widget: Any, pos: Any) -> None:
+    """Press, release, then the double click, as a mouse sends them (a view needs the press)."""
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(widget, Qt.MouseButton.LeftButton, pos=pos)
