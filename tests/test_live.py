@@ -225,6 +225,9 @@ def test_cli_live_commands(tmp_path: Path) -> None:
         stats = run("--stats", "--seconds", "1")
         assert stats["frames"] > 0
         assert stats["latency_median_ms"] > 0
+        assert stats["packets_lost"] == stats["packets_late"] == 0
+        stats = run("--stats", "--seconds", "1", "--engine", "ffmpeg")
+        assert stats["frames"] > 0
         assert not emu.state.viewfinder
         bad = yicam(emu.port, *ports, "live", "--stats", "--url")
         assert bad.exit_code != 0
@@ -302,6 +305,26 @@ async def test_the_sj8_pro_shape_is_main_profile(tmp_path: Path) -> None:
         stream = container.streams.video[0]
         assert stream.profile == "Main"
         assert (stream.width, stream.height) == (1280, 720)
+
+
+async def test_reordered_packets_are_put_back_in_order() -> None:
+    srv = await started(reorder=0.2, seed=4)
+    try:
+        async with LiveView(srv.url) as live:
+            frames = await take(live, 30)
+            stats = live.stats()
+    finally:
+        await srv.close()
+    assert all(frame.image.shape == (240, 432, 3) for frame in frames)
+    assert (stats.dropped, stats.packets_lost, stats.packets_late) == (0, 0, 0)
+
+
+async def test_closing_tears_the_session_down(server: RtspServer, viewfinder: Viewfinder) -> None:
+    viewfinder.on = True
+    async with LiveView(server.url) as live:
+        await live.next_frame()
+        assert len(server._playing()) == 1
+    assert server._playing() == []  # closing waited for the answer to TEARDOWN
 
 
 async def test_a_new_picture_size_mid_stream_is_followed(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from .base import run_camera
 from .output import Result, emit
 
 if TYPE_CHECKING:
-    from ..live import LiveStats, LiveView
+    from ..live import Engine, LiveStats, LiveView
 
 __all__ = ["live"]
 
@@ -56,6 +56,13 @@ T = TypeVar("T")
     show_default=True,
     help="How long --stats measures.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["rtp", "ffmpeg"]),
+    default="rtp",
+    show_default=True,
+    help="rtp: decode each frame when its last packet arrives; ffmpeg: FFmpeg's RTSP reader.",
+)
 def live(
     snapshot: Path | None,
     record_to: Path | None,
@@ -63,6 +70,7 @@ def live(
     show_url: bool,
     show_stats: bool,
     seconds: float,
+    engine: Engine,
 ) -> Result | None:
     """Live view: --snapshot FILE, --record FILE --duration S, --url, or --stats."""
     chosen = [bool(snapshot), bool(record_to), show_url, show_stats]
@@ -73,19 +81,23 @@ def live(
             run_camera(_serve_url)
         return None
     if snapshot is not None:
-        frame = run_camera(lambda cam: _with_live(cam, lambda lv: lv.snapshot(snapshot)))
+        frame = run_camera(lambda cam: _with_live(cam, engine, lambda lv: lv.snapshot(snapshot)))
         data = {"path": snapshot, "width": frame.width, "height": frame.height}
         return Result(data, f"Saved {snapshot} ({frame.width}x{frame.height})")
     if record_to is not None:
-        rec = run_camera(lambda cam: _with_live(cam, lambda lv: lv.record(record_to, duration)))
+        rec = run_camera(
+            lambda cam: _with_live(cam, engine, lambda lv: lv.record(record_to, duration))
+        )
         data = {"path": rec.path, "frames": rec.frames, "duration": rec.duration}
         return Result(data, f"Saved {rec.path} ({rec.frames} frames, {rec.duration:.1f} s)")
-    stats = run_camera(lambda cam: _with_live(cam, lambda lv: _measure(lv, seconds)))
+    stats = run_camera(lambda cam: _with_live(cam, engine, lambda lv: _measure(lv, seconds)))
     data = {
         "fps": round(stats.fps, 2),
         "frames": stats.frames,
         "dropped": stats.dropped,
         "reconnects": stats.reconnects,
+        "packets_lost": stats.packets_lost,
+        "packets_late": stats.packets_late,
         "latency_median_ms": _ms(stats.latency_median),
         "latency_p95_ms": _ms(stats.latency_p95),
     }
@@ -94,12 +106,15 @@ def live(
         if stats.latency_median is not None
         else "latency unknown (the camera sends no capture times)"
     )
-    view = f"{stats.fps:.1f} fps, {stats.frames} frames, {stats.dropped} dropped, {latency}"
+    view = (
+        f"{stats.fps:.1f} fps, {stats.frames} frames, {stats.dropped} dropped, "
+        f"{stats.packets_lost} packets lost, {latency}"
+    )
     return Result(data, view)
 
 
-async def _with_live(cam: Camera, job: Callable[[LiveView], Awaitable[T]]) -> T:
-    async with cam.live_view() as live_view:
+async def _with_live(cam: Camera, engine: Engine, job: Callable[[LiveView], Awaitable[T]]) -> T:
+    async with cam.live_view(engine=engine) as live_view:
         return await job(live_view)
 
 

@@ -11,8 +11,8 @@ closed and its sessions end.
 
 Options reproduce other cameras and bad networks: `profile="main"` at 1280x720 (an SJ8 Pro),
 `stap_a` (small NAL units aggregated), `marker=False` (no RTP marker bits), `resize()` (new
-SPS/PPS mid-stream), `loss` (RTP packets dropped), `split` and `delay` (RTSP responses in small
-pieces, or late).
+SPS/PPS mid-stream), `loss` (RTP packets dropped), `reorder` (neighbouring RTP packets
+swapped), `split` and `delay` (RTSP responses in small pieces, or late).
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ class RtspServer:
         marker: bool = True,
         split: bool = False,
         delay: float = 0.0,
+        reorder: float = 0.0,
     ) -> None:
         self.host = host
         self._port = port
@@ -100,6 +101,7 @@ class RtspServer:
         self._profile = profile
         self._split = split  # write each response in random small segments (the `split` fault)
         self._delay = delay  # seconds before each response (the `delay` fault)
+        self._reorder = reorder  # probability that a packet swaps places with the next
         self._resize_to: tuple[int, int] | None = None
         self._rng = random.Random(seed)
         self._server: asyncio.Server | None = None
@@ -380,7 +382,12 @@ class RtspServer:
             self._last_sr = unit.captured_at
             report = rtcp_sender_report(self._packetizer, unit.captured_at)
         for session in playing:
-            for packet in packets:
+            sending = list(packets)
+            if self._reorder:  # Wi-Fi retries: a packet overtakes the one before it
+                for i in range(len(sending) - 1):
+                    if self._rng.random() < self._reorder:
+                        sending[i], sending[i + 1] = sending[i + 1], sending[i]
+            for packet in sending:
                 if self._loss and self._rng.random() < self._loss:
                     continue
                 self._rtp.sendto(packet, session.rtp_addr)

@@ -119,6 +119,8 @@ class _Receiver:
                 data, addr = client.rtp.recvfrom(2048)
             except (BlockingIOError, InterruptedError):
                 break
+            except ConnectionResetError:  # Windows reports an ICMP unreachable this way
+                continue
             if addr[0] != client.server_addr:
                 continue  # RTP may come from any port of the camera, but only from the camera
             try:
@@ -141,6 +143,8 @@ class _Receiver:
                 data, addr = client.rtcp.recvfrom(2048)
             except (BlockingIOError, InterruptedError):
                 return None
+            except ConnectionResetError:  # Windows reports an ICMP unreachable this way
+                continue
             if addr[0] == client.server_addr and _has_bye(data):
                 return EOFError("the stream ended")
 

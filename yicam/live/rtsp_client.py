@@ -12,7 +12,7 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-from yicam._errors import CameraConnectionError, CameraTimeoutError, ProtocolError
+from yicam._errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
 
 from .rtsp_wire import (
     Response,
@@ -30,6 +30,7 @@ __all__ = ["RtspClient"]
 
 _KEEPALIVE = 20.0  # seconds; a Yi drops RTSP sessions that stay silent much longer (YIPPY)
 _RECV_BUFFER = 1 << 20  # room for a 1280x720 keyframe burst
+_TEARDOWN_WAIT = 0.5  # seconds; a camera that is gone must not hold up closing
 
 
 class RtspClient:
@@ -121,12 +122,11 @@ class RtspClient:
         return True
 
     def close(self) -> None:
-        """TEARDOWN (best effort) and close every socket."""
+        """TEARDOWN (waiting briefly for the answer) and close every socket."""
         if self.sock is not None and self._session:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, YicamError):
                 self.sock.setblocking(True)
-                self.sock.settimeout(0.5)
-                self._send("TEARDOWN", self.url)
+                self._request("TEARDOWN", self.url, timeout=_TEARDOWN_WAIT)
         for sock in (self.sock, self.rtp, self.rtcp):
             if sock is not None:
                 sock.close()
@@ -134,10 +134,17 @@ class RtspClient:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _request(self, method: str, url: str, headers: dict[str, str] | None = None) -> Response:
+    def _request(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> Response:
         cseq = self._send(method, url, headers)
         assert self.sock is not None
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         while True:
             try:
                 response = pop_response(self._buffer)
