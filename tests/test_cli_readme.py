@@ -96,13 +96,14 @@ def test_readme_python_examples(
     monkeypatch.chdir(tmp_path)
     emu = loop.emulator()
     examples = blocks("python")
-    assert len(examples) == 4
+    assert len(examples) == 5
     target = (
         f'Camera("127.0.0.1", {emu.port}, data_port={emu.data_port}, '
         f"http_port={emu.http_port}, rtsp_port={emu.rtsp_port})"
     )
     for code in examples:
         code = code.replace('Camera("192.168.42.1")', target)
+        code = code.replace('Camera("192.168.42.1", ', target[:-1] + ", ")
         exec(compile(code, str(README), "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     assert "battery: 86%" in out
@@ -111,6 +112,8 @@ def test_readme_python_examples(
     assert "event: Notification(type=<Notify.PHOTO_TAKEN" in out
     assert "downloaded YDXJ0001.jpg" in out
     assert "(240, 432, 3)" in out
+    assert re.search(r"^<Camera 127\.0\.0\.1:\d+ Yi 1 connected> Battery\(level=86", out, re.M)
+    assert "model: Yi 1" in out
     assert "status='downloaded', deleted=True" in out  # the tethered time-lapse
     assert re.search(r"^new: YDXJ\d{4}\.jpg \['YDXJ\d{4}\.THM'\]$", out, re.MULTILINE)
     assert (tmp_path / "now.jpg").stat().st_size > 0

@@ -17,6 +17,12 @@ import yicam
 def test_public_api_is_pinned() -> None:
     assert sorted(yicam.__all__) == sorted(
         [
+            "CameraState",
+            "ConnectionState",
+            "Expectation",
+            "Quirks",
+            "ReconnectPolicy",
+            "Session",
             "Intervalometer",
             "NewMedia",
             "Shot",

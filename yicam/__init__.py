@@ -64,7 +64,9 @@ from ._intervalometer import Intervalometer, Shot, TimelapseReport
 from ._media import MediaItem
 from ._messages import Notification
 from ._new_media import NewMedia
-from ._results import Battery, DeviceInfo, DirEntry, MediaInfo, Options, Storage
+from ._quirks import Quirks
+from ._results import Battery, CameraState, DeviceInfo, DirEntry, MediaInfo, Options, Storage
+from ._session import ConnectionState, Expectation, ReconnectPolicy, Session
 from ._sync import SyncEntry, SyncReport
 from ._tether import Tether
 
@@ -79,17 +81,20 @@ __all__ = [
     "CameraConnectionError",
     "CameraError",
     "CameraResult",
+    "CameraState",
     "CameraStatus",
     "CameraTimeoutError",
     "CardError",
     "ClockSync",
     "ConfigError",
+    "ConnectionState",
     "DeviceInfo",
     "DirEntry",
     "Disconnected",
     "DownloadResult",
     "Event",
     "EventStream",
+    "Expectation",
     "Fleet",
     "FleetResult",
     "FoundCamera",
@@ -109,9 +114,12 @@ __all__ = [
     "Options",
     "OutcomeUnknownError",
     "ProtocolError",
+    "Quirks",
+    "ReconnectPolicy",
     "Reconnected",
     "Reconnecting",
     "RemoteFileNotFoundError",
+    "Session",
     "SessionHeldError",
     "SessionRequested",
     "Shot",
