@@ -64,6 +64,7 @@ from ._intervalometer import Intervalometer, Shot, TimelapseReport
 from ._media import MediaItem
 from ._messages import Notification
 from ._new_media import NewMedia
+from ._profiles import Profile, ProfileReport, SettingOutcome
 from ._quirks import Quirks
 from ._results import Battery, CameraState, DeviceInfo, DirEntry, MediaInfo, Options, Storage
 from ._session import ConnectionState, Expectation, ReconnectPolicy, Session
@@ -113,6 +114,8 @@ __all__ = [
     "Notify",
     "Options",
     "OutcomeUnknownError",
+    "Profile",
+    "ProfileReport",
     "ProtocolError",
     "Quirks",
     "ReconnectPolicy",
@@ -122,6 +125,7 @@ __all__ = [
     "Session",
     "SessionHeldError",
     "SessionRequested",
+    "SettingOutcome",
     "Shot",
     "ShotReport",
     "Storage",

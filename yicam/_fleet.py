@@ -36,6 +36,7 @@ from ._fleet_results import (
 )
 from ._ids import MsgId, Notify
 from ._media import MediaItem
+from ._profiles import Profile, ProfileReport
 from ._sync import SyncReport
 from ._sync import sync as sync_media
 from ._trigger import fire
@@ -116,6 +117,10 @@ class Fleet:
     async def set_setting(self, name: str, value: str) -> FleetResult[None]:
         """Change a setting on every camera."""
         return await self._each(lambda _name, cam: cam.set_setting(name, value))
+
+    async def apply_profile(self, profile: Profile) -> FleetResult[ProfileReport]:
+        """Apply a settings profile to every camera; each reports setting by setting."""
+        return await self._each(lambda _name, cam: profile.apply(cam))
 
     async def sync_clock(self) -> FleetResult[ClockSync]:
         """Set every camera's clock at the same whole second; reports the offsets before."""

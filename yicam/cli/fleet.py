@@ -28,7 +28,7 @@ from .fleet_views import (
 )
 from .output import Result, emit
 
-__all__ = ["fleet"]
+__all__ = ["Selection", "finish", "fleet", "run_fleet", "selection", "selection_options"]
 
 T = TypeVar("T")
 
@@ -71,10 +71,27 @@ class Selection:
         return Fleet(cameras)
 
 
+def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--all`, repeated `-c NAME` and `--hosts H1,H2`: which cameras (see `selection`)."""
+    for option in (
+        click.option("--hosts", metavar="H1,H2,...", help="Cameras by address (HOST[:PORT])."),
+        click.option(
+            "-c", "--camera", "names", multiple=True, metavar="NAME", help="A named camera."
+        ),
+        click.option("--all", "all_", is_flag=True, help="Every named camera (`yicam cameras`)."),
+    ):
+        command = option(command)
+    return command
+
+
+def selection(all_: bool, names: tuple[str, ...], hosts: str | None) -> Selection | None:
+    """The cameras the selection options chose; None when none was given."""
+    host_list = tuple(h.strip() for h in (hosts or "").split(",") if h.strip())
+    return Selection(all_, names, host_list) if all_ or names or host_list else None
+
+
 @click.group()
-@click.option("--all", "all_", is_flag=True, help="Every named camera (`yicam cameras`).")
-@click.option("-c", "--camera", "names", multiple=True, metavar="NAME", help="A named camera.")
-@click.option("--hosts", metavar="H1,H2,...", help="Cameras by address (HOST or HOST:PORT).")
+@selection_options
 @click.pass_context
 def fleet(ctx: click.Context, all_: bool, names: tuple[str, ...], hosts: str | None) -> None:
     """Several cameras at once: `yicam fleet --all photo`.
@@ -96,7 +113,7 @@ def status(ctx: click.Context, watch: bool, interval: float) -> Result | None:
         _run(ctx, lambda f: watch_status(f, interval))
         return None
     result = _run(ctx, lambda f: f.status())
-    return _finish(ctx, result, Result(status_json(result), status_view(result)))
+    return finish(ctx, result, Result(status_json(result), status_view(result)))
 
 
 @fleet.command()
@@ -104,7 +121,7 @@ def status(ctx: click.Context, watch: bool, interval: float) -> Result | None:
 def photo(ctx: click.Context) -> Result | None:
     """Every camera takes a photo at the same moment."""
     shot = _run(ctx, lambda f: f.take_photo())
-    return _finish(ctx, shot, _shot_result(shot))
+    return finish(ctx, shot, _shot_result(shot))
 
 
 @fleet.command()
@@ -113,7 +130,7 @@ def photo(ctx: click.Context) -> Result | None:
 def record(ctx: click.Context, action: str) -> Result | None:
     """Every camera starts (or stops) recording at the same moment."""
     shot = _run(ctx, lambda f: f.start_recording() if action == "start" else f.stop_recording())
-    return _finish(ctx, shot, _shot_result(shot))
+    return finish(ctx, shot, _shot_result(shot))
 
 
 @fleet.command("set")
@@ -124,7 +141,7 @@ def set_(ctx: click.Context, name: str, value: str) -> Result | None:
     """Change a setting on every camera."""
     result = _run(ctx, lambda f: f.set_setting(name, value))
     view = plain_view(result, lambda _v: f"{name} = {value}")
-    return _finish(ctx, result, Result(_plain_json(result, lambda _v: {}), view))
+    return finish(ctx, result, Result(_plain_json(result, lambda _v: {}), view))
 
 
 @fleet.group()
@@ -145,7 +162,7 @@ def clock_sync(ctx: click.Context) -> Result | None:
             "round_trip_ms": round(v.round_trip * 1000, 2),
         },
     )
-    return _finish(ctx, result, Result(data, clock_view(result)))
+    return finish(ctx, result, Result(data, clock_view(result)))
 
 
 @fleet.command("sync")
@@ -181,7 +198,7 @@ def sync_cmd(ctx: click.Context, folder: Path, delete_after: bool) -> Result | N
         }
         for r in result
     ]
-    return _finish(ctx, sync_failures(result), Result(data, sync_view(result, folder)))
+    return finish(ctx, sync_failures(result), Result(data, sync_view(result, folder)))
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -190,6 +207,13 @@ def sync_cmd(ctx: click.Context, folder: Path, delete_after: bool) -> Result | N
 def _run(ctx: click.Context, job: Callable[[Fleet], Awaitable[T]], **camera_options: Any) -> T:
     selection = ctx.find_object(Selection)
     assert selection is not None
+    return run_fleet(selection, job, **camera_options)
+
+
+def run_fleet(
+    selection: Selection, job: Callable[[Fleet], Awaitable[T]], **camera_options: Any
+) -> T:
+    """Connect the selected cameras, run `job(fleet)` in `asyncio.run`, close them."""
     the_fleet = selection.fleet(global_options().resolved(), **camera_options)
 
     async def session() -> T:
@@ -201,7 +225,7 @@ def _run(ctx: click.Context, job: Callable[[Fleet], Awaitable[T]], **camera_opti
     raise click.exceptions.Exit(130)
 
 
-def _finish(ctx: click.Context, result: FleetResult[Any], shown: Result) -> Result | None:
+def finish(ctx: click.Context, result: FleetResult[Any], shown: Result) -> Result | None:
     """Print the result; when a camera failed, the summary as the error line and exit 1."""
     if result.ok:
         return shown

@@ -35,6 +35,7 @@ from .gui import gui
 from .live import live
 from .media import download_cmd, sync_cmd, thumb, upload
 from .output import emit, report_error
+from .profile import profile
 from .tether import tether_cmd
 from .timelapse import timelapse
 
@@ -137,6 +138,7 @@ cli.add_command(cameras)
 cli.add_command(gui)
 cli.add_command(fleet)
 cli.add_command(discover)
+cli.add_command(profile)
 
 
 def main() -> None:
