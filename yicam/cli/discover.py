@@ -49,16 +49,24 @@ def discover(
     Contacts only addresses inside the networks scanned, only on the control port (--port),
     and sends nothing but a session start, the identity reads and a session end.
     """
-    port = global_options().port
+    options = global_options()
+    port = options.port
     found = asyncio.run(find_cameras(networks or None, port=port, timeout=timeout, force=force))
     saved: dict[str, str] = {}
     if save:
         for index, camera in enumerate(found):
             name = names[index] if index < len(names) else _default_name(camera)
-            add_camera(
-                CameraConfig(name, camera.host, port, model=camera.model, serial=camera.serial),
-                replace=True,
+            entry = CameraConfig(
+                name,
+                camera.host,
+                port,
+                data_port=options.data_port,
+                http_port=options.http_port,
+                rtsp_port=options.rtsp_port,
+                model=camera.model,
+                serial=camera.serial,
             )
+            add_camera(entry, replace=True)
             saved[camera.host] = name
     rows: list[dict[str, Any]] = [
         {**asdict(camera), **({"name": saved[camera.host]} if camera.host in saved else {})}
