@@ -27,7 +27,7 @@ from yicam import (
 from yicam._session import ConnectionState, ReconnectPolicy
 from yicam.emulator import Emulator, Faults
 
-from .conftest import FAST
+from .conftest import FAST, wait_until
 from .scripted import Hangup, scripted_camera, session_then
 
 QUICK = ReconnectPolicy(initial_delay=0.01, max_delay=0.05, jitter=0.5)
@@ -276,3 +276,18 @@ async def test_random_drops_end_reconnected_without_resent_photos(
     assert emu.state.received[MsgId.TAKE_PHOTO] <= photos  # never sent twice
     assert log.count(Disconnected) >= 2  # at least one drop, then close()
     assert log.count(Reconnected) == log.count(Disconnected) - 1  # the last one is close()
+
+
+async def test_close_while_connecting_leaves_nothing_open(emulator: Emulator) -> None:
+    async with scripted_camera(lambda _request: b"") as port:  # 257 is never answered
+        cam = camera_for(port)
+        opening = asyncio.create_task(cam.connect())
+        await wait_until(lambda: cam.session._conn is not None)  # waiting for the 257 reply
+        assert cam.connection_state is ConnectionState.CONNECTING
+        await cam.close()
+        with pytest.raises(NotConnectedError, match="closed while connecting"):
+            await opening
+        assert not cam.connected
+    cam.session.port = emulator.port  # the same Camera, now at a camera that answers
+    async with cam:  # closed that way, it opens again normally
+        assert (await cam.get_battery()).level == 86

@@ -239,11 +239,25 @@ class Session:
             return
         self._state = ConnectionState.CONNECTING
         self._last_error = None
+        if self._conn is not None:  # the connection a drop left behind
+            await self._conn.close()
+            self._conn = None
         try:
             await self._connect_once()
-        except BaseException:
+        except YicamError as exc:
+            if self._state is not ConnectionState.CONNECTING:
+                raise NotConnectedError(f"closed while connecting to {self.host}") from exc
             self._state = ConnectionState.CLOSED
             raise
+        except BaseException:
+            if self._state is ConnectionState.CONNECTING:
+                self._state = ConnectionState.CLOSED
+            raise
+        if self._state is not ConnectionState.CONNECTING:  # close() came first
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                await conn.close()
+            raise NotConnectedError(f"closed while connecting to {self.host}")
         self._went_up()
 
     async def close(self) -> None:
