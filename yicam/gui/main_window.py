@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .camera_menu import CameraMenu
 from .capture_model import CaptureModel
 from .capture_panel import CapturePanel
 from .connection_bar import ConnectionBar, ProblemBanner
@@ -26,6 +27,8 @@ from .media_model import MediaModel
 from .media_panel import MediaPanel
 from .prefs import Prefs
 from .session_model import SessionModel
+from .settings_model import SettingsModel
+from .settings_panel import SettingsPanel
 from .status_bar import StatusBar
 from .target import Target
 
@@ -52,6 +55,7 @@ class MainWindow(QMainWindow):
         self.log = LogModel(self.session, self)
         self.media = MediaModel(self.session, self)
         self.downloads = DownloadsModel(self.session, self.prefs, self)
+        self.camera_settings = SettingsModel(self.session, self)
 
         self.setWindowTitle(self.session.title)
         self.connection_bar = ConnectionBar(self.session)
@@ -62,8 +66,10 @@ class MainWindow(QMainWindow):
         self.downloads_panel = DownloadsPanel(self.downloads, self.prefs)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
+        self.settings_panel = SettingsPanel(self.camera_settings)
         self.tabs.addTab(self.media_panel, "Media")
         self.tabs.addTab(self.downloads_panel, "Downloads")
+        self.tabs.addTab(self.settings_panel, "Settings")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -89,6 +95,10 @@ class MainWindow(QMainWindow):
         self.log_dock = LogDock(self.log, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
         self.setStatusBar(StatusBar(self.session, self))
+        self.camera_menu = CameraMenu(
+            self.session, self.camera_settings, self.media, self._report, self
+        )
+        self.menuBar().addMenu(self.camera_menu)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.log_dock.toggleViewAction())
 
@@ -97,13 +107,16 @@ class MainWindow(QMainWindow):
         self.session.stateChanged.connect(self._remember_host)
         self.session.stateChanged.connect(self.live_panel.update_availability)
         self.session.stateChanged.connect(self.media_panel.update_availability)
+        self.session.stateChanged.connect(self.settings_panel.update_availability)
         self.downloads.deletedOnCamera.connect(lambda _path: self.media.refresh())
         self._restore_layout()
 
     async def shutdown(self) -> None:
         """Stop every job and close the camera."""
         await self.media_panel.aclose()
-        for model in (self.downloads, self.media, self.log, self.live, self.capture):
+        await self.camera_menu.aclose()
+        models = (self.camera_settings, self.downloads, self.media, self.log, self.live)
+        for model in (*models, self.capture):
             await model.aclose()
         await self.session.aclose()
 
@@ -135,6 +148,10 @@ class MainWindow(QMainWindow):
 
     def _session_requested(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)
+
+    def _report(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+        self.log.log(text)
 
     def alert(self, title: str, text: str) -> None:
         """A non-blocking information box."""
