@@ -20,6 +20,10 @@ demo: $(STAMP)
 gui: $(STAMP)
 	$(BIN)/yicam gui --demo
 
+# The window against an emulated camera, with real frames and thumbnails, for the README.
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m yicam.gui.screenshots docs/screenshots
+
 test: $(STAMP)
 	$(BIN)/ruff check yicam tests benchmarks
 	$(BIN)/ruff format --check yicam tests benchmarks

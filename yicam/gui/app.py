@@ -90,6 +90,8 @@ def run(target: Target, *, demo: bool = False, model: str = "yi1") -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
+    # The loop must outlive the window: closing it starts the shutdown, which still runs.
+    QApplication.setQuitOnLastWindowClosed(False)
     collector = GuiThreadGarbageCollector()
     try:
         result: int = qasync.run(_main(target, demo, model))

@@ -58,11 +58,13 @@ class CaptureModel(QObject):
     def take_photo(self) -> None:
         """Take a photo."""
         if self._cam is not None and not self._busy and not self._recording:
+            self._set_busy(True)  # now, so that a second click cannot start another
             self._jobs.spawn(self._photo(self._cam))
 
     def toggle_recording(self) -> None:
         """Start recording, or stop it when recording."""
         if self._cam is not None and not self._busy:
+            self._set_busy(True)
             self._jobs.spawn(self._toggle(self._cam))
 
     async def aclose(self) -> None:
@@ -70,7 +72,6 @@ class CaptureModel(QObject):
         await self._jobs.cancel_all()
 
     async def _photo(self, cam: Camera) -> None:
-        self._set_busy(True)
         try:
             path = await cam.take_photo()
         except YicamError as exc:
@@ -81,7 +82,6 @@ class CaptureModel(QObject):
         self.photoTaken.emit(path)
 
     async def _toggle(self, cam: Camera) -> None:
-        self._set_busy(True)
         try:
             if self._recording:
                 path = await cam.stop_recording()

@@ -81,6 +81,9 @@ class DownloadsPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(DownloadsTable.COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        progress = DownloadsTable.COLUMNS.index("Progress")
+        header.setSectionResizeMode(progress, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(progress, 120)
         self.total = QProgressBar()
         self.total.setObjectName("totalProgress")
         self.total.setRange(0, 1000)

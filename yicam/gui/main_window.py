@@ -138,9 +138,13 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:  # first run: most of the height for the live view and the panels
+            self.resizeDocks([self.log_dock], [140], Qt.Orientation.Vertical)
         splitter = self.settings.value("window/splitter")
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+        else:
+            self.splitter.setSizes([720, 540])
 
     def _remember_host(self, state: str) -> None:
         if state == "connected":

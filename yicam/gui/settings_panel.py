@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -37,6 +38,7 @@ class SettingsPanel(QWidget):
         self._form.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._body)
         top = QHBoxLayout()
         top.addWidget(self.reload)
@@ -70,6 +72,7 @@ class SettingsPanel(QWidget):
                 continue
             box = QGroupBox(group)
             form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for row in members:
                 form.addRow(row.name.replace("_", " "), self._editor(row))
             self._form.addWidget(box)
@@ -80,11 +83,15 @@ class SettingsPanel(QWidget):
         if not row.editable:
             label = QLabel(row.value)
             label.setObjectName(row.name)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setToolTip(f"{row.name} (read-only)")
             self.labels[row.name] = label
             return label
         combo = QComboBox()
         combo.setObjectName(row.name)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(12)
         combo.setToolTip(row.name)
         options = list(row.options)
         if row.value not in options:

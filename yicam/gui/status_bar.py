@@ -53,7 +53,7 @@ class StatusBar(QStatusBar):
 
     def _show_status(self, status: CameraStatus) -> None:
         self.model.setText(status.model)
-        self.firmware.setText(status.firmware[:40])
+        self.firmware.setText(status.firmware.split("_build")[0][:40])
         self.firmware.setToolTip(status.firmware)
         if status.battery is None:
             self.battery.setText("")
