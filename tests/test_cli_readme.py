@@ -64,9 +64,9 @@ def retarget(words: list[str], emu: Emulator) -> tuple[list[str], list[str]]:
 _ADDRESS = ("--host", "--port", "--data-port", "--http-port", "--rtsp-port")
 
 
-def test_readme_has_the_two_command_quickstart() -> None:
+def test_readme_has_the_short_quickstart() -> None:
     quickstart = README.read_text().split("## Quickstart", 1)[1].split("##", 1)[0]
-    assert blocks("sh")[0].split("\n") == ["make demo", "make test", ""]
+    assert blocks("sh")[0].split("\n") == ["make demo", "make test", "make gui", ""]
     assert "make demo\nmake test\n" in quickstart
 
 
