@@ -59,8 +59,8 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.01)
 
 
-def watching(loop: LoopThread, emu: Emulator, lists: int = 1) -> Callable[[], bool]:
-    """True once the client listed the card (the tether's starting point) `lists` times."""
+def watching(loop: LoopThread, emu: Emulator, lists: int = 2) -> Callable[[], bool]:
+    """True once the client listed the card (DCIM and 100MEDIA: the tether's starting point)."""
     return lambda: loop.call(lambda: emu.state.received[MsgId.LIST]) >= lists
 
 

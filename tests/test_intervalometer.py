@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from yicam import Camera, Intervalometer, MsgId, Notification, Notify, Shot, Tether
-from yicam.emulator import Emulator
+from yicam._session import ReconnectPolicy  # not exported yet
+from yicam.emulator import Emulator, Faults
 
-from .test_tether import camera_for
+from .test_tether import camera_for, card_bytes
 
 # The emulator's photo takes 0.9 s x time scale (start_photo_capture .. vf_start).
 PHOTO = 0.9
@@ -89,7 +90,7 @@ async def test_stops_when_the_card_is_nearly_full(start_emulator: Callable[..., 
         assert photo
         assert path
         min_free = emu.state.card.free() - 2 * photo - photo // 2  # room for two more photos
-        report = await Intervalometer(cam, every=0.02, count=10, min_free=min_free).run()
+        report = await Intervalometer(cam, every=0.05, count=60, min_free=min_free).run()
     assert report.stopped == "card full"
     assert report.count("taken") == 3
     assert report.count("failed") == 0
@@ -165,3 +166,24 @@ async def test_cancelling_a_clip_leaves_the_camera_not_recording(
 def test_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Intervalometer(None, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_tethered_timelapse_through_drops_loses_no_photo(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu = await start_emulator(faults=Faults(drop=True))
+    policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
+    async with camera_for(emu, reconnect=policy) as cam:
+        tether = Tether(cam, tmp_path, retry_delay=0)
+        report = await Intervalometer(cam, every=0.15, count=12, tether=tether).run()
+        on_card = sorted(p.name for p in emu.sd.rglob("*.jpg"))
+    assert report.stopped == "done", report.error
+    assert len(report.shots) == 12
+    taken = {s.path for s in report.shots if s.status == "taken"}
+    landed = {e.path: e for e in tether.entries}
+    assert taken <= set(landed)  # and photos whose outcome was unknown were found too
+    assert sorted(p.rsplit("/", 1)[-1] for p in landed) == on_card
+    for entry in landed.values():
+        assert entry.status == "downloaded", entry.error
+        assert entry.local is not None
+        assert entry.local.read_bytes() == card_bytes(emu, entry.path)

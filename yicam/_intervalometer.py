@@ -5,7 +5,9 @@ never shifts the rest. A shot whose due time comes while the previous one is sti
 (a slow camera, a clip longer than expected) is skipped and reported, not stacked behind it;
 so are shots whose whole slot passed while the computer was busy, and shots the camera refuses
 as busy. The run stops cleanly when it is cancelled (Ctrl-C), `stop()`ped, or when the card's
-free space falls under `min_free`; a clip being recorded is always stopped first. With a
+free space falls under `min_free`; a clip being recorded is always stopped first. A shot
+that fails (no `photo_taken` in time, or the session dropped and reconnects) is reported as
+failed and the schedule goes on; without a session to come back to, the run stops. With a
 `Tether`, each shot is downloaded (and, with `delete_after`, deleted) while the run goes on.
 """
 
@@ -20,7 +22,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from ._durations import parse_duration
-from ._errors import CameraBusyError, CameraError, InvalidOperationError, YicamError
+from ._errors import (
+    CameraBusyError,
+    CameraConnectionError,
+    CameraError,
+    InvalidOperationError,
+    YicamError,
+)
+from ._session import ConnectionState
 
 if TYPE_CHECKING:
     from ._camera import Camera
@@ -177,10 +186,12 @@ class Intervalometer:
             if await self._wait_until(start + n * self.every):
                 return "stopped"
             missed = int((loop.time() - start) // self.every)
-            while n < min(missed, total):  # their whole slot has passed
+            while n < min(missed, total) and not self._stop.is_set():  # their slot has passed
                 self._record(Shot(n, n * self.every, "skipped", reason="missed its slot"))
                 n += 1
             self._next = n
+            if self._stop.is_set():
+                return "stopped"
             if n >= total:
                 break
             if self.card_free is not None and self.card_free < self.min_free:
@@ -225,7 +236,10 @@ class Intervalometer:
         except (CameraBusyError, InvalidOperationError) as exc:
             reason = f"camera busy: {exc}"
             self._record(Shot(n, n * self.every, "skipped", reason=reason))
-        except CameraError as exc:
+        except (CameraError, CameraConnectionError) as exc:
+            if isinstance(exc, CameraConnectionError) and not self._may_come_back():
+                raise  # the camera is gone: the run stops with this error
+            # A timeout, or a drop the session reconnects from: the schedule goes on.
             self._record(Shot(n, n * self.every, "failed", started, loop.time() - start,
                               reason=str(exc)))  # fmt: skip
         else:
@@ -239,8 +253,11 @@ class Intervalometer:
         return await self.cam.stop_recording()
 
     async def _check_card(self) -> None:
-        with contextlib.suppress(CameraError):
+        with contextlib.suppress(CameraError, CameraConnectionError):
             self.card_free = (await self.cam.get_storage()).free
+
+    def _may_come_back(self) -> bool:
+        return self.cam.connected or self.cam.connection_state is ConnectionState.RECONNECTING
 
     async def _finish_shot(self, *, cancel: bool = False) -> None:
         shooting, self._shooting = self._shooting, None

@@ -31,7 +31,7 @@ from ._session import ConnectionState
 if TYPE_CHECKING:
     from ._camera import Camera
 
-__all__ = ["CAPTURE_DONE", "NewMedia"]
+__all__ = ["CAPTURE_DONE", "NewMedia", "back_online"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -110,12 +110,7 @@ class NewMedia:
                         f"new media: connection to the camera lost ({event.error})"
                     ) from event.error
             else:
-                try:
-                    await self._handle(event)
-                except CameraConnectionError:
-                    if self._cam.connection_state is not ConnectionState.RECONNECTING:
-                        raise
-                    # The card is listed again on `Reconnected`: nothing is lost.
+                await self._handle_through_drops(event)
         return self._ready.pop(0)
 
     def rescan(self) -> None:
@@ -162,6 +157,17 @@ class NewMedia:
     async def __aexit__(self, *exc_info: object) -> None:
         self.close()
 
+    async def _handle_through_drops(self, event: Event | _Rescan) -> None:
+        """Handle `event`; when the session drops meanwhile, list the card once it is back."""
+        while True:
+            try:
+                await self._handle(event)
+                return
+            except CameraConnectionError:
+                if not await back_online(self._cam):
+                    raise
+                event = _Rescan()
+
     async def _handle(self, event: Event | _Rescan) -> None:
         if isinstance(event, _Rescan | Reconnected):
             self._ready = await self._scan(None)
@@ -204,6 +210,29 @@ class NewMedia:
         # Files gone from the card are forgotten, so a reused name counts as new.
         self._known = _keys(items)
         return new
+
+
+async def back_online(cam: Camera) -> bool:
+    """Wait while `cam` reconnects; False when its session is gone for good."""
+    if cam.connected:
+        return True
+    if cam.connection_state is not ConnectionState.RECONNECTING:
+        return False
+    back: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def on_event(event: Event) -> None:
+        if back.done():
+            return
+        if isinstance(event, Reconnected):
+            back.set_result(True)
+        elif isinstance(event, Disconnected) and not event.reconnecting:
+            back.set_result(False)
+
+    unsubscribe = cam.subscribe(on_event)
+    try:
+        return await back
+    finally:
+        unsubscribe()
 
 
 def _keys(items: list[MediaItem]) -> dict[str, _Key]:

@@ -37,11 +37,9 @@ from ._errors import (
     UnsafeNameError,
     YicamError,
 )
-from ._events import Disconnected, Event, Reconnected
 from ._media import MediaItem
-from ._new_media import NewMedia
+from ._new_media import NewMedia, back_online
 from ._safety import safe_join
-from ._session import ConnectionState
 from ._sync import SyncEntry
 
 if TYPE_CHECKING:
@@ -122,6 +120,7 @@ class Tether:
         """Return once everything the camera announced so far is downloaded (or reported)."""
         if self._watch is None or self._task is None:
             return
+        await back_online(self.cam)  # so the listing after the reconnect comes first
         flushed = asyncio.ensure_future(self._watch.flushed())
         await asyncio.wait([flushed, self._task], return_when=asyncio.FIRST_COMPLETED)
         if not flushed.done():
@@ -178,7 +177,7 @@ class Tether:
             except (CameraError, TransferError, CameraConnectionError) as exc:
                 if not self.cam.connected:  # the session dropped: not this file's fault
                     drops += 1
-                    if drops <= _MAX_DROPS and await self._back_online():
+                    if drops <= _MAX_DROPS and await back_online(self.cam):
                         continue
                     return SyncEntry(item.path, local, item.size, "failed", error=str(exc))
                 failures += 1
@@ -192,28 +191,6 @@ class Tether:
                     item.path, local, item.size, "failed", error="size differs from the listing"
                 )
             return SyncEntry(item.path, result.path, item.size, "downloaded")
-
-    async def _back_online(self) -> bool:
-        """Wait while the camera reconnects; False when the connection is gone for good."""
-        if self.cam.connected:
-            return True
-        if self.cam.connection_state is not ConnectionState.RECONNECTING:
-            return False
-        back: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-        def on_event(event: Event) -> None:
-            if back.done():
-                return
-            if isinstance(event, Reconnected):
-                back.set_result(True)
-            elif isinstance(event, Disconnected) and not event.reconnecting:
-                back.set_result(False)
-
-        unsubscribe = self.cam.subscribe(on_event)
-        try:
-            return await back
-        finally:
-            unsubscribe()
 
     async def _delete(self, watch: NewMedia, entry: SyncEntry) -> SyncEntry:
         try:
