@@ -15,8 +15,16 @@ from typing import Any
 
 import pytest
 
-from yicam import Camera, Intervalometer, MsgId, Notification, Notify, Shot, Tether
-from yicam._session import ReconnectPolicy  # not exported yet
+from yicam import (
+    Camera,
+    Intervalometer,
+    MsgId,
+    Notification,
+    Notify,
+    ReconnectPolicy,
+    Shot,
+    Tether,
+)
 from yicam.emulator import Emulator, Faults
 
 from .test_tether import camera_for, card_bytes

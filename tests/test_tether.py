@@ -17,10 +17,10 @@ from yicam import (
     Notification,
     Notify,
     Reconnected,
+    ReconnectPolicy,
     SyncEntry,
     Tether,
 )
-from yicam._session import ReconnectPolicy  # not exported yet
 from yicam.emulator import Emulator, Faults
 
 
