@@ -291,3 +291,18 @@ async def test_close_while_connecting_leaves_nothing_open(emulator: Emulator) ->
     cam.session.port = emulator.port  # the same Camera, now at a camera that answers
     async with cam:  # closed that way, it opens again normally
         assert (await cam.get_battery()).level == 86
+
+
+async def test_a_camera_that_silently_stops_answering_counts_as_a_drop() -> None:
+    def handler(request: dict[str, object]) -> bytes | None:
+        return b""  # the Wi-Fi went away: no answer, and no FIN either
+
+    policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05, probe_interval=0.05)
+    async with scripted_camera(session_then(handler)) as port:
+        cam = camera_for(port, reconnect=policy, timeout=0.2)
+        log = Recorder(cam)
+        async with cam:
+            await log.wait_for(Reconnected)  # the probe went unanswered: a new session
+        drop = next(e for e in log.events if isinstance(e, Disconnected))
+        assert drop.reconnecting
+        assert "stopped answering" in str(drop.error)

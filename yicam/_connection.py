@@ -98,6 +98,10 @@ class Connection:
             with contextlib.suppress(OSError):
                 await self._writer.wait_closed()
 
+    def abort(self, error: Exception) -> None:
+        """End the connection now with `error` (the camera stopped answering)."""
+        self._fail(error)
+
     async def request(self, request: Request, timeout: float) -> Reply:
         """Send one request and return the reply with the same msg_id.
 

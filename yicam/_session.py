@@ -78,7 +78,9 @@ class ReconnectPolicy:
     """Capped exponential backoff with jitter: attempt n waits about `initial * factor**(n-1)`.
 
     Each delay is scaled by a random factor in `[1 - jitter, 1]`; `max_attempts=None` keeps
-    trying until `close()`.
+    trying until `close()`. A Wi-Fi that vanishes closes nothing, so after `probe_interval`
+    seconds without a request the session asks for the battery (msg 13); no answer within
+    the timeout counts as a drop (None: never probe).
     """
 
     initial_delay: float = 0.5
@@ -86,6 +88,7 @@ class ReconnectPolicy:
     factor: float = 2.0
     jitter: float = 0.25
     max_attempts: int | None = None
+    probe_interval: float | None = 10.0
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before attempt number `attempt` (1-based)."""
@@ -512,22 +515,36 @@ class Session:
         self._start_heartbeat()
 
     def _start_heartbeat(self) -> None:
-        if self.quirks.heartbeat and self._heartbeat is None:
-            self._heartbeat = asyncio.create_task(
-                self._heartbeat_loop(), name=f"yicam-heartbeat-{self.host}"
-            )
+        probe = self.reconnect.probe_interval if self.reconnect is not None else None
+        if self._heartbeat is not None:
+            return
+        if self.quirks.heartbeat:
+            loop = self._heartbeat_loop(MsgId.HEARTBEAT, HEARTBEAT_INTERVAL)
+        elif probe is not None:
+            loop = self._heartbeat_loop(MsgId.GET_BATTERY, probe)
+        else:
+            return
+        self._heartbeat = asyncio.create_task(loop, name=f"yicam-heartbeat-{self.host}")
 
-    async def _heartbeat_loop(self) -> None:
+    async def _heartbeat_loop(self, msg_id: int, interval: float) -> None:
+        """Keep the session alive (Yi 4K) and notice a camera that silently went away."""
         loop = asyncio.get_running_loop()
         while self.connected:
             idle = loop.time() - self._last_request
-            if idle < HEARTBEAT_INTERVAL:
-                await asyncio.sleep(HEARTBEAT_INTERVAL - idle)
+            if idle < interval:
+                await asyncio.sleep(interval - idle)
                 continue
+            conn = self._conn
             try:
-                await self.request(MsgId.HEARTBEAT)
+                await self.request(msg_id)
             except CameraError:
                 continue  # the reply to a keep-alive is undocumented; any answer will do
+            except CameraTimeoutError as exc:
+                if conn is not None and conn is self._conn:
+                    conn.abort(
+                        CameraConnectionError(f"the camera stopped answering ({exc})")
+                    )  # a drop like any other: reconnect when asked to
+                break
             except YicamError:
                 break  # the connection is gone; a reconnect starts a new heartbeat
         if self._heartbeat is asyncio.current_task():
