@@ -13,6 +13,7 @@ import pytest
 
 from yicam import Camera, CameraConnectionError
 from yicam.emulator import Emulator, Faults
+from yicam.emulator.faults import parse_faults
 from yicam.emulator.rtsp import RtspServer
 from yicam.live import Engine, LiveView
 
@@ -363,6 +364,24 @@ async def test_rtp_loss_drops_damaged_frames_and_counts_lost_packets(start_emula
     assert stats.packets_lost > 0
     assert stats.dropped > 0
     assert stats.packets_late == 0
+
+
+def test_stream_shape_faults_parse() -> None:
+    faults = parse_faults(["stap-a", "no-marker", "rtp-reorder=0.1"])
+    assert (faults.stap_a, faults.no_marker, faults.rtp_reorder) == (True, True, 0.1)
+
+
+async def test_an_emulated_camera_with_every_rtp_quirk(start_emulator: Any) -> None:
+    faults = Faults(stap_a=True, no_marker=True, rtp_reorder=0.2, seed=2)
+    emu = await start_emulator(faults=faults)
+    async with (
+        Camera("127.0.0.1", emu.port, rtsp_port=emu.rtsp_port) as cam,
+        cam.live_view() as live,
+    ):
+        frames = await take(live, 30)
+        stats = live.stats()
+    assert all(frame.image.shape == (240, 432, 3) for frame in frames)
+    assert (stats.dropped, stats.packets_lost, stats.packets_late) == (0, 0, 0)
 
 
 async def test_conceal_shows_damaged_frames_and_counts_them_dropped(start_emulator: Any) -> None:

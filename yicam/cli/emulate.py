@@ -41,7 +41,8 @@ __all__ = ["emulate"]
     "faults",
     multiple=True,
     metavar="SPEC",
-    help="Inject a fault: split, glue, drop, delay=MS, drop-data=P, slow-data=KBPS, rtp-loss=P.",
+    help="Inject a fault: split, glue, drop, delay=MS, drop-data=P, slow-data=KBPS, rtp-loss=P, "
+    "rtp-reorder=P, stap-a, no-marker.",
 )
 @click.option("--seed", type=int, help="Seed for the faults' randomness.")
 @click.option(

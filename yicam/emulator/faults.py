@@ -19,6 +19,9 @@ class Faults:
     drop_data: float = 0.0  # probability that a data-port or HTTP transfer is cut short
     slow_data: int = 0  # throttle data-port and HTTP transfers to this many KiB/s (0: off)
     rtp_loss: float = 0.0  # probability that a live-view RTP packet is lost, as on busy Wi-Fi
+    rtp_reorder: float = 0.0  # probability that a live-view RTP packet overtakes the one before
+    stap_a: bool = False  # aggregate small NAL units in STAP-A packets, as some firmware does
+    no_marker: bool = False  # never set the RTP marker bit, as some Ambarella firmware does
     seed: int | None = None
 
     def rng(self) -> random.Random:
@@ -33,7 +36,7 @@ def parse_faults(specs: list[str] | tuple[str, ...], seed: int | None = None) ->
         name, _, arg = spec.partition("=")
         name = name.strip().replace("-", "_")
         try:
-            if name in ("split", "glue", "drop") and not arg:
+            if name in ("split", "glue", "drop", "stap_a", "no_marker") and not arg:
                 values[name] = True
             elif name == "delay" and arg:
                 values["delay"] = float(arg) / 1000
@@ -41,13 +44,13 @@ def parse_faults(specs: list[str] | tuple[str, ...], seed: int | None = None) ->
                 values["drop_data"] = float(arg)
             elif name == "slow_data" and arg:
                 values["slow_data"] = int(arg)
-            elif name == "rtp_loss" and arg:
-                values["rtp_loss"] = float(arg)
+            elif name in ("rtp_loss", "rtp_reorder") and arg:
+                values[name] = float(arg)
             else:
                 raise ValueError
         except ValueError:
             raise ValueError(
                 f"unknown fault {spec!r}; use split, glue, drop, delay=MS, drop-data=P, "
-                "slow-data=KBPS or rtp-loss=P"
+                "slow-data=KBPS, rtp-loss=P, rtp-reorder=P, stap-a or no-marker"
             ) from None
     return Faults(**values)  # type: ignore[arg-type]

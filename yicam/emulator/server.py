@@ -127,6 +127,9 @@ class Emulator:
                 seed=self.faults.seed,
                 split=self.faults.split,
                 delay=self.faults.delay,
+                reorder=self.faults.rtp_reorder,
+                stap_a=self.faults.stap_a,
+                marker=not self.faults.no_marker,
             )
             try:
                 await rtsp.start()
