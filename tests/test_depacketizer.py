@@ -202,6 +202,18 @@ def test_a_new_ssrc_starts_over() -> None:
     assert unit.keyframe
 
 
+def test_a_frame_that_never_ends_is_not_kept_in_memory() -> None:
+    depack = H264Depacketizer()
+    chunk = bytes(1400)
+    packets = [rtp(0, 0, SPS), rtp(1, 0, bytes([0x7C, 0x85]) + chunk)]
+    packets += [rtp(2 + i, 0, bytes([0x7C, 0x05]) + chunk) for i in range(6200)]
+    packets.append(rtp(6202, 0, bytes([0x7C, 0x45]) + chunk, marker=True))
+    assert feed(depack, packets) == []
+    assert depack.stats.damaged == 1
+    (unit,) = feed(depack, [rtp(6203, 3000, keyframe(10)[3], marker=True)])
+    assert unit.keyframe
+
+
 @pytest.mark.parametrize(
     "data",
     [

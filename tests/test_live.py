@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import av
 import pytest
 
-from yicam import Camera, CameraConnectionError
+from yicam import Camera, CameraConnectionError, ProtocolError
 from yicam.emulator import Emulator, Faults
 from yicam.emulator.faults import parse_faults
 from yicam.emulator.rtsp import RtspServer
@@ -449,3 +450,35 @@ async def test_snapshot_is_the_decoded_frame(
     with av.open(str(tmp_path / "shot.png")) as container:
         image = next(container.decode(video=0)).to_ndarray(format="rgb24")
     assert (image == frame.image).all()
+
+
+# -- a camera that answers nonsense ----------------------------------------------------------
+
+
+async def test_nonsense_from_the_camera_is_a_clear_error() -> None:
+    answers = {
+        "OPTIONS": b"RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nPublic: DESCRIBE\r\n\r\n",
+        "DESCRIBE": b"RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nContent-Length: 23\r\n\r\n"
+        b"v=0\r\nm=audio 0 RTP/AVP 0",
+    }
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                method = head.split()[0].decode()
+                cseq = head.split(b"CSeq: ")[1].split(b"\r\n")[0]
+                answer = answers.get(method, b"HTTP/1.1 500 ?\r\n\r\n")
+                writer.write(answer.replace(b"{cseq}", cseq))
+        writer.close()
+
+    fake = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = fake.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(ProtocolError, match=r"no H\.264 video"):
+            await LiveView(f"rtsp://127.0.0.1:{port}/live", retries=0, open_timeout=3).open()
+        answers["DESCRIBE"] = b"garbage\r\n\r\n"
+        with pytest.raises(ProtocolError, match="bad status line"):
+            await LiveView(f"rtsp://127.0.0.1:{port}/live", retries=0, open_timeout=3).open()
+    finally:
+        fake.close()
+        await fake.wait_closed()

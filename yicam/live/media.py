@@ -39,8 +39,14 @@ class Source:
 
 
 def source_from_keyframe(data: bytes, time_base: Fraction) -> Source:
-    """A `Source` for an Annex B keyframe that carries its SPS and PPS (parsed by FFmpeg)."""
-    container: Any = av.open(io.BytesIO(data), format="h264", options={"probesize": "32"})
+    """A `Source` for an Annex B keyframe with its SPS and PPS; raises ValueError if unusable."""
+    try:
+        container: Any = av.open(io.BytesIO(data), format="h264", options={"probesize": "32"})
+    except av.FFmpegError as exc:
+        raise ValueError(f"keyframe not understood: {exc}") from None
+    if not container.streams.video:
+        container.close()
+        raise ValueError("keyframe not understood: no video")
     stream = container.streams.video[0]
     size = (stream.codec_context.width, stream.codec_context.height)
     return Source(time_base, stream, size, container)

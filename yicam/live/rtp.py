@@ -27,6 +27,7 @@ _SPS = 7
 _PPS = 8
 _AUD = 9
 _MAX_DROPOUT = 3000  # a forward jump this large in sequence numbers means a new stream (RFC 3550)
+_MAX_UNIT = 8 << 20  # bytes; a camera that never ends a frame must not fill our memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,7 @@ class H264Depacketizer:
         self._interval = 0  # shortest timestamp step between frames seen without a loss
         self._need_keyframe = True
         self._nals: list[bytes] = []
+        self._size = 0  # payload bytes of the access unit so far
         self._au_ts: int | None = None
         self._damaged = False
         self._fu: bytearray | None = None
@@ -152,7 +154,7 @@ class H264Depacketizer:
     def flush(self) -> list[AccessUnit]:
         """End of stream: process every held packet; an unfinished access unit is dropped."""
         out = self._release(float("inf"))
-        self._nals, self._au_ts, self._fu = [], None, None
+        self._nals, self._au_ts, self._fu, self._size = [], None, None, 0
         return out
 
     # -- internals ---------------------------------------------------------------------
@@ -226,6 +228,11 @@ class H264Depacketizer:
     def _take(self, payload: bytes) -> None:
         if not payload:
             return
+        self._size += len(payload)
+        if self._size > _MAX_UNIT:
+            self._damaged = True
+            self._nals, self._fu = [], None
+            return
         kind = payload[0] & 0x1F
         if 1 <= kind <= 23:
             self._end_fragment()
@@ -266,7 +273,7 @@ class H264Depacketizer:
     def _finish(self) -> list[AccessUnit]:
         self._end_fragment()
         nals, ts, damaged = self._nals, self._au_ts, self._damaged
-        self._nals, self._au_ts, self._damaged = [], None, False
+        self._nals, self._au_ts, self._damaged, self._size = [], None, False, 0
         if ts is None or (not nals and not damaged):
             return []
         for nal in nals:

@@ -179,7 +179,11 @@ class _Receiver:
         if not self._sink.recording() or not self._keyframe:
             return
         if self._source is None:  # FFmpeg parses the parameter sets, only when recording
-            self._source = source_from_keyframe(self._keyframe, self._time_base)
+            try:
+                self._source = source_from_keyframe(self._keyframe, self._time_base)
+            except ValueError:
+                self._keyframe = self._sps = b""  # recordings wait for the next keyframe
+                return
         self._sink.record(packet, self._source)
 
     def _report(self) -> None:

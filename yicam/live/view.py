@@ -258,6 +258,13 @@ class LiveView:
 
     def _session(self) -> BaseException | None:
         """One stream session in the decoding thread; returns why it ended."""
+        try:
+            return self._run_engine()
+        except Exception as exc:  # a bug must end the session, not hang open() and frames()
+            _log.exception("live view: the %s engine failed", self._engine)
+            return exc
+
+    def _run_engine(self) -> BaseException | None:
         if self._engine == "ffmpeg":
             return run_ffmpeg(
                 self.url,
