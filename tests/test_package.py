@@ -183,3 +183,16 @@ async def test_a_forgotten_host_cannot_reach_the_camera() -> None:
 
 def test_cli_defaults_to_loopback_in_tests() -> None:
     assert os.environ["YICAM_HOST"] == "127.0.0.1"
+
+
+def test_exports_are_imported_on_first_use() -> None:
+    assert sorted(yicam._EXPORTS) == sorted(yicam.__all__)
+    code = (
+        "import sys, yicam; before = 'asyncio' in sys.modules; "
+        "camera = yicam.Camera; print(before, 'asyncio' in sys.modules, camera.__name__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "True", "Camera"]
+    assert "Camera" in dir(yicam)
