@@ -119,11 +119,21 @@ def test_set(emu: Emulator) -> None:
     assert emu.state.settings["video_quality"] == "Normal"
 
 
-def test_set_invalid_value(emu: Emulator) -> None:
+def test_set_invalid_value_lists_the_accepted_ones_before_sending(emu: Emulator) -> None:
     line = failed(yicam(emu.port, "set", "video_quality", "Ultra"))
+    assert line == (
+        "Error: video_quality cannot be 'Ultra'; the camera accepts: S.Fine, Fine, Normal"
+    )
+    assert emu.state.received[MsgId.SET_SETTING] == 0
+    assert emu.state.settings["video_quality"] == "S.Fine"
+
+
+def test_set_free_form_value_goes_to_the_camera(emu: Emulator) -> None:
+    # camera_clock offers its current value as its only option: the camera judges the value.
+    line = failed(yicam(emu.port, "set", "camera_clock", "yesterday"))
     assert "rval -13" in line
     assert "yicam options NAME" in line
-    assert emu.state.settings["video_quality"] == "S.Fine"
+    assert emu.state.received[MsgId.SET_SETTING] == 1
 
 
 def test_set_refused_while_recording(emu: Emulator) -> None:
@@ -393,10 +403,13 @@ def test_unreachable_camera() -> None:
     assert result.stdout == ""
 
 
-def test_unreachable_camera_json_mode_keeps_stdout_clean() -> None:
+def test_unreachable_camera_json_mode_error_is_json() -> None:
     result = yicam(free_port(), "--json", "battery")
-    failed(result)
+    assert result.exit_code == 1
     assert result.stdout == ""
+    error = json.loads(result.stderr)
+    assert "cannot connect to 127.0.0.1" in error["error"]
+    assert "rval" not in error  # no camera answered
 
 
 def test_debug_shows_the_traceback() -> None:

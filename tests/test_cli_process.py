@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -36,7 +37,7 @@ def finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_emulate_prints_one_ready_line_and_stops_on_signal(signum: signal.Signals) -> None:
-    proc = spawn("emulate", *EPHEMERAL, "--model", "yi4k")
+    proc = spawn(*EPHEMERAL, "emulate", "--model", "yi4k")
     try:
         assert proc.stdout is not None
         ready = proc.stdout.readline()
@@ -54,7 +55,7 @@ def test_emulate_prints_one_ready_line_and_stops_on_signal(signum: signal.Signal
 
 def test_emulate_with_faults_and_card_dir(tmp_path: Path) -> None:
     faults = ["--fault", "split", "--fault", "delay=1", "--seed", "3"]
-    proc = spawn("emulate", *EPHEMERAL, "--sd", str(tmp_path), *faults)
+    proc = spawn(*EPHEMERAL, "emulate", "--sd", str(tmp_path), *faults)
     try:
         assert proc.stdout is not None
         port = re.search(r"--port (\d+)", proc.stdout.readline())
@@ -67,8 +68,37 @@ def test_emulate_with_faults_and_card_dir(tmp_path: Path) -> None:
     assert (tmp_path / "DCIM" / "100MEDIA" / "YDXJ0001.jpg").is_file()
 
 
+@pytest.mark.parametrize(
+    ("args", "env_host", "bound"),
+    [
+        (["--host", "127.0.0.2"], "127.0.0.3", "127.0.0.2"),  # --host on the command line
+        ([], "127.0.0.3", "127.0.0.1"),  # loopback unless told: not from YICAM_HOST
+    ],
+)
+def test_emulate_serves_where_the_global_options_point(
+    args: list[str], env_host: str, bound: str
+) -> None:
+    proc = subprocess.Popen(
+        [*YICAM, *args, *EPHEMERAL, "emulate"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "YICAM_HOST": env_host},
+    )
+    try:
+        assert proc.stdout is not None
+        ready = proc.stdout.readline()
+        assert f"ready: yicam --host {bound} --port " in ready
+        port = re.search(r"--port (\d+)", ready)
+        assert port is not None
+        assert yicam(int(port[1]), "battery", host=bound).exit_code == 0
+        proc.terminate()
+    finally:
+        finish(proc)
+
+
 def test_emulate_bad_fault_is_an_error_line() -> None:
-    out, err = finish(spawn("emulate", *EPHEMERAL, "--fault", "explode"))
+    out, err = finish(spawn(*EPHEMERAL, "emulate", "--fault", "explode"))
     assert out == ""
     assert err.strip().splitlines() == [
         "Error: unknown fault 'explode'; use split, glue, drop, delay=MS, drop-data=P, "
@@ -77,7 +107,7 @@ def test_emulate_bad_fault_is_an_error_line() -> None:
 
 
 def test_emulate_port_in_use_is_an_error_line(emu: Emulator) -> None:
-    out, err = finish(spawn("emulate", "--port", str(emu.port), *EPHEMERAL[2:]))
+    out, err = finish(spawn("--port", str(emu.port), *EPHEMERAL[2:], "emulate"))
     assert out == ""
     assert err.startswith("Error: ")
     assert "Traceback" not in err

@@ -1,18 +1,20 @@
-"""The global options, and the helper every camera command uses to talk to the camera."""
+"""The global options, and the helper every camera command uses to talk to the camera.
+
+Nothing here imports asyncio, rich or the library at import time: `yicam --help` stays fast.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .._camera import Camera
-from ..emulator.profiles import PROFILES
+if TYPE_CHECKING:
+    from .._camera import Camera
 
 __all__ = ["DEFAULT_HOST", "GlobalOptions", "global_options", "model_option", "run_camera"]
 
@@ -20,10 +22,29 @@ DEFAULT_HOST = "192.168.42.1"  # the camera's own Wi-Fi access point
 
 T = TypeVar("T")
 
+
+class _ModelChoice(click.Choice[str]):
+    """The emulated models; read from the emulator only when a command needs them."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        """The model names, sorted."""
+        from ..emulator.profiles import PROFILES
+
+        return sorted(PROFILES)
+
+    @choices.setter
+    def choices(self, _value: Sequence[str]) -> None:
+        pass  # click.Choice.__init__ assigns; the names always come from the profiles
+
+
 # `--model` of the commands that start an emulated camera.
 model_option = click.option(
     "--model",
-    type=click.Choice(sorted(PROFILES)),
+    type=_ModelChoice(),
     default="yi1",
     show_default=True,
     help="Camera to emulate.",
@@ -40,6 +61,7 @@ class GlobalOptions:
     http_port: int = 80
     rtsp_port: int = 554
     timeout: float = 5.0
+    event_timeout: float = 30.0
     json: bool = False
     debug: bool = False
     camera_name: str | None = None  # `--camera NAME` / YICAM_CAMERA: a named camera
@@ -47,12 +69,15 @@ class GlobalOptions:
 
     def camera(self, **overrides: Any) -> Camera:
         """A `Camera` for these options; `overrides` go to its constructor."""
+        from .._camera import Camera
+
         options = self.resolved()
         kwargs: dict[str, Any] = {
             "data_port": options.data_port,
             "http_port": options.http_port,
             "rtsp_port": options.rtsp_port,
             "timeout": options.timeout,
+            "event_timeout": options.event_timeout,
         }
         kwargs.update(overrides)
         return Camera(options.host, options.port, **kwargs)
@@ -85,18 +110,22 @@ def run_camera(job: Callable[[Camera], Awaitable[T]], **camera_kwargs: Any) -> T
         @click.argument("path")
         def thumb(path: str) -> Result:
             \"\"\"Fetch a thumbnail.\"\"\"
-            data = run_camera(lambda cam: cam.get_thumbnail(path))
+            data = run_camera(lambda cam: cam.thumbnail(path))
             return Result({"path": path, "size": len(data)}, f"{len(data)} bytes")
 
         # yicam/cli/main.py:  cli.add_command(thumb)
 
     The session opens before `job` and closes after it, also on errors. Errors are not
     caught here: a `YicamError`, `OSError` or `ValueError` raised by `job` reaches the
-    `yicam` group's one handler, which prints `Error: ...` with a hint and exits non-zero
-    (a traceback only with `--debug`). Return a `Result` (or a plain value) from the command
-    and the group prints it, as JSON under `--json`; use `output.emit` to print as you go.
-    `camera_kwargs` override `Camera` arguments, e.g. `event_timeout=120`.
+    `yicam` group's one handler, which prints `Error: ...` with a hint (a JSON object under
+    `--json`) and exits non-zero (a traceback only with `--debug`). Return a `Result` (or a
+    plain value) from the command and the group prints it, as JSON under `--json`; use
+    `output.emit` to print as you go. Timeouts come from the global options; `camera_kwargs`
+    override other `Camera` arguments. Import what the job needs inside the command, so
+    `yicam --help` does not load it.
     """
+    import asyncio
+
     options = global_options()
 
     async def session() -> T:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-import json
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .._camera import Camera
-from .._errors import CameraError
-from .._events import Disconnected, Event, Reconnected, Reconnecting, SessionRequested
-from .._ids import MsgId
-from .._messages import Notification
 from .base import run_camera
-from .output import Result, emit, human_size, key_value_table
+from .output import Result, dumps, emit, human_size, key_value_table, safe
+
+if TYPE_CHECKING:
+    from .._camera import Camera
+    from .._events import Event
+
+T = TypeVar("T")
 
 __all__ = [
     "battery",
@@ -40,6 +41,8 @@ __all__ = [
 @click.command()
 def info() -> Result:
     """Model, firmware, serial, live-view URL, card space."""
+
+    from .._errors import CameraError
 
     async def job(cam: Camera) -> dict[str, Any]:
         device = await cam.device_info()
@@ -79,7 +82,7 @@ def battery() -> Result:
     """Battery level, and whether the camera runs on USB power."""
     level = run_camera(lambda cam: cam.get_battery())
     source = "on USB power" if level.on_adapter else "on battery"
-    return Result(level, f"Battery: {level.level}% ({source})")
+    return Result(level, f"Battery: {level.level}% ({source})")  # 0-100, checked by the library
 
 
 # -- settings ------------------------------------------------------------------------------
@@ -96,8 +99,8 @@ def settings() -> Result:
 @click.argument("name")
 def get(name: str) -> Result:
     """Show one setting's value."""
-    value = run_camera(lambda cam: cam.get_setting(name))
-    return Result({"name": name, "value": value}, value)
+    value = run_camera(lambda cam: _named_setting(cam, name, cam.get_setting(name)))
+    return Result({"name": name, "value": value}, safe(value))
 
 
 @click.command(name="set")
@@ -106,19 +109,57 @@ def get(name: str) -> Result:
 def set_(name: str, value: str) -> Result:
     """Change a setting.
 
-    Refused while recording; `yicam options NAME` lists the accepted values.
+    Checked against the values the camera offers before anything is sent; refused while
+    recording. `yicam options NAME` lists the accepted values.
     """
-    run_camera(lambda cam: cam.set_setting(name, value))
-    return Result({"name": name, "value": value}, f"{name} = {value}")
+
+    async def job(cam: Camera) -> None:
+        from .._errors import UnsupportedError
+
+        try:
+            found = await _named_setting(cam, name, cam.get_options(name))
+        except UnsupportedError:
+            found = None  # the camera cannot list options: let it judge the value
+        # A single option is the current value of a free-form key such as camera_clock.
+        if found is not None and len(found.options) > 1 and value not in found.options:
+            accepted = ", ".join(found.options)
+            raise ValueError(f"{name} cannot be {value!r}; the camera accepts: {accepted}")
+        await cam.set_setting(name, value)
+
+    run_camera(job)
+    return Result({"name": name, "value": value}, safe(f"{name} = {value}"))
 
 
 @click.command()
 @click.argument("name")
 def options(name: str) -> Result:
     """The values a setting accepts."""
-    found = run_camera(lambda cam: cam.get_options(name))
+    found = run_camera(lambda cam: _named_setting(cam, name, cam.get_options(name)))
     lines = [f"{found.name} ({found.permission}):", *(f"  {o}" for o in found.options)]
-    return Result(found, "\n".join(lines))
+    return Result(found, "\n".join(safe(line) for line in lines))
+
+
+async def _named_setting(cam: Camera, name: str, request: Awaitable[T]) -> T:
+    """Await `request`; when the camera refuses it, say whether `name` is a setting at all."""
+    from .._errors import CameraError
+
+    try:
+        return await request
+    except CameraError:
+        names = list(await cam.get_settings())
+        if name not in names:
+            raise ValueError(_unknown_setting(name, names)) from None
+        raise
+
+
+def _unknown_setting(name: str, names: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    if close:
+        choices = ", ".join(close[:-1]) + " or " + close[-1] if len(close) > 1 else close[0]
+        return f"the camera has no setting {name!r}; did you mean {choices}?"
+    return f"the camera has no setting {name!r}; `yicam settings` lists them"
 
 
 @click.command()
@@ -132,7 +173,7 @@ def clock(action: str) -> Result:
         when = run_camera(lambda cam: cam.sync_clock())
         return Result({"clock": when}, f"Camera clock set to {when:%Y-%m-%d %H:%M:%S}")
     value = run_camera(lambda cam: cam.get_setting("camera_clock"))
-    return Result({"clock": value}, f"Camera clock: {value}")
+    return Result({"clock": value}, f"Camera clock: {safe(value)}")
 
 
 # -- capture -------------------------------------------------------------------------------
@@ -142,7 +183,7 @@ def clock(action: str) -> Result:
 def photo() -> Result:
     """Take a photo and print its path on the camera."""
     path = run_camera(lambda cam: cam.take_photo())
-    return Result({"path": path}, path)
+    return Result({"path": path}, safe(path))
 
 
 @click.command()
@@ -154,8 +195,8 @@ def record(action: str) -> Result:
         return Result({"recording": True}, "Recording started")
     if action == "stop":
         path = run_camera(lambda cam: cam.stop_recording())
-        return Result({"path": path}, path)
-    seconds = run_camera(lambda cam: cam.record_time())
+        return Result({"path": path}, safe(path))
+    seconds = run_camera(lambda cam: cam.record_time())  # >= 0, checked by the library
     return Result({"seconds": seconds}, f"Recording for {seconds} s")
 
 
@@ -175,6 +216,8 @@ def watch(count: int | None, reconnect: bool) -> None:
 
     With --json, one JSON object per line.
     """
+    from .._events import Disconnected, SessionRequested
+    from .._messages import Notification
 
     async def job(cam: Camera) -> None:
         seen = 0
@@ -195,6 +238,9 @@ def watch(count: int | None, reconnect: bool) -> None:
 
 
 def _event_result(event: Event) -> Result:
+    from .._events import Disconnected, Reconnected, Reconnecting, SessionRequested
+    from .._messages import Notification
+
     now = datetime.now().replace(microsecond=0)
     if isinstance(event, SessionRequested):
         kept = "kept it" if event.kept else "gave it away"
@@ -202,7 +248,8 @@ def _event_result(event: Event) -> Result:
         return Result(data, f"{now:%H:%M:%S}  another client asked for the session; {kept}")
     if isinstance(event, Disconnected):
         data = {"time": now, "type": "disconnected", "error": str(event.error)}
-        return Result(data, f"{now:%H:%M:%S}  connection lost ({event.error}); reconnecting")
+        text = safe(f"{now:%H:%M:%S}  connection lost ({event.error}); reconnecting")
+        return Result(data, text)
     if isinstance(event, Reconnecting):
         data = {"time": now, "type": "reconnecting", "attempt": event.attempt}
         data["delay"] = round(event.delay, 2)
@@ -213,8 +260,8 @@ def _event_result(event: Event) -> Result:
     assert isinstance(event, Notification)
     fields = {**event.to_json(), "time": now}
     del fields["msg_id"]
-    param = "" if event.param is None else f"  {event.param}"
-    return Result(fields, f"{now:%H:%M:%S}  {event.type}{param}")
+    param = "" if event.param is None else f"  {safe(event.param)}"
+    return Result(fields, f"{now:%H:%M:%S}  {safe(event.type)}{param}")
 
 
 class MsgIdType(click.ParamType[int]):
@@ -224,6 +271,8 @@ class MsgIdType(click.ParamType[int]):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         """The id as an int."""
+        from .._ids import MsgId
+
         if isinstance(value, int):
             return value
         try:
@@ -247,10 +296,12 @@ def raw(msg_id: int, fields: str | None) -> Result:
     """
     extra = _parse_fields(fields) if fields else {}
     reply = run_camera(lambda cam: cam.call(msg_id, **extra))
-    return Result(reply, json.dumps(reply, indent=2, ensure_ascii=False))
+    return Result(reply, dumps(reply, indent=2))
 
 
 def _parse_fields(text: str) -> dict[str, Any]:
+    import json
+
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

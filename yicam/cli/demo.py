@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
-from rich.text import Text
 
-from .._camera import Camera
-from .._errors import YicamError
-from ..emulator import Emulator
 from .base import global_options, model_option
-from .output import Result, emit, human_size
+from .output import Result, emit, human_size, safe
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from .._camera import Camera
 
 __all__ = ["demo"]
 
@@ -37,6 +35,8 @@ def demo(model: str, time_scale: float) -> None:
     Starts an emulated camera on loopback and drives it with the real client: connect,
     device info, battery, settings, photo, record, listing, download and live view.
     """
+    import asyncio
+
     asyncio.run(_demo(model, time_scale))
 
 
@@ -49,7 +49,7 @@ class _Steps:
 
     def show(self, step: str, title: str, text: str, **data: Any) -> None:
         self.number += 1
-        emit(Result({"step": step, **data}, f"{self.number:>2}. {title:<17} {text}"))
+        emit(Result({"step": step, **data}, safe(f"{self.number:>2}. {title:<17} {text}")))
 
     def detail(self, view: Table) -> None:
         if not self.json:
@@ -57,6 +57,9 @@ class _Steps:
 
 
 async def _demo(model: str, time_scale: float) -> None:
+    from .._camera import Camera
+    from ..emulator import Emulator
+
     step = _Steps()
     async with Emulator(
         "127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=0, model=model, time_scale=time_scale
@@ -83,6 +86,12 @@ async def _demo(model: str, time_scale: float) -> None:
 
 
 async def _drive(cam: Camera, step: _Steps, time_scale: float) -> None:
+    import asyncio
+    import tempfile
+
+    from rich.table import Table
+    from rich.text import Text
+
     step.show(
         "connect", "Connect", f"session open (model {cam.model or 'not reported'})", model=cam.model
     )
@@ -145,7 +154,7 @@ async def _drive(cam: Camera, step: _Steps, time_scale: float) -> None:
     table = Table(box=None, pad_edge=False, show_header=False)
     for e in files:
         modified = f"{e.modified:%Y-%m-%d %H:%M:%S}" if e.modified else ""
-        table.add_row("     ", Text(e.name), human_size(e.size), modified)
+        table.add_row("     ", Text(safe(e.name)), human_size(e.size), modified)
     step.detail(table)
 
     with tempfile.TemporaryDirectory(prefix="yicam-demo-") as folder:
@@ -161,6 +170,8 @@ async def _drive(cam: Camera, step: _Steps, time_scale: float) -> None:
 
 
 async def _live(cam: Camera, step: _Steps, folder: Path) -> None:
+    from .._errors import YicamError
+
     try:
         live = cam.live_view()
     except YicamError as exc:  # no PyAV: the `live` extra is not installed

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..emulator import Emulator, parse_faults
-from .base import model_option
+from .base import global_options, model_option
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
 
 __all__ = ["emulate"]
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=7878, show_default=True, help="Control (JSON) port; 0: any.")
-@click.option("--data-port", default=8787, show_default=True, help="File data port.")
-@click.option("--http-port", default=80, show_default=True, help="HTTP port (8080 without root).")
-@click.option("--rtsp-port", default=554, show_default=True, help="RTSP port (8554 without root).")
 @click.option(
     "--preview-size",
     default="432x240",
@@ -53,11 +49,6 @@ __all__ = ["emulate"]
     help="Cameras to run: on HOST, HOST+1, ... (on HOST with ports +1... without 127.0.0.x).",
 )
 def emulate(
-    host: str,
-    port: int,
-    data_port: int,
-    http_port: int,
-    rtsp_port: int,
     preview_size: str,
     model: str,
     sd: Path | None,
@@ -67,24 +58,33 @@ def emulate(
 ) -> None:
     """Run an emulated camera (or `--count N` of them) on this computer.
 
-    Prints one line per camera when it is ready; stops on Ctrl-C or SIGTERM.
+    They serve where the global options point: `yicam --port 0 --http-port 8080 emulate`
+    (port 0: any free one; HTTP and RTSP fall back to 8080 and 8554 without root), on
+    127.0.0.1 unless `--host` is given on the command line. Prints one line per camera when
+    it is ready, with the options that reach it; stops on Ctrl-C or SIGTERM.
     """
+    import asyncio
+
+    from ..emulator import Emulator, parse_faults
+
+    where = global_options()
+    host = where.host if "host" in where.explicit else "127.0.0.1"
     preview, fault_set = _size(preview_size), parse_faults(faults, seed)
     reach_all: Callable[[], list[str]] = list
     if count > 1:
         from .emulate_many import several
 
+        ports = (where.port, where.data_port, where.http_port, where.rtsp_port)
         emulators, reach_all = several(
-            count, host, (port, data_port, http_port, rtsp_port), sd,
-            preview_size=preview, model=model, faults=fault_set,
-        )  # fmt: skip
+            count, host, ports, sd, preview_size=preview, model=model, faults=fault_set
+        )
     else:
         emulator = Emulator(
             host,
-            port,
-            data_port=data_port,
-            http_port=http_port,
-            rtsp_port=rtsp_port,
+            where.port,
+            data_port=where.data_port,
+            http_port=where.http_port,
+            rtsp_port=where.rtsp_port,
             preview_size=preview,
             model=model,
             sd=sd,
@@ -103,6 +103,9 @@ def _size(text: str) -> tuple[int, int]:
 
 
 async def _serve(emulators: list[Emulator], reach_all: Callable[[], list[str]]) -> None:
+    import asyncio
+    import signal
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from posixpath import join
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
-from rich.text import Text
 
-from .._camera import Camera
 from .base import run_camera
-from .output import Result, human_size
+from .output import Result, human_size, safe
+
+if TYPE_CHECKING:
+    from .._camera import Camera
 
 __all__ = ["DCIM", "ls", "rm"]
 
@@ -21,6 +22,9 @@ DCIM = "/tmp/fuse_d/DCIM/"
 @click.argument("path", default=DCIM)
 def ls(path: str) -> Result:
     """List a directory on the camera (default /tmp/fuse_d/DCIM/)."""
+    from rich.table import Table
+    from rich.text import Text
+
     entries = run_camera(lambda cam: cam.list_dir(path))
     data = [
         {
@@ -38,11 +42,11 @@ def ls(path: str) -> Result:
     table.add_column("Modified")
     for e in entries:
         table.add_row(
-            Text(e.name + "/" if e.is_dir else e.name),  # Text: names are untrusted camera data
+            Text(safe(e.name + "/" if e.is_dir else e.name)),  # untrusted: escaped, no markup
             "" if e.is_dir else human_size(e.size),
             f"{e.modified:%Y-%m-%d %H:%M:%S}" if e.modified else "",
         )
-    view = table if entries else f"{path} is empty"
+    view = table if entries else safe(f"{path} is empty")
     return Result(data, view)
 
 
@@ -56,4 +60,4 @@ def rm(paths: tuple[str, ...]) -> Result:
             await cam.delete(path)
 
     run_camera(job)
-    return Result({"deleted": list(paths)}, "\n".join(f"Deleted {p}" for p in paths))
+    return Result({"deleted": list(paths)}, "\n".join(safe(f"Deleted {p}") for p in paths))

@@ -1,14 +1,16 @@
-"""The `yicam` command: a thin click layer over `yicam.Camera` and the emulator."""
+"""The `yicam` command: a thin click layer over `yicam.Camera` and the emulator.
+
+Command modules import only click at import time; rich, asyncio and the library load when a
+command runs, so `yicam --help` stays fast (benchmarks/cli_startup.py).
+"""
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any
 
 import click
 
-from .._errors import YicamError
 from .base import DEFAULT_HOST, GlobalOptions
 from .cameras import cameras, explicit_options
 from .commands import (
@@ -34,28 +36,34 @@ from .fleet import fleet
 from .gui import gui
 from .live import live
 from .media import download_cmd, sync_cmd, thumb, upload
-from .output import emit, report_error
+from .output import dumps, emit, report_error
 from .profile import profile
 from .tether import tether_cmd
 from .timelapse import timelapse
 
 __all__ = ["cli", "main"]
 
-# Errors a user can cause (unreachable camera, refused request, bad argument): one line, no trace.
-USER_ERRORS = (YicamError, OSError, ValueError)
-
 
 class YicamGroup(click.Group):
     """A group whose subcommands share one error handler."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the subcommand; report user errors as `Error: ...` and exit 1."""
+        """Run the subcommand; report user errors as `Error: ...` (JSON under --json), exit 1."""
+        from .._errors import YicamError
+
         try:
             return super().invoke(ctx)
-        except USER_ERRORS as exc:
-            options = ctx.find_object(GlobalOptions)
-            report_error(exc, debug=options is not None and options.debug)
+        # Errors a user can cause (unreachable camera, refused request, bad argument).
+        except (YicamError, OSError, ValueError) as exc:
+            options = ctx.find_object(GlobalOptions) or GlobalOptions()
+            report_error(exc, debug=options.debug, json_mode=options.json)
             ctx.exit(1)
+        except click.ClickException as exc:
+            options = ctx.find_object(GlobalOptions) or GlobalOptions()
+            if not options.json:
+                raise
+            click.echo(dumps({"error": exc.format_message()}), err=True)
+            ctx.exit(exc.exit_code)
 
 
 @click.group(cls=YicamGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,6 +79,12 @@ class YicamGroup(click.Group):
 @click.option("--http-port", default=80, show_default=True, help="HTTP port.")
 @click.option("--rtsp-port", default=554, show_default=True, help="RTSP live-view port.")
 @click.option("--timeout", default=5.0, show_default=True, help="Seconds to wait per request.")
+@click.option(
+    "--event-timeout",
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for the camera to act (photo written, transfer progress).",
+)
 @click.option(
     "-c",
     "--camera",
@@ -90,6 +104,7 @@ def cli(
     http_port: int,
     rtsp_port: int,
     timeout: float,
+    event_timeout: float,
     camera: str | None,
     json_mode: bool,
     debug: bool,
@@ -102,12 +117,15 @@ def cli(
         http_port=http_port,
         rtsp_port=rtsp_port,
         timeout=timeout,
+        event_timeout=event_timeout,
         json=json_mode,
         debug=debug,
         camera_name=camera,
         explicit=explicit_options(ctx),
     )
     if debug:
+        import logging
+
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
         root = logging.getLogger()

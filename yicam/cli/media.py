@@ -5,24 +5,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
-from .._camera import Camera
-from .._download import Via, download
-from .._media import MediaItem
-from .._sync import sync as sync_media
 from .base import global_options, run_camera
-from .output import Result, console, emit, human_size
+from .output import Result, console, emit, human_size, safe
+
+if TYPE_CHECKING:
+    from .._camera import Camera
+    from .._download import Via
+    from .._media import MediaItem
 
 __all__ = ["download_cmd", "sync_cmd", "thumb", "upload"]
 
@@ -35,8 +28,17 @@ def _bars() -> Iterator[Callable[[str], Callable[[int, int], None]]]:
     if global_options().json:
         yield lambda _label: lambda _done, _total: None
         return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     progress = Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # camera names: escaped, no markup
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),
@@ -46,7 +48,7 @@ def _bars() -> Iterator[Callable[[str], Callable[[int, int], None]]]:
     )
 
     def bar(label: str) -> Callable[[int, int], None]:
-        task = progress.add_task(label, total=None)
+        task = progress.add_task(safe(label), total=None)
 
         def update(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
@@ -65,6 +67,7 @@ def _bars() -> Iterator[Callable[[str], Callable[[int, int], None]]]:
 @click.option("--no-resume", is_flag=True, help="Start over instead of resuming a .part file.")
 def download_cmd(paths: tuple[str, ...], out: Path, via: Via, no_resume: bool) -> Result:
     """Download camera files (resumable, verified) into a folder."""
+    from .._download import download
 
     async def job(cam: Camera) -> list[dict[str, Any]]:
         done = []
@@ -80,9 +83,9 @@ def download_cmd(paths: tuple[str, ...], out: Path, via: Via, no_resume: bool) -
         return done
 
     out.mkdir(parents=True, exist_ok=True)
-    files = run_camera(job, event_timeout=120.0)
+    files = run_camera(job)
     total = sum(f["size"] for f in files)
-    return Result(files, f"{len(files)} file(s), {human_size(total)} downloaded to {out}")
+    return Result(files, safe(f"{len(files)} file(s), {human_size(total)} downloaded to {out}"))
 
 
 @click.command("sync")
@@ -96,6 +99,7 @@ def sync_cmd(
     ctx: click.Context, folder: Path, delete_after: bool, include_sidecars: bool, via: Via
 ) -> Result | None:
     """Download every media file not yet in FOLDER (FOLDER/NNNMEDIA/NAME)."""
+    from .._sync import sync as sync_media
 
     async def job(cam: Camera) -> Any:
         with _bars() as bar:
@@ -109,7 +113,7 @@ def sync_cmd(
             )  # fmt: skip
 
     folder.mkdir(parents=True, exist_ok=True)
-    report = run_camera(job, event_timeout=120.0)
+    report = run_camera(job)
     data = {
         "downloaded": report.count("downloaded"),
         "present": report.count("present"),
@@ -121,7 +125,7 @@ def sync_cmd(
         f"{data['downloaded']} downloaded, {data['present']} already present, "
         f"{data['failed']} failed, {data['deleted']} deleted on the camera"
     ]
-    lines += [f"  {e.path}: {e.error}" for e in report.entries if e.error]
+    lines += [safe(f"  {e.path}: {e.error}") for e in report.entries if e.error]
     result = Result(data, "\n".join(lines))
     if not report.ok:
         emit(result)
@@ -136,9 +140,10 @@ def upload(src: Path, dest: str) -> Result:
     """Upload a local file to the camera (DEST ending in / keeps the file name)."""
     if dest.endswith("/"):
         dest += src.name
-    run_camera(lambda cam: cam.upload(src, dest), event_timeout=120.0)
+    run_camera(lambda cam: cam.upload(src, dest))
     size = src.stat().st_size
-    return Result({"local": str(src), "path": dest, "size": size}, f"uploaded {src} to {dest}")
+    view = safe(f"uploaded {src} to {dest}")
+    return Result({"local": str(src), "path": dest, "size": size}, view)
 
 
 @click.command()
@@ -150,7 +155,7 @@ def thumb(path: str, out: Path) -> Result:
     data = run_camera(lambda cam: cam.thumbnail(path))
     out.write_bytes(data)
     return Result(
-        {"path": path, "local": str(out), "size": len(data)}, f"{len(data)} bytes to {out}"
+        {"path": path, "local": str(out), "size": len(data)}, safe(f"{len(data)} bytes to {out}")
     )
 
 
