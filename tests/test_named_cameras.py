@@ -74,7 +74,7 @@ def test_no_file_means_no_cameras(config: Path) -> None:
 def test_add_and_rm_keep_comments(config: Path) -> None:
     config.parent.mkdir(parents=True)
     config.write_text(COMMENTED)
-    ok(run("cameras", "add", "back", "192.168.1.53", "--port", "7000", "--http-port", "8080"))
+    ok(run("--port", "7000", "--http-port", "8080", "cameras", "add", "back", "192.168.1.53"))
     text = config.read_text()
     for line in COMMENTED.splitlines():
         assert line in text.splitlines()  # untouched, comments and all
@@ -222,7 +222,7 @@ EPHEMERAL = ["--port", "0", "--data-port", "0", "--http-port", "0", "--rtsp-port
 
 def test_emulate_count_runs_separate_cameras(tmp_path: Path, config: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "yicam.cli.main", "emulate", "--count", "3", *EPHEMERAL],
+        [sys.executable, "-m", "yicam.cli.main", *EPHEMERAL, "emulate", "--count", "3"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -233,7 +233,8 @@ def test_emulate_count_runs_separate_cameras(tmp_path: Path, config: Path) -> No
         # Ephemeral ports differ per camera: the way to reach them all is naming them.
         reach = [proc.stdout.readline() for _ in range(5)]
         assert reach[0].startswith("reach them all")
-        assert reach[1].strip().startswith("yicam cameras add emu1 127.0.0.1 --port")
+        assert reach[1].strip().startswith("yicam --port")
+        assert reach[1].strip().endswith("cameras add emu1 127.0.0.1")
         assert reach[4].strip() == "yicam fleet -c emu1 -c emu2 -c emu3 status"
         serials, hosts = set(), []
         for line in ready:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
-from rich.table import Table
-from rich.text import Text
 
-from .._config import CameraConfig, add_camera, config_path, load_cameras, remove_camera
-from .output import Result
+from .base import global_options
+from .output import Result, safe
+
+if TYPE_CHECKING:
+    from .._config import CameraConfig
 
 __all__ = ["cameras", "explicit_options"]
 
@@ -30,6 +31,11 @@ def explicit_options(ctx: click.Context) -> frozenset[str]:
 @click.pass_context
 def cameras(ctx: click.Context) -> Result | None:
     """Named cameras: `yicam -c NAME COMMAND` talks to one; `yicam fleet --all` to all."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from .._config import config_path, load_cameras
+
     if ctx.invoked_subcommand is not None:
         return None
     entries = load_cameras()
@@ -39,7 +45,7 @@ def cameras(ctx: click.Context) -> Result | None:
         table.add_column(column)
     for e in entries.values():
         cells = (e.name, e.host, e.port, e.data_port, e.http_port, e.rtsp_port, e.model, e.serial)
-        table.add_row(*(Text("" if c is None else str(c)) for c in cells))
+        table.add_row(*(Text("" if c is None else safe(c)) for c in cells))
     hint = f"No named cameras yet in {path}; `yicam cameras add NAME HOST` adds one"
     view: Any = table if entries else hint
     return Result([_json(e) for e in entries.values()], view)
@@ -48,30 +54,27 @@ def cameras(ctx: click.Context) -> Result | None:
 @cameras.command("add")
 @click.argument("name")
 @click.argument("host")
-@click.option("--port", type=click.IntRange(1, 65535), default=7878, show_default=True)
-@click.option("--data-port", type=click.IntRange(1, 65535), default=8787, show_default=True)
-@click.option("--http-port", type=click.IntRange(1, 65535), default=80, show_default=True)
-@click.option("--rtsp-port", type=click.IntRange(1, 65535), default=554, show_default=True)
 @click.option("--replace", is_flag=True, help="Overwrite a camera of that name.")
-def add(
-    name: str,
-    host: str,
-    port: int,
-    data_port: int,
-    http_port: int,
-    rtsp_port: int,
-    replace: bool,
-) -> Result:
-    """Name a camera: `yicam cameras add left 192.168.1.51`."""
-    entry = CameraConfig(name, host, port, data_port, http_port, rtsp_port)
+def add(name: str, host: str, replace: bool) -> Result:
+    """Name a camera: `yicam cameras add left 192.168.1.51`.
+
+    Its ports are the global ones: `yicam --port 7000 --http-port 8080 cameras add back HOST`.
+    """
+    from .._config import CameraConfig, add_camera
+
+    where = global_options()
+    ports = (where.port, where.data_port, where.http_port, where.rtsp_port)
+    entry = CameraConfig(name, host, *ports)
     path = add_camera(entry, replace=replace)
-    return Result(_json(entry), f"Added camera {name!r} ({host}:{port}) to {path}")
+    return Result(_json(entry), safe(f"Added camera {name!r} ({host}:{where.port}) to {path}"))
 
 
 @cameras.command("rm")
 @click.argument("name")
 def rm(name: str) -> Result:
     """Forget a named camera."""
+    from .._config import remove_camera
+
     path = remove_camera(name)
     return Result({"removed": name}, f"Removed camera {name!r} from {path}")
 

@@ -132,8 +132,8 @@ def reach_all_lines(plan: EmulatedFleet, emulators: list[Emulator]) -> list[str]
     for i, e in enumerate(emulators, 1):
         rtsp = f" --rtsp-port {e.rtsp_port}" if e.rtsp_port is not None else ""
         lines.append(
-            f"  yicam cameras add emu{i} {e.host} --port {e.port} --data-port {e.data_port}"
-            f" --http-port {e.http_port}{rtsp}"
+            f"  yicam --port {e.port} --data-port {e.data_port} --http-port {e.http_port}{rtsp}"
+            f" cameras add emu{i} {e.host}"
         )
     names = " ".join(f"-c emu{i}" for i in range(1, len(emulators) + 1))
     lines.append(f"  yicam fleet {names} status")
