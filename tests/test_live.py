@@ -224,11 +224,11 @@ def test_cli_live_commands(tmp_path: Path) -> None:
         assert shot.stat().st_size > 0
         clip = run("--record", str(tmp_path / "clip.mp4"), "--duration", "1")
         assert abs(clip["duration"] - 1.0) <= 1.0
-        stats = run("--stats", "--seconds", "1")
+        stats = run("--stats", "--duration", "1")
         assert stats["frames"] > 0
         assert stats["latency_median_ms"] > 0
         assert stats["packets_lost"] == stats["packets_late"] == 0
-        stats = run("--stats", "--seconds", "1", "--engine", "ffmpeg")
+        stats = run("--stats", "--duration", "1", "--engine", "ffmpeg")
         assert stats["frames"] > 0
         assert not emu.state.viewfinder
         bad = yicam(emu.port, *ports, "live", "--stats", "--url")

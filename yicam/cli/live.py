@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,11 +9,11 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from .._camera import Camera
 from .base import run_camera
-from .output import Result, emit
+from .output import Result, emit, safe
 
 if TYPE_CHECKING:
+    from .._camera import Camera
     from ..live import Engine, LiveStats, LiveView
 
 __all__ = ["live"]
@@ -38,9 +37,7 @@ T = TypeVar("T")
 @click.option(
     "--duration",
     type=click.FloatRange(min=0, min_open=True),
-    default=10.0,
-    show_default=True,
-    help="Seconds to record.",
+    help="Seconds to record, or to measure --stats.  [default: 10 to record, 5 for --stats]",
 )
 @click.option(
     "--url",
@@ -49,13 +46,6 @@ T = TypeVar("T")
     help="Start the viewfinder and print the stream URL (for VLC or ffplay) until Ctrl-C.",
 )
 @click.option("--stats", "show_stats", is_flag=True, help="Print fps and latency.")
-@click.option(
-    "--seconds",
-    type=click.FloatRange(min=0, min_open=True),
-    default=5.0,
-    show_default=True,
-    help="How long --stats measures.",
-)
 @click.option(
     "--engine",
     type=click.Choice(["rtp", "ffmpeg"]),
@@ -66,13 +56,12 @@ T = TypeVar("T")
 def live(
     snapshot: Path | None,
     record_to: Path | None,
-    duration: float,
+    duration: float | None,
     show_url: bool,
     show_stats: bool,
-    seconds: float,
     engine: Engine,
 ) -> Result | None:
-    """Live view: --snapshot FILE, --record FILE --duration S, --url, or --stats."""
+    """Live view: --snapshot FILE, --record FILE, --url, or --stats (--duration S)."""
     chosen = [bool(snapshot), bool(record_to), show_url, show_stats]
     if sum(chosen) != 1:
         raise click.UsageError("choose one of --snapshot, --record, --url and --stats")
@@ -85,12 +74,15 @@ def live(
         data = {"path": snapshot, "width": frame.width, "height": frame.height}
         return Result(data, f"Saved {snapshot} ({frame.width}x{frame.height})")
     if record_to is not None:
+        seconds = duration or 10.0
         rec = run_camera(
-            lambda cam: _with_live(cam, engine, lambda lv: lv.record(record_to, duration))
+            lambda cam: _with_live(cam, engine, lambda lv: lv.record(record_to, seconds))
         )
         data = {"path": rec.path, "frames": rec.frames, "duration": rec.duration}
         return Result(data, f"Saved {rec.path} ({rec.frames} frames, {rec.duration:.1f} s)")
-    stats = run_camera(lambda cam: _with_live(cam, engine, lambda lv: _measure(lv, seconds)))
+    stats = run_camera(
+        lambda cam: _with_live(cam, engine, lambda lv: _measure(lv, duration or 5.0))
+    )
     data = {
         "fps": round(stats.fps, 2),
         "frames": stats.frames,
@@ -119,6 +111,8 @@ async def _with_live(cam: Camera, engine: Engine, job: Callable[[LiveView], Awai
 
 
 async def _measure(live_view: LiveView, seconds: float) -> LiveStats:
+    import asyncio
+
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(seconds):
             async for _ in live_view.frames():
@@ -127,9 +121,11 @@ async def _measure(live_view: LiveView, seconds: float) -> LiveStats:
 
 
 async def _serve_url(cam: Camera) -> None:
+    import asyncio
+
     await cam.start_viewfinder()
     try:
-        emit(Result({"url": cam.rtsp_url}, cam.rtsp_url))
+        emit(Result({"url": cam.rtsp_url}, safe(cam.rtsp_url)))
         await asyncio.Event().wait()  # until Ctrl-C
     finally:
         await cam.stop_viewfinder()
