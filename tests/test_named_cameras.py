@@ -235,7 +235,7 @@ def test_emulate_count_runs_separate_cameras(tmp_path: Path, config: Path) -> No
         assert reach[0].startswith("reach them all")
         assert reach[1].strip().startswith("yicam --port")
         assert reach[1].strip().endswith("cameras add emu1 127.0.0.1")
-        assert reach[4].strip() == "yicam fleet -c emu1 -c emu2 -c emu3 status"
+        assert reach[4].strip() == "yicam -c emu1 -c emu2 -c emu3 fleet status"
         serials, hosts = set(), []
         for line in ready:
             found = re.search(r"--host (\S+) --port (\d+) --data-port (\d+)", line)

@@ -129,11 +129,11 @@ def test_cli_save_apply_diff(three: list[Emulator], tmp_path: Path) -> None:
         "b": "1920x1080 60P 16:9",
         "c": "1920x1080 60P 16:9",
     }
-    table = run("profile", "diff", "-c", "b", str(file))
+    table = run("-c", "b", "profile", "diff", str(file))
     assert "video_quality" in table.stdout
     assert "2 setting(s) differ" in table.stdout
 
-    applied = run("--json", "profile", "apply", str(file), "-c", "b", "-c", "c")
+    applied = run("--json", "-c", "b", "-c", "c", "profile", "apply", str(file))
     assert applied.exit_code == 0, applied.output
     rows = json.loads(applied.stdout)
     assert [r["name"] for r in rows] == ["b", "c"]

@@ -65,6 +65,7 @@ class GlobalOptions:
     json: bool = False
     debug: bool = False
     camera_name: str | None = None  # `--camera NAME` / YICAM_CAMERA: a named camera
+    camera_names: tuple[str, ...] = ()  # every --camera given (several for `yicam fleet`)
     explicit: frozenset[str] = frozenset()  # options given on the command line: they win
 
     def camera(self, **overrides: Any) -> Camera:
@@ -91,7 +92,7 @@ class GlobalOptions:
         entry = get_camera(self.camera_name)
         names = ("host", "port", "data_port", "http_port", "rtsp_port", "timeout")
         values = {n: getattr(entry, n) for n in names if n not in self.explicit}
-        return dataclasses.replace(self, camera_name=None, **values)
+        return dataclasses.replace(self, camera_name=None, camera_names=(), **values)
 
 
 def global_options() -> GlobalOptions:

@@ -136,7 +136,7 @@ def reach_all_lines(plan: EmulatedFleet, emulators: list[Emulator]) -> list[str]
             f" cameras add emu{i} {e.host}"
         )
     names = " ".join(f"-c emu{i}" for i in range(1, len(emulators) + 1))
-    lines.append(f"  yicam fleet {names} status")
+    lines.append(f"  yicam {names} fleet status")
     return lines
 
 

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .. import Camera, Fleet, FleetResult, ShotReport
-from .._config import get_camera, load_cameras
-from .._fleet import camera_folder
 from .base import GlobalOptions, global_options
-from .fleet_views import (
-    clock_view,
-    plain_view,
-    shot_view,
-    status_json,
-    status_view,
-    sync_bars,
-    sync_failures,
-    sync_view,
-    watch_status,
-)
-from .output import Result, emit
+from .output import Result, dumps, emit, safe
+
+if TYPE_CHECKING:
+    from .. import Camera, Fleet, FleetResult, ShotReport
 
 __all__ = ["Selection", "finish", "fleet", "run_fleet", "selection", "selection_options"]
 
@@ -43,6 +31,9 @@ class Selection:
 
     def fleet(self, options: GlobalOptions, **camera_options: Any) -> Fleet:
         """The `Fleet` for this selection; `--hosts` take their other ports from the options."""
+        from .. import Camera, Fleet
+        from .._config import get_camera, load_cameras
+
         cameras: dict[str, Camera | str] = {}
         explicit_timeout = "timeout" in options.explicit
         if self.all:
@@ -67,25 +58,23 @@ class Selection:
                 **camera_options,
             )
         if not cameras:
-            raise click.UsageError("choose cameras: --all, -c NAME ... or --hosts H1,H2")
+            raise click.UsageError("choose cameras: --all, --hosts H1,H2 or yicam -c A -c B fleet")
         return Fleet(cameras)
 
 
 def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """`--all`, repeated `-c NAME` and `--hosts H1,H2`: which cameras (see `selection`)."""
+    """`--all` and `--hosts H1,H2`: which cameras, besides the global `-c NAME`s (`selection`)."""
     for option in (
         click.option("--hosts", metavar="H1,H2,...", help="Cameras by address (HOST[:PORT])."),
-        click.option(
-            "-c", "--camera", "names", multiple=True, metavar="NAME", help="A named camera."
-        ),
         click.option("--all", "all_", is_flag=True, help="Every named camera (`yicam cameras`)."),
     ):
         command = option(command)
     return command
 
 
-def selection(all_: bool, names: tuple[str, ...], hosts: str | None) -> Selection | None:
-    """The cameras the selection options chose; None when none was given."""
+def selection(all_: bool, hosts: str | None) -> Selection | None:
+    """The cameras chosen by `--all`, `--hosts` and the global `-c NAME`s; None for none."""
+    names = global_options().camera_names
     host_list = tuple(h.strip() for h in (hosts or "").split(",") if h.strip())
     return Selection(all_, names, host_list) if all_ or names or host_list else None
 
@@ -93,14 +82,14 @@ def selection(all_: bool, names: tuple[str, ...], hosts: str | None) -> Selectio
 @click.group()
 @selection_options
 @click.pass_context
-def fleet(ctx: click.Context, all_: bool, names: tuple[str, ...], hosts: str | None) -> None:
-    """Several cameras at once: `yicam fleet --all photo`.
+def fleet(ctx: click.Context, all_: bool, hosts: str | None) -> None:
+    """Several cameras at once: `yicam fleet --all photo`, `yicam -c A -c B fleet photo`.
 
     Every camera gets the command at the same moment; one failing never stops the others.
     Exits 0 only when every camera succeeded; the summary says which failed and why.
     """
     host_list = tuple(h.strip() for h in (hosts or "").split(",") if h.strip())
-    ctx.obj = Selection(all_, names, host_list)
+    ctx.obj = Selection(all_, global_options().camera_names, host_list)
 
 
 @fleet.command()
@@ -109,6 +98,8 @@ def fleet(ctx: click.Context, all_: bool, names: tuple[str, ...], hosts: str | N
 @click.pass_context
 def status(ctx: click.Context, watch: bool, interval: float) -> Result | None:
     """Battery, card, recording and model of every camera."""
+    from .fleet_views import status_json, status_view, watch_status
+
     if watch:
         _run(ctx, lambda f: watch_status(f, interval))
         return None
@@ -139,6 +130,8 @@ def record(ctx: click.Context, action: str) -> Result | None:
 @click.pass_context
 def set_(ctx: click.Context, name: str, value: str) -> Result | None:
     """Change a setting on every camera."""
+    from .fleet_views import plain_view
+
     result = _run(ctx, lambda f: f.set_setting(name, value))
     view = plain_view(result, lambda _v: f"{name} = {value}")
     return finish(ctx, result, Result(_plain_json(result, lambda _v: {}), view))
@@ -153,6 +146,8 @@ def clock() -> None:
 @click.pass_context
 def clock_sync(ctx: click.Context) -> Result | None:
     """Set every clock to this computer's time, at the same whole second."""
+    from .fleet_views import clock_view
+
     result = _run(ctx, lambda f: f.sync_clock())
     data = _plain_json(
         result,
@@ -172,13 +167,15 @@ def clock_sync(ctx: click.Context) -> Result | None:
 @click.pass_context
 def sync_cmd(ctx: click.Context, folder: Path, delete_after: bool) -> Result | None:
     """Download every camera's new media into FOLDER/<camera name>/."""
+    from .._fleet import camera_folder
+    from .fleet_views import sync_bars, sync_failures, sync_view
 
     async def job(f: Fleet) -> Any:
         with sync_bars(f.names, quiet=global_options().json) as progress:
             return await f.sync(folder, delete_after=delete_after, progress=progress)
 
     folder.mkdir(parents=True, exist_ok=True)
-    result = _run(ctx, job, event_timeout=120.0)
+    result = _run(ctx, job)
     data = [
         {
             "name": r.name,
@@ -204,17 +201,18 @@ def sync_cmd(ctx: click.Context, folder: Path, delete_after: bool) -> Result | N
 # -- helpers -------------------------------------------------------------------------------
 
 
-def _run(ctx: click.Context, job: Callable[[Fleet], Awaitable[T]], **camera_options: Any) -> T:
+def _run(ctx: click.Context, job: Callable[[Fleet], Awaitable[T]]) -> T:
     selection = ctx.find_object(Selection)
     assert selection is not None
-    return run_fleet(selection, job, **camera_options)
+    return run_fleet(selection, job)
 
 
-def run_fleet(
-    selection: Selection, job: Callable[[Fleet], Awaitable[T]], **camera_options: Any
-) -> T:
+def run_fleet(selection: Selection, job: Callable[[Fleet], Awaitable[T]]) -> T:
     """Connect the selected cameras, run `job(fleet)` in `asyncio.run`, close them."""
-    the_fleet = selection.fleet(global_options().resolved(), **camera_options)
+    import asyncio
+
+    options = global_options().resolved()
+    the_fleet = selection.fleet(options, event_timeout=options.event_timeout)
 
     async def session() -> T:
         async with the_fleet:
@@ -230,12 +228,16 @@ def finish(ctx: click.Context, result: FleetResult[Any], shown: Result) -> Resul
     if result.ok:
         return shown
     emit(shown)
-    click.echo(f"Error: {result.summary()}", err=True)
+    summary = result.summary()
+    json_mode = global_options().json
+    click.echo(dumps({"error": summary}) if json_mode else f"Error: {safe(summary)}", err=True)
     ctx.exit(1)
     return None
 
 
 def _shot_result(shot: ShotReport) -> Result:
+    from .fleet_views import shot_view
+
     first = min((t.sent for t in shot.values().values()), default=0.0)
     data = {
         "send_spread_ms": round(shot.send_spread * 1000, 3),

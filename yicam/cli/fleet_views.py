@@ -20,7 +20,7 @@ from rich.text import Text
 
 from .. import CameraResult, CameraStatus, ClockSync, Fleet, FleetResult, MediaItem, ShotReport
 from .. import SyncReport as SyncReportType
-from .output import console, human_size
+from .output import console, human_size, safe
 
 __all__ = [
     "clock_view",
@@ -40,8 +40,8 @@ FileProgress = Callable[[int, int], None]
 
 
 def clean(text: object) -> Text:
-    """A table cell: camera text with control characters shown as `?`, never as markup."""
-    return Text(_CONTROL.sub("?", "" if text is None else str(text)))
+    """A table cell: camera text with control characters escaped (`safe`), never as markup."""
+    return Text("" if text is None else safe(text))
 
 
 def status_json(result: FleetResult[CameraStatus]) -> list[dict[str, Any]]:

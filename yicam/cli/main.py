@@ -88,9 +88,11 @@ class YicamGroup(click.Group):
 @click.option(
     "-c",
     "--camera",
+    multiple=True,
     envvar="YICAM_CAMERA",
     metavar="NAME",
-    help="A named camera from `yicam cameras` (env YICAM_CAMERA); --host/--port... still win.",
+    help="A named camera from `yicam cameras` (env YICAM_CAMERA); --host/--port... still win."
+    " Repeat it for `yicam fleet`.",
 )
 @click.option("--json", "json_mode", is_flag=True, help="Print machine-readable JSON.")
 @click.option("--debug", is_flag=True, help="Show protocol logs and tracebacks.")
@@ -105,11 +107,13 @@ def cli(
     rtsp_port: int,
     timeout: float,
     event_timeout: float,
-    camera: str | None,
+    camera: tuple[str, ...],
     json_mode: bool,
     debug: bool,
 ) -> None:
     """Control a Xiaomi Yi (or other Ambarella) action camera over Wi-Fi."""
+    if len(camera) > 1 and ctx.invoked_subcommand not in ("fleet", "profile"):
+        raise click.UsageError("several --camera: `yicam -c A -c B fleet ...` drives several")
     ctx.obj = GlobalOptions(
         host=host,
         port=port,
@@ -120,7 +124,8 @@ def cli(
         event_timeout=event_timeout,
         json=json_mode,
         debug=debug,
-        camera_name=camera,
+        camera_name=camera[0] if len(camera) == 1 else None,
+        camera_names=camera,
         explicit=explicit_options(ctx),
     )
     if debug:

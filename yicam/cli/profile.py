@@ -41,12 +41,10 @@ def save(file: Path) -> Result:
 @click.argument("file", type=_EXISTING)
 @selection_options
 @click.pass_context
-def apply(
-    ctx: click.Context, file: Path, all_: bool, names: tuple[str, ...], hosts: str | None
-) -> Result | None:
+def apply(ctx: click.Context, file: Path, all_: bool, hosts: str | None) -> Result | None:
     """Apply FILE to the camera (or to --all, -c NAME..., --hosts): mode settings first."""
     wanted = Profile.load(file)
-    chosen = selection(all_, names, hosts)
+    chosen = selection(all_, hosts)
     if chosen is None:
         report = run_camera(wanted.apply)
         result = FleetResult((CameraResult(_camera_name(), report),))
@@ -71,11 +69,9 @@ def apply(
 )
 @selection_options
 @click.pass_context
-def diff(
-    ctx: click.Context, file: Path | None, all_: bool, names: tuple[str, ...], hosts: str | None
-) -> Result | None:
+def diff(ctx: click.Context, file: Path | None, all_: bool, hosts: str | None) -> Result | None:
     """Settings that differ across the cameras (--all, -c NAME..., --hosts), or from FILE."""
-    chosen = selection(all_, names, hosts)
+    chosen = selection(all_, hosts)
     if chosen is None and file is None:
         raise click.UsageError("give a FILE to compare the camera with, or choose cameras")
 
