@@ -131,7 +131,7 @@ def port(loop: LoopThread) -> int:
 def test_discover_json_and_save(port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("YICAM_CONFIG", str(tmp_path / "config.toml"))
     runner = CliRunner()
-    args = ["--port", str(port), "--json", "discover", "--network", NETWORK, "--timeout", "1"]
+    args = ["--port", str(port), "--json", "discover", "--network", NETWORK, "--probe-timeout", "1"]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)

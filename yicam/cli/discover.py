@@ -31,7 +31,9 @@ _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]")
     metavar="CIDR",
     help="Network to scan, e.g. 192.168.1.0/24 (repeatable; default: this host's).",
 )
-@click.option("--timeout", default=1.0, show_default=True, help="Seconds per address probed.")
+@click.option(
+    "--probe-timeout", "timeout", default=1.0, show_default=True, help="Seconds per address probed."
+)
 @click.option("--force", is_flag=True, help="Scan networks wider than a /22.")
 @click.option("--save", is_flag=True, help="Add what was found as named cameras.")
 @click.option(
