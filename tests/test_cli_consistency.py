@@ -10,7 +10,7 @@ import click
 import pytest
 
 from yicam import MsgId
-from yicam.cli.main import cli
+from yicam.cli.main import COMMANDS, cli
 from yicam.emulator import Emulator
 
 from .cli_helpers import LoopThread, yicam
@@ -91,8 +91,11 @@ def test_set_checks_the_value_on_old_firmware_too(loop: LoopThread) -> None:
 
 
 def _commands(group: click.Group) -> list[click.Command]:
+    ctx = click.Context(group)
     found: list[click.Command] = []
-    for command in group.commands.values():
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         found.append(command)
         if isinstance(command, click.Group):
             found += _commands(command)
@@ -125,12 +128,21 @@ def test_event_timeout_is_a_global_option(loop: LoopThread) -> None:
 
 
 def test_live_has_one_duration_option() -> None:
-    live = cli.commands["live"]
+    live = cli.get_command(click.Context(cli), "live")
+    assert live is not None
     durations = [p.name for p in live.params if p.name in ("duration", "seconds")]
     assert durations == ["duration"]
 
 
 # -- start-up ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_help_lines_match_the_commands(name: str) -> None:
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None
+    assert command.name == name
+    assert COMMANDS[name][2] == command.get_short_help_str(limit=1000)
 
 
 def test_help_loads_neither_asyncio_nor_rich_nor_the_library() -> None:

@@ -1,51 +1,133 @@
 """The `yicam` command: a thin click layer over `yicam.Camera` and the emulator.
 
-Command modules import only click at import time; rich, asyncio and the library load when a
-command runs, so `yicam --help` stays fast (benchmarks/cli_startup.py).
+Subcommands are loaded on first use (click's lazy-group pattern): `yicam --help` imports
+neither asyncio, rich nor the library, and stays fast (benchmarks/cli_startup.py). To add a
+command, add one line to `COMMANDS`.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
 import click
 
 from .base import DEFAULT_HOST, GlobalOptions
-from .cameras import cameras, explicit_options
-from .commands import (
-    battery,
-    clock,
-    format_card,
-    get,
-    info,
-    options,
-    photo,
-    raw,
-    reboot,
-    record,
-    set_,
-    settings,
-    watch,
-)
-from .demo import demo
-from .discover import discover
-from .emulate import emulate
-from .files import ls, rm
-from .fleet import fleet
-from .gui import gui
-from .live import live
-from .media import download_cmd, sync_cmd, thumb, upload
+from .cameras import explicit_options
 from .output import dumps, emit, report_error
-from .profile import profile
-from .tether import tether_cmd
-from .timelapse import timelapse
 
-__all__ = ["cli", "main"]
+__all__ = ["COMMANDS", "cli", "main"]
+
+# name: (module in yicam.cli, attribute, the line `yicam --help` shows, which is the first
+# sentence of the command's docstring: tests/test_cli_consistency.py keeps them equal).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "battery": ("commands", "battery", "Battery level, and whether the camera runs on USB power."),
+    "cameras": (
+        "cameras",
+        "cameras",
+        "Named cameras: `yicam -c NAME COMMAND` talks to one; `yicam fleet --all` to all.",
+    ),
+    "clock": ("commands", "clock", "Show the camera clock, or sync it."),
+    "demo": ("demo", "demo", "Drive an embedded emulated camera end to end."),
+    "discover": (
+        "discover",
+        "discover",
+        "Find cameras: ARP table first, then a TCP probe of the control port, then a session.",
+    ),
+    "download": (
+        "media",
+        "download_cmd",
+        "Download camera files (resumable, verified) into a folder.",
+    ),
+    "emulate": (
+        "emulate",
+        "emulate",
+        "Run an emulated camera (or `--count N` of them) on this computer.",
+    ),
+    "fleet": (
+        "fleet",
+        "fleet",
+        "Several cameras at once: `yicam fleet --all photo`, `yicam -c A -c B fleet photo`.",
+    ),
+    "format": ("commands", "format_card", "Erase the SD card (needs --yes)."),
+    "get": ("commands", "get", "Show one setting's value."),
+    "gui": ("gui", "gui", "Open the desktop app: live view, shutter, settings, media, downloads."),
+    "info": ("commands", "info", "Model, firmware, serial, live-view URL, card space."),
+    "live": (
+        "live",
+        "live",
+        "Live view: --snapshot FILE, --record FILE, --url, or --stats (--duration S).",
+    ),
+    "ls": ("files", "ls", "List a directory on the camera (default /tmp/fuse_d/DCIM/)."),
+    "options": ("commands", "options", "The values a setting accepts."),
+    "photo": ("commands", "photo", "Take a photo and print its path on the camera."),
+    "profile": (
+        "profile",
+        "profile",
+        "Settings profiles: save one camera's settings, apply them to others, compare.",
+    ),
+    "raw": ("commands", "raw", "Send any message and print the reply."),
+    "reboot": ("commands", "reboot", "Reboot the camera (the connection drops)."),
+    "record": ("commands", "record", "Start or stop recording, or show its time."),
+    "rm": ("files", "rm", "Delete files on the camera."),
+    "set": ("commands", "set_", "Change a setting."),
+    "settings": ("commands", "settings", "Every setting and its value, in the camera's order."),
+    "sync": (
+        "media",
+        "sync_cmd",
+        "Download every media file not yet in FOLDER (FOLDER/NNNMEDIA/NAME).",
+    ),
+    "tether": (
+        "tether",
+        "tether_cmd",
+        "Download each new photo and video into FOLDER as the camera makes it, until Ctrl-C.",
+    ),
+    "thumb": ("media", "thumb", "Save the thumbnail of a photo or video as a JPEG."),
+    "timelapse": (
+        "timelapse",
+        "timelapse",
+        "Take a photo (or a --clip) every interval, on a schedule that does not drift.",
+    ),
+    "upload": (
+        "media",
+        "upload",
+        "Upload a local file to the camera (DEST ending in / keeps the file name).",
+    ),
+    "watch": ("commands", "watch", "Print notifications until Ctrl-C, reconnecting after a drop."),
+}
 
 
 class YicamGroup(click.Group):
-    """A group whose subcommands share one error handler."""
+    """A group whose subcommands load on first use and share one error handler."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, loaded or not."""
+        return sorted(set(self.commands) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, imported from its module the first time it is asked for."""
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, attribute, _help = COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(f".{module}", __package__), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `yicam --help`, without importing the commands."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            loaded = self.commands.get(name)
+            if loaded is not None and loaded.hidden:
+                continue
+            text = loaded.get_short_help_str(limit) if loaded is not None else None
+            rows.append((name, text or _shorten(COMMANDS[name][2], limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; report user errors as `Error: ...` (JSON under --json), exit 1."""
@@ -144,24 +226,12 @@ def _show(result: Any, **_options: Any) -> None:
     emit(result)
 
 
-for command in (info, battery, settings, get, set_, options, photo, record, clock, watch, raw):
-    cli.add_command(command)
-cli.add_command(ls)
-cli.add_command(rm)
-for command in (download_cmd, sync_cmd, upload, thumb):
-    cli.add_command(command)
-cli.add_command(reboot)
-cli.add_command(format_card)
-cli.add_command(emulate)
-cli.add_command(demo)
-cli.add_command(live)
-cli.add_command(tether_cmd)
-cli.add_command(timelapse)
-cli.add_command(cameras)
-cli.add_command(gui)
-cli.add_command(fleet)
-cli.add_command(discover)
-cli.add_command(profile)
+def _shorten(text: str, limit: int) -> str:
+    """`text`, cut at a word and ended with `...` when longer than `limit` (as click does)."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, max(limit - 2, 1))
+    return text[: cut if cut > 0 else limit - 3].rstrip(" ,;:") + "..."
 
 
 def main() -> None:
