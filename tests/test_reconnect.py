@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+import yicam._session
 from yicam import (
     Camera,
     CameraConnectionError,
     CameraError,
+    ConnectionState,
     Disconnected,
     Event,
     MsgId,
@@ -23,8 +25,8 @@ from yicam import (
     OutcomeUnknownError,
     Reconnected,
     Reconnecting,
+    ReconnectPolicy,
 )
-from yicam._session import ConnectionState, ReconnectPolicy
 from yicam.emulator import Emulator, Faults
 
 from .conftest import FAST, wait_until
@@ -306,3 +308,20 @@ async def test_a_camera_that_silently_stops_answering_counts_as_a_drop() -> None
         drop = next(e for e in log.events if isinstance(e, Disconnected))
         assert drop.reconnecting
         assert "stopped answering" in str(drop.error)
+
+
+async def test_the_yi4k_keepalive_comes_back_after_a_reconnect(
+    start_emulator: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(yicam._session, "HEARTBEAT_INTERVAL", 0.05)
+    emu = await start_emulator(model="yi4k")
+    cam = camera_for(emu.port, reconnect=QUICK)
+    log = Recorder(cam)
+    async with cam:
+        await wait_until(lambda: emu.state.received[MsgId.HEARTBEAT] >= 1)
+        assert emu.state.holder is not None
+        emu.state.holder.close()
+        await log.wait_for(Reconnected)
+        before = emu.state.received[MsgId.HEARTBEAT]
+        await wait_until(lambda: emu.state.received[MsgId.HEARTBEAT] >= before + 2)
+    assert emu.state.received[MsgId.START_SESSION] == 2
