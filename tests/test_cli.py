@@ -57,6 +57,7 @@ def take_photo(emu: Emulator) -> str:
 
 def test_info(emu: Emulator) -> None:
     out = ok(yicam(emu.port, "info"))
+    assert "Yi 1" in out  # recognised from hw_version: the Yi 1's 257 names no model
     assert "YDXJv22_1.0.7" in out
     assert "rtsp://127.0.0.1/live" in out
     assert "GB free of" in out
@@ -77,7 +78,9 @@ def test_info_without_card(loop: LoopThread) -> None:
 
 def test_info_yi4k_reports_model(loop: LoopThread) -> None:
     emu = loop.emulator(model="yi4k")
-    assert as_json(yicam(emu.port, "--json", "info"))["model"] == "Z16"
+    data = as_json(yicam(emu.port, "--json", "info"))
+    assert (data["model"], data["name"]) == ("Z16", "Yi 4K")
+    assert "Yi 4K (Z16)" in ok(yicam(emu.port, "info"))
 
 
 def test_battery(emu: Emulator) -> None:
