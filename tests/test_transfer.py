@@ -19,11 +19,28 @@ from yicam import (
     TransferCancelledError,
 )
 from yicam._download import Via, download
+from yicam._partial import Partial, Source
 from yicam.emulator import Emulator
 from yicam.emulator.faults import Faults
 
 CARD_PATH = "/tmp/fuse_d/DCIM/100MEDIA/BIG00001.mp4"
 SIZE = 3 * 1024 * 1024 + 12345
+
+
+def partial(folder: Path, name: str = "BIG00001.mp4") -> Path:
+    """The partial file of a download of `name` into `folder`."""
+    return Partial(folder / name).path
+
+
+async def seed_partial(cam: Camera, folder: Path, prefix: bytes) -> None:
+    """A partial download of CARD_PATH into `folder`, as yicam would have left it."""
+    entry = next(
+        e for e in await cam.list_dir(CARD_PATH.rsplit("/", 1)[0]) if e.name == "BIG00001.mp4"
+    )
+    modified = entry.modified.isoformat() if entry.modified else None
+    started = Partial(folder / "BIG00001.mp4")
+    started.begin(Source(CARD_PATH, cam.host, entry.size, modified), entry.size)
+    started.path.write_bytes(prefix)
 
 
 def put_big_file(emu: Emulator, size: int = SIZE, name: str = "BIG00001.mp4") -> bytes:
@@ -53,7 +70,7 @@ async def test_download_is_byte_identical(
     )
     assert path == tmp_path / "BIG00001.mp4"
     assert path.read_bytes() == data
-    assert not (tmp_path / "BIG00001.mp4.part").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["BIG00001.mp4"]  # noqa: ASYNC240
     assert seen[0] == (0, SIZE)
     assert seen[-1] == (SIZE, SIZE)
 
@@ -64,7 +81,7 @@ async def test_resume_from_any_offset(
     emulator: Emulator, camera: Camera, tmp_path: Path, via: Via, prefix: int
 ) -> None:
     data = put_big_file(emulator)
-    (tmp_path / "BIG00001.mp4.part").write_bytes(data[:prefix])
+    await seed_partial(camera, tmp_path, data[:prefix])
     result = await download(camera, CARD_PATH, tmp_path, via=via)
     assert result.resumed_from == prefix
     assert result.verified
@@ -76,7 +93,7 @@ async def test_part_longer_than_the_file_starts_over(
     emulator: Emulator, camera: Camera, tmp_path: Path, via: Via
 ) -> None:
     data = put_big_file(emulator, size=1000)
-    (tmp_path / "BIG00001.mp4.part").write_bytes(b"x" * 5000)
+    await seed_partial(camera, tmp_path, b"x" * 5000)
     result = await download(camera, CARD_PATH, tmp_path, via=via)
     assert result.resumed_from == 0
     assert result.path.read_bytes() == data
@@ -87,8 +104,8 @@ async def test_corrupt_prefix_is_detected_on_the_data_port(
     emulator: Emulator, camera: Camera, tmp_path: Path, via: Via
 ) -> None:
     data = put_big_file(emulator, size=100_000)
-    part = tmp_path / "BIG00001.mp4.part"
-    part.write_bytes(b"\0" * 5000)  # wrong bytes where the file has random ones
+    part = partial(tmp_path)
+    await seed_partial(camera, tmp_path, b"\0" * 5000)  # wrong bytes where the file has random ones
     if via == "data":
         from yicam import TransferError
 
@@ -109,7 +126,7 @@ async def test_dropped_transfers_resume_to_identical_files(
 ) -> None:
     emu: Emulator = await start_emulator(faults=Faults(drop_data=0.8, seed=7))
     data = put_big_file(emu, size=2 * 1024 * 1024 + 7)
-    part = tmp_path / "BIG00001.mp4.part"
+    part = partial(tmp_path)
     cut_at: list[int] = []
     async with connect(emu) as cam:
         for _ in range(200):
@@ -196,12 +213,12 @@ async def test_second_get_is_busy(start_emulator: Callable[..., Any]) -> None:
     put_big_file(emu)
     async with connect(emu) as cam:
         service = cam._transfer_service()
-        get = await service.open_get(CARD_PATH, 0)
+        get = await service.open_get(CARD_PATH, 0, 5.0)
         try:
             with pytest.raises(CameraBusyError):
                 await cam.call(1285, param=CARD_PATH, offset=0, fetch_size=0)
         finally:
-            await get.close()
+            get.close()
             service.done()
 
 
@@ -221,7 +238,7 @@ async def test_cancel_keeps_the_part(start_emulator: Callable[..., Any], tmp_pat
         with pytest.raises(TransferCancelledError):
             await task
         assert not await cam.cancel_transfer()
-        assert (tmp_path / "BIG00001.mp4.part").stat().st_size > 0
+        assert partial(tmp_path).stat().st_size > 0
         assert not (tmp_path / "BIG00001.mp4").exists()
         assert emu.state.data_service is not None
         assert not emu.state.data_service.slots
@@ -240,17 +257,16 @@ async def test_disk_full_mid_transfer_keeps_a_resumable_prefix(
     real_write = download_module._write
     calls: list[int] = []
 
-    def fills_up(file: Any, chunk: memoryview, part: Path, dest: Path) -> None:
+    def fills_up(file: Any, chunk: memoryview, part: Any) -> None:
         calls.append(len(chunk))
         if len(calls) == 3:  # in the download's worker thread, mid-transfer
-            raise download_module._local_error(OSError(errno.ENOSPC, "No space"), dest, part)
-        real_write(file, chunk, part, dest)
+            raise download_module._local_error(OSError(errno.ENOSPC, "No space"), part)
+        real_write(file, chunk, part)
 
     monkeypatch.setattr(download_module, "_write", fills_up)
     with pytest.raises(LocalFileError, match="no space left"):
         await download(camera, CARD_PATH, tmp_path, via=via)
-    part = tmp_path / "BIG00001.mp4.part"
-    kept = part.read_bytes()
+    kept = partial(tmp_path).read_bytes()
     assert len(kept) == sum(calls[:2])  # nothing written after the failed block
     assert kept == data[: len(kept)]
     assert not (tmp_path / "BIG00001.mp4").exists()
@@ -267,8 +283,8 @@ async def test_refused_resume_keeps_the_part(
     from yicam.emulator.data_port import DataService
 
     data = put_big_file(emulator)
-    part = tmp_path / "BIG00001.mp4.part"
-    part.write_bytes(data[:5000])
+    part = partial(tmp_path)
+    await seed_partial(camera, tmp_path, data[:5000])
 
     async def no_connection(self: DataService, host: str) -> None:
         return None  # the camera did not see the data connection: -14
@@ -298,7 +314,7 @@ async def test_cancelling_the_task_stops_the_download(
 ) -> None:
     emu: Emulator = await start_emulator(faults=Faults(slow_data=256))
     data = put_big_file(emu, size=4 * 1024 * 1024)
-    part = tmp_path / "BIG00001.mp4.part"
+    part = partial(tmp_path)
     async with connect(emu) as cam:
         started = asyncio.Event()
 
@@ -340,7 +356,7 @@ async def test_a_silent_web_server_times_out(emulator: Emulator, tmp_path: Path)
         release.set()
         server.close()
         await server.wait_closed()
-    assert (tmp_path / "BIG00001.mp4.part").read_bytes() == b"x" * 1000
+    assert partial(tmp_path).read_bytes() == b"x" * 1000
 
 
 async def test_a_failing_progress_callback_stops_the_download(
@@ -356,5 +372,5 @@ async def test_a_failing_progress_callback_stops_the_download(
     async with connect(emu) as cam:
         with pytest.raises(RuntimeError, match="progress bar broke"):
             await cam.download(CARD_PATH, tmp_path, progress=progress)
-    kept = (tmp_path / "BIG00001.mp4.part").read_bytes()
+    kept = partial(tmp_path).read_bytes()
     assert kept == data[: len(kept)]

@@ -485,7 +485,7 @@ class Camera:
 
     async def thumbnail(self, camera_path: str) -> bytes:
         """The JPEG thumbnail of a photo or video (msg 1025)."""
-        return await self._transfer_service().thumbnail(camera_path)
+        return await self._transfer_service().thumbnail(camera_path, "thumb", self.event_timeout)
 
     async def cancel_transfer(self) -> bool:
         """Cancel the download or upload in progress; False when there is none."""

@@ -1,25 +1,31 @@
 """Resumable, verified downloads of one camera file to a local file.
 
-The bytes go to `<dest>.part`; an interrupted download resumes from the bytes on disk (a data-port
-`offset` or an HTTP `Range`). Only a complete, checked file is renamed to `dest`, atomically, so a
-broken transfer never leaves a file under its final name, and the file is on disk (fsync) before
-the rename.
+The bytes go to a partial file next to the destination (see `yicam.partial`: hidden names no
+camera file can take, and a record of what the partial holds); an interrupted download resumes
+from the bytes on disk (a data-port `offset` or an HTTP `Range`) only when the record shows that
+yicam started it for this very file. Only a complete, checked file is renamed to its final name,
+atomically and after an fsync, so a failed transfer never leaves a file under its final name.
+
+Sizes are checked before anything is written: the size the camera announces (the 1285 reply's
+`size`, or the HTTP length) must equal its listing, and the bytes announced (`rem_size`, the
+body length) must be exactly `size - offset`; a download never writes more than that.
 
 The bytes of one download move in one worker thread, with the plainest loop there is: a blocking
-`recv_into` of the socket into one reused `BLOCK_SIZE` buffer, `write` to the file, MD5 update,
-until the expected count; then fsync, in the same thread (`recv_into`, `write` and MD5 all
-release the GIL, and the event loop stays free). Memory stays flat: one buffer per download.
-Progress goes to the loop with `call_soon_threadsafe`, at most one call pending at a time. A
-silent connection raises `CameraTimeoutError` after the camera's `event_timeout`; cancelling
-(`cancel_transfer()` or the awaiting task) shuts the socket down from the loop, which ends the
-thread's `recv_into` at once. (Handing the bytes from the loop to a writer and an MD5 thread,
-and starting the disk writeback during the transfer, were both measured slower.)
+read of the socket into one reused `BLOCK_SIZE` buffer (`recv_into` on the data port,
+`http.client`'s `readinto` over HTTP, whose request and response head are also sent and read in
+that thread), `write` to the file, MD5 update, until the expected count; then fsync (the reads,
+`write` and MD5 all release the GIL, and the event loop stays free). Memory stays flat: one
+buffer per download. Progress goes to the loop with `call_soon_threadsafe`, at most one call
+pending at a time. Waits follow the data: no byte for `stall_timeout` seconds raises
+`CameraTimeoutError` with the count so far. Cancelling (`cancel_transfer()` or the awaiting
+task) shuts the socket down from the loop, which ends the thread's read at once.
 
-Checks (`verify=True`):
-- data port: the MD5 of the whole local file equals the camera's `md5sum` (after a resume the
-  prefix on disk is hashed first). A mismatch deletes the `.part`, whose bytes cannot be trusted.
-- HTTP carries no checksum: the size must match the camera's (listing or `expected_size`). The
-  MD5 of the bytes is still computed on the way, for `DownloadResult.md5`.
+Checks (`verify=True`), reported in `DownloadResult.verified_by`:
+- data port ("md5"): the MD5 of the whole local file equals the camera's `md5sum` from
+  `get_file_complete` (after a resume the prefix on disk is hashed first). A mismatch deletes
+  the partial file, whose bytes cannot be trusted. When every byte has come but the camera sends
+  no `get_file_complete` within the stall timeout, the file is checked by its size only.
+- HTTP ("size"): HTTP carries no checksum; the byte count must equal the camera's listing.
 
 `via="auto"` uses the data port, which gives the camera's MD5 and does not touch the viewfinder,
 and falls back to HTTP only when the data port cannot be opened. On the Yi 1, HTTP needs the
@@ -33,7 +39,6 @@ import contextlib
 import errno
 import hashlib
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -43,21 +48,21 @@ from ._errors import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
-    CameraTimeoutError,
     InvalidOperationError,
     InvalidPathError,
     LocalFileError,
     TransferCancelledError,
     TransferError,
 )
-from ._http_get import HttpClosedError, HttpGet, open_http_get
+from ._http_get import HttpClosedError, HttpGet
+from ._partial import Partial, Source
 from ._safety import check_name, safe_join
 from ._transfer import DataGet, DataPortUnavailableError
 
 if TYPE_CHECKING:
     from ._camera import Camera
 
-__all__ = ["DownloadResult", "Progress", "Via", "download"]
+__all__ = ["DownloadResult", "Progress", "SizeMismatchError", "Via", "download"]
 
 Via = Literal["auto", "data", "http"]
 Progress = Callable[[int, int], None]  # (bytes_done, total)
@@ -71,44 +76,62 @@ class DownloadResult:
 
     path: Path
     size: int
-    md5: str
+    md5: str  # of the local file
     via: Literal["data", "http"]
     resumed_from: int  # bytes that were already on disk
-    verified: bool  # checked against the camera (MD5 on the data port, size on HTTP)
+    verified_by: Literal["md5", "size"] | None  # None with verify=False
+
+    @property
+    def resumed(self) -> bool:
+        """True when the download continued a partial file."""
+        return self.resumed_from > 0
+
+    @property
+    def verified(self) -> bool:
+        """True when the file was checked against the camera."""
+        return self.verified_by is not None
+
+
+class SizeMismatchError(TransferError):
+    """The camera announced a size that disagrees with its listing; nothing was written."""
 
 
 class _Restart(Exception):
-    """The `.part` file does not fit the camera's file: start again from zero."""
+    """The partial file does not fit the camera's file: start again from zero."""
 
 
 class _Stream(Protocol):
-    """What either transport delivers: `length` bytes from `offset` of a `total`-byte file.
-
-    The bytes are `first`, then the rest from `sock`; `stop` shuts `sock` down.
-    """
+    """What either transport delivers: `length` bytes from `offset` of a `total`-byte file."""
 
     offset: int
     length: int
     total: int
-    sock: socket.socket
-    first: bytes
-    idle_timeout: float
     name: str
 
-    def stop(self) -> None: ...
+    def open(self) -> None: ...  # in the worker thread, before the first `readinto`
 
-    async def close(self) -> None: ...
+    def readinto(self, view: memoryview) -> int: ...  # in the worker thread; 0 when closed
+
+    def stop(self) -> None: ...  # from the loop: ends a blocking read at once
+
+    def close(self) -> None: ...
 
 
 class _Pump:
-    """Moves the bytes of one download to the `.part` file, in one worker thread (`run`)."""
+    """Moves the bytes of one download to the partial file, in one worker thread (`run`)."""
 
     def __init__(
-        self, stream: _Stream, file: BinaryIO, part: Path, dest: Path, progress: Progress | None
+        self,
+        stream: _Stream,
+        partial: Partial,
+        source: Source,
+        offset: int,
+        progress: Progress | None,
     ) -> None:
-        self.stream, self.file, self.part, self.dest = stream, file, part, dest
+        self.stream, self.partial, self.source = stream, partial, source
+        self.offset = offset  # asked for; the stream may start at 0 instead
         self.hasher = hashlib.md5()
-        self.done = stream.offset
+        self.done = offset
         self._reported = -1
         self._progress = progress
         self._loop = asyncio.get_running_loop()
@@ -118,8 +141,6 @@ class _Pump:
 
     async def __call__(self) -> None:
         """Run the pump in a worker thread; cancelling shuts the socket and waits for it."""
-        self.report()
-        self.stream.sock.settimeout(self.stream.idle_timeout)
         thread = self._loop.run_in_executor(None, self.run)
         try:
             await asyncio.shield(thread)
@@ -139,34 +160,46 @@ class _Pump:
         self.report()
 
     def run(self) -> None:  # in the worker thread
-        """Hash the prefix on disk, receive the rest into the file, fsync."""
-        stream, file = self.stream, self.file
+        """Open the stream, check its sizes, receive the bytes into the partial file, fsync."""
+        stream, partial = self.stream, self.partial
+        stream.open()
+        start = _check(stream, self.offset, self.source, partial)
+        self.done = start
+        if self._progress is not None:
+            self._loop.call_soon_threadsafe(self._report_soon, start)
         view = memoryview(bytearray(BLOCK_SIZE))
-        if stream.offset:
-            self._hash_prefix(view)
-        if stream.first:
-            self._take(memoryview(stream.first))
-        left = stream.length - len(stream.first)
-        while left:
-            try:
-                n = stream.sock.recv_into(view, min(BLOCK_SIZE, left))
-            except TimeoutError as exc:
-                raise CameraTimeoutError(
-                    f"no data for {stream.idle_timeout:g} s from the {stream.name} port"
-                ) from exc
-            except OSError as exc:
-                raise self._closed(exc) from exc
-            if not n:
-                raise self._closed(None)
-            self._take(view[:n])
-            left -= n
-        _sync(file, self.part, self.dest)
-
-    def _hash_prefix(self, view: memoryview) -> None:
-        """Hash the bytes already in the `.part` (a resume)."""
         try:
-            with self.part.open("rb", buffering=0) as prefix:
-                left = self.stream.offset
+            if not start:
+                partial.begin(self.source, stream.total)
+            file = partial.path.open("r+b" if start else "wb", buffering=0)
+        except OSError as exc:
+            raise _local_error(exc, partial) from exc
+        with file:
+            try:
+                file.seek(start)
+                file.truncate()
+            except OSError as exc:
+                raise _local_error(exc, partial) from exc
+            if start:
+                self._hash_prefix(view, start)
+            left = stream.length
+            while left:
+                n = stream.readinto(view[: min(BLOCK_SIZE, left)])
+                if not n:
+                    raise self._closed()
+                self._take(file, view[:n])
+                left -= n
+            try:
+                file.flush()
+                os.fsync(file.fileno())
+            except OSError as exc:
+                raise _local_error(exc, partial) from exc
+
+    def _hash_prefix(self, view: memoryview, size: int) -> None:
+        """Hash the bytes already in the partial file (a resume)."""
+        try:
+            with self.partial.path.open("rb", buffering=0) as prefix:
+                left = size
                 while left and not self._stopped:
                     n = prefix.readinto(view[: min(BLOCK_SIZE, left)])
                     if not n:
@@ -174,34 +207,34 @@ class _Pump:
                     self.hasher.update(view[:n])
                     left -= n
         except OSError as exc:
-            raise _local_error(exc, self.dest, self.part) from exc
+            raise _local_error(exc, self.partial) from exc
 
-    def _take(self, chunk: memoryview) -> None:
-        _write(self.file, chunk, self.part, self.dest)
+    def _take(self, file: BinaryIO, chunk: memoryview) -> None:
+        _write(file, chunk, self.partial)
         self.hasher.update(chunk)
         self.done += len(chunk)
         if self._progress is not None and not self._pending:
             self._pending = True
             self._loop.call_soon_threadsafe(self._report_soon)
 
-    def _closed(self, error: OSError | None) -> CameraConnectionError:
+    def _closed(self) -> CameraConnectionError:
         got = self.done - self.stream.offset
         return CameraConnectionError(
             f"{self.stream.name} connection closed after {got} of {self.stream.length} bytes"
-            + (f": {error}" if error else "")
         )
 
-    def report(self) -> None:
+    def report(self, done: int | None = None) -> None:
         """Call `progress` with the bytes done so far, if they changed (on the loop)."""
-        self._pending = False
-        done = self.done
+        if done is None:
+            self._pending = False
+            done = self.done
         if self._progress is not None and self._error is None and done != self._reported:
             self._reported = done
             self._progress(done, self.stream.total)
 
-    def _report_soon(self) -> None:  # on the loop, scheduled by the thread
+    def _report_soon(self, done: int | None = None) -> None:  # on the loop, from the thread
         try:
-            self.report()
+            self.report(done)
         except BaseException as exc:
             self._error = exc
             self._stop()
@@ -209,6 +242,31 @@ class _Pump:
     def _stop(self) -> None:
         self._stopped = True
         self.stream.stop()
+
+
+def _check(stream: _Stream, offset: int, source: Source, partial: Partial) -> int:
+    """Where to start writing; refuses a stream whose sizes disagree, before any write."""
+    path = source.camera_path
+    if min(stream.offset, stream.length, stream.total) < 0:
+        raise SizeMismatchError(
+            f"{path}: the camera announces a negative size ({stream.length} bytes from "
+            f"{stream.offset} of {stream.total}); nothing written"
+        )
+    if source.size is not None and stream.total != source.size:
+        raise SizeMismatchError(
+            f"{path}: the camera announces {stream.total} bytes, its listing says "
+            f"{source.size}; nothing written"
+        )
+    if stream.offset not in (0, offset):
+        raise SizeMismatchError(f"{path}: asked from byte {offset}, sent from {stream.offset}")
+    if offset and stream.offset == offset and partial.recorded_size() != stream.total:
+        raise _Restart  # the camera's file is not the one the partial file was started for
+    if stream.length != stream.total - stream.offset:
+        raise SizeMismatchError(
+            f"{path}: the camera announces {stream.length} bytes from byte {stream.offset} of "
+            f"a {stream.total}-byte file; nothing written"
+        )
+    return stream.offset
 
 
 async def download(
@@ -221,24 +279,39 @@ async def download(
     progress: Progress | None = None,
     via: Via = "auto",
     expected_size: int | None = None,
+    modified: str | None = None,
+    stall_timeout: float | None = None,
 ) -> DownloadResult:
-    """Download `camera_path` to `dest` (a file, or an existing folder to put it in)."""
+    """Download `camera_path` to `dest` (a file, or an existing folder to put it in).
+
+    `expected_size` (and `modified`) are the listing's; when not given, the file's folder is
+    listed first. `stall_timeout` (default: the camera's `event_timeout`) bounds every wait for
+    data.
+    """
     name = check_name(PurePosixPath(camera_path).name)
     dest = Path(dest)
     if dest.is_dir():
         dest = safe_join(dest, name)
-    part = dest.with_name(dest.name + ".part")
+    stall = cam.event_timeout if stall_timeout is None else stall_timeout
     transfers = cam._transfer_service()
     async with transfers.lock:
         try:
-            for _attempt in range(2):
-                offset = _part_size(part) if resume else 0
+            if expected_size is None:
+                expected_size, modified = await _listed(cam, camera_path)
+            source = Source(camera_path, cam.host, expected_size, modified)
+            partial = Partial(dest)
+            for attempt in range(3):
+                offset = partial.resumable(source) if resume else 0
                 try:
                     return await _download_once(
-                        cam, camera_path, dest, part, offset, verify, progress, via, expected_size
+                        cam, source, partial, offset, verify, progress, via, stall
                     )
                 except _Restart:
-                    _remove(part)
+                    partial.discard()
+                except HttpClosedError:
+                    if attempt or cam._viewfinder:
+                        raise
+                    await cam.start_viewfinder()  # an unknown model with the Yi 1 quirk
             raise TransferError(f"cannot resume {camera_path}: the camera keeps refusing")
         finally:
             transfers.done()
@@ -246,164 +319,103 @@ async def download(
 
 async def _download_once(
     cam: Camera,
-    camera_path: str,
-    dest: Path,
-    part: Path,
+    source: Source,
+    partial: Partial,
     offset: int,
     verify: bool,
     progress: Progress | None,
     via: Via,
-    expected_size: int | None,
+    stall: float,
 ) -> DownloadResult:
-    stream, used = await _open(cam, camera_path, offset, via)
+    stream, used = await _open(cam, source.camera_path, offset, via, stall)
+    pump = _Pump(stream, partial, source, offset, progress)
     try:
-        if stream.total < offset or stream.offset != offset:
-            raise _Restart
-        with _open_part(part, offset, dest) as file:
-            pump = _Pump(stream, file, part, dest, progress)
-            try:
-                await pump()
-            except CameraConnectionError as exc:
-                if cam._transfer_service().cancelled():
-                    raise TransferCancelledError(
-                        f"{camera_path}: cancelled; {pump.done} bytes kept in {part.name}"
-                    ) from exc
-                raise
-        camera_md5 = await stream.finish() if isinstance(stream, DataGet) else None
+        try:
+            await pump()
+        except CameraConnectionError as exc:
+            if cam._transfer_service().cancelled():
+                raise TransferCancelledError(
+                    f"{source.camera_path}: cancelled; {pump.done} bytes kept for a resume"
+                ) from exc
+            raise
+        camera_md5 = await stream.finish(stall) if isinstance(stream, DataGet) else None
     finally:
-        await stream.close()
+        stream.close()
     md5, done = pump.hasher.hexdigest(), pump.done
     if done != stream.total:
-        raise TransferError(f"{camera_path}: got {done} bytes, the camera says {stream.total}")
+        raise TransferError(
+            f"{source.camera_path}: got {done} bytes, the camera says {stream.total}"
+        )
+    verified_by: Literal["md5", "size"] | None = None
     if verify:
-        await _verify(cam, camera_path, part, md5, camera_md5, stream.total, expected_size)
+        verified_by = "size"
+        if camera_md5 is not None:
+            if camera_md5.lower() != md5:
+                partial.discard()
+                raise TransferError(
+                    f"{source.camera_path}: MD5 mismatch (camera {camera_md5}, local {md5}); "
+                    "the partial file was removed, run the download again"
+                )
+            verified_by = "md5"
     try:
-        os.replace(part, dest)
+        partial.finish()
     except OSError as exc:
-        raise _local_error(exc, dest, part) from exc
-    return DownloadResult(dest, done, md5, used, offset, verify)
+        raise _local_error(exc, partial) from exc
+    return DownloadResult(partial.dest, done, md5, used, pump.offset, verified_by)
 
 
 async def _open(
-    cam: Camera, camera_path: str, offset: int, via: Via
+    cam: Camera, camera_path: str, offset: int, via: Via, stall: float
 ) -> tuple[_Stream, Literal["data", "http"]]:
     if via in ("auto", "data"):
         try:
-            get = await cam._transfer_service().open_get(camera_path, offset)
+            get = await cam._transfer_service().open_get(camera_path, offset, stall)
         except DataPortUnavailableError:
             if via == "data":
                 raise
         except (CameraBusyError, InvalidPathError, InvalidOperationError):
-            raise  # -14 ("not possible now") says nothing against the bytes in the .part
+            raise  # -14 ("not possible now") says nothing against the bytes in the partial
         except CameraError as exc:
             if offset:
                 raise _Restart from exc  # e.g. -13: the offset is past the end of the file
             raise
         else:
             return get, "data"
-    return await _open_http(cam, camera_path, offset), "http"
-
-
-async def _open_http(cam: Camera, camera_path: str, offset: int) -> _Stream:
     if cam.model in _YI1_MODELS and not cam._viewfinder:
         await cam.start_viewfinder()
-    try:
-        get = await _http(cam, camera_path, offset)
-    except HttpClosedError:
-        if cam._viewfinder:
-            raise
-        await cam.start_viewfinder()  # an unknown model with the Yi 1 quirk
-        get = await _http(cam, camera_path, offset)
-    cam._transfer_service().track(camera_path, get.stop)
-    return get
+    web = HttpGet(cam.host, cam.http_port, camera_path, offset, cam.timeout, stall)
+    cam._transfer_service().track(camera_path, web.stop)
+    return web, "http"
 
 
-async def _http(cam: Camera, camera_path: str, offset: int) -> HttpGet:
-    return await open_http_get(
-        cam.host, cam.http_port, camera_path, offset, cam.timeout, cam.event_timeout
-    )
-
-
-async def _verify(
-    cam: Camera,
-    camera_path: str,
-    part: Path,
-    md5: str,
-    camera_md5: str | None,
-    total: int,
-    expected_size: int | None,
-) -> None:
-    if camera_md5 is not None:
-        if camera_md5.lower() != md5:
-            _remove(part)
-            raise TransferError(
-                f"{camera_path}: MD5 mismatch (camera {camera_md5}, local {md5}); "
-                "the partial file was removed, run the download again"
-            )
-        return
-    if expected_size is None:
-        expected_size = await _listed_size(cam, camera_path)
-    if expected_size is not None and expected_size != total:
-        raise TransferError(
-            f"{camera_path}: the web server sent {total} bytes, the camera lists {expected_size}"
-        )
-
-
-async def _listed_size(cam: Camera, camera_path: str) -> int | None:
+async def _listed(cam: Camera, camera_path: str) -> tuple[int | None, str | None]:
+    """The size and date of `camera_path` in its folder's listing (None when not listed)."""
     folder, name = camera_path.rsplit("/", 1)
     try:
         entries = await cam.list_dir(folder)
     except CameraError:
-        return None
-    return next((e.size for e in entries if e.name == name and not e.is_dir), None)
+        return None, None
+    for entry in entries:
+        if entry.name == name and not entry.is_dir:
+            return entry.size, entry.modified.isoformat() if entry.modified else None
+    return None, None
 
 
-def _part_size(part: Path) -> int:
-    try:
-        return part.stat().st_size
-    except FileNotFoundError:
-        return 0
-    except OSError as exc:
-        raise _local_error(exc, part, part) from exc
-
-
-def _open_part(part: Path, offset: int, dest: Path) -> BinaryIO:
-    try:
-        file = part.open("r+b" if offset else "wb", buffering=0)
-        file.seek(offset)
-        file.truncate()
-        return file
-    except OSError as exc:
-        raise _local_error(exc, dest, part) from exc
-
-
-def _write(file: BinaryIO, chunk: memoryview, part: Path, dest: Path) -> None:
+def _write(file: BinaryIO, chunk: memoryview, partial: Partial) -> None:
     """Write all of `chunk` to an unbuffered file (a write may be short)."""
     try:
         while chunk:
             chunk = chunk[file.write(chunk) :]
     except OSError as exc:
-        raise _local_error(exc, dest, part) from exc
+        raise _local_error(exc, partial) from exc
 
 
-def _sync(file: BinaryIO, part: Path, dest: Path) -> None:
-    try:
-        file.flush()
-        os.fsync(file.fileno())
-    except OSError as exc:
-        raise _local_error(exc, dest, part) from exc
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink(missing_ok=True)
-
-
-def _local_error(exc: OSError, dest: Path, part: Path) -> LocalFileError:
+def _local_error(exc: OSError, partial: Partial) -> LocalFileError:
+    dest = partial.dest
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return LocalFileError(
-            f"no space left on the disk for {dest}; the bytes so far stay in {part.name}, "
-            "free some space and run again to resume"
+            f"no space left on the disk for {dest}; the bytes so far are kept, free some "
+            "space and run again to resume"
         )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return LocalFileError(f"cannot write {dest}: {exc.strerror or 'permission denied'}")

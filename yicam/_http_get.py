@@ -1,27 +1,32 @@
-"""A minimal HTTP/1.1 GET client for the camera's web server: one request per connection.
+"""GETs from the camera's web server with the standard library's `http.client`.
 
-`open_http_get` sends the request and reads the response head on the event loop, then hands
-over the socket: the body is for the caller to read (`yicam._download`, in a worker thread).
+Everything here blocks: it runs in the worker thread of a download (`HttpGet`) or of a
+thumbnail (`get_small`). Only `HttpGet.stop` is called from the event loop: it shuts the socket
+down, which ends a blocking read at once.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import http.client
 import re
 import socket
-from dataclasses import dataclass
 from urllib.parse import quote
 
-from ._errors import CameraConnectionError, InvalidPathError, ProtocolError
+from ._errors import (
+    CameraConnectionError,
+    CameraTimeoutError,
+    InvalidPathError,
+    ProtocolError,
+    TransferError,
+)
 from ._ids import MsgId
-from ._transfer import connect_socket, shutdown
 
-__all__ = ["CARD_ROOT", "HttpGet", "http_url_path", "open_http_get"]
+__all__ = ["CARD_ROOT", "HttpClosedError", "HttpGet", "get_small", "http_url_path"]
 
 CARD_ROOT = "/tmp/fuse_d"
 _CONTENT_RANGE = re.compile(r"^bytes\s+(\d+)-(\d+)/(\d+)$")
 _UNSATISFIED_RANGE = re.compile(r"^bytes\s+\*/(\d+)$")
-HEAD_LIMIT = 64 * 1024
 
 
 class HttpClosedError(CameraConnectionError):
@@ -35,123 +40,166 @@ def http_url_path(camera_path: str) -> str:
     return quote(camera_path[len(CARD_ROOT) :])
 
 
-@dataclass
 class HttpGet:
-    """An open response: `length` body bytes from `offset` of a `total`-byte file.
+    """One GET of a card file from `offset` (a Range request when > 0).
 
-    The body is `first` (received with the head), then the rest from `sock`.
+    After `open`, `length` body bytes from `offset` of a `total`-byte file are to be read with
+    `readinto`. A server that ignores the Range answers 200: then `offset` is 0.
     """
 
-    offset: int
-    length: int
-    total: int
-    sock: socket.socket
-    first: bytes
-    idle_timeout: float
     name = "web"
+
+    def __init__(
+        self, host: str, port: int, camera_path: str, offset: int, timeout: float, stall: float
+    ) -> None:
+        self.camera_path = camera_path
+        self.offset = offset
+        self.length = 0
+        self.total = 0
+        self._target = http_url_path(camera_path)
+        self._conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        self._response: http.client.HTTPResponse | None = None
+        self._sock: socket.socket | None = None
+        self._stall = stall
+        self._stopped = False
+
+    def open(self) -> None:
+        """Send the request and read the response head (blocking)."""
+        headers = {"Connection": "close"}
+        if self.offset:
+            headers["Range"] = f"bytes={self.offset}-"
+        _connect(self._conn)
+        self._sock = self._conn.sock  # the response keeps it after `Connection: close`
+        if self._stopped:
+            raise CameraConnectionError("web request stopped")
+        self._response = _exchange(self._conn, self._target, headers, self.camera_path)
+        self._read_head(self._response)
+        if self._sock is not None:
+            self._sock.settimeout(self._stall)
+
+    def readinto(self, view: memoryview) -> int:
+        """Body bytes into `view` (blocking); 0 when the server closed the connection.
+
+        One receive per call (`readinto1`): a stall loses no byte already received.
+        """
+        assert self._response is not None
+        try:
+            return self._response.readinto1(view)
+        except TimeoutError as exc:
+            raise CameraTimeoutError(f"no data for {self._stall:g} s from the web port") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise CameraConnectionError(f"web connection lost: {exc}") from exc
 
     def stop(self) -> None:
         """Shut the connection down (from the loop, while a thread reads it)."""
-        shutdown(self.sock)
+        self._stopped = True
+        sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         """Close the connection."""
-        self.sock.close()
+        if self._response is not None:
+            self._response.close()
+        self._conn.close()
+        if self._sock is not None:
+            self._sock.close()
+
+    def _read_head(self, response: http.client.HTTPResponse) -> None:
+        status = response.status
+        length = _length(response)
+        if status == 404:
+            raise InvalidPathError(-26, MsgId.GET_FILE, f"{self.camera_path} (HTTP 404)")
+        if status == 416:
+            match = _UNSATISFIED_RANGE.match(response.getheader("Content-Range", ""))
+            if match is None:
+                raise ProtocolError("HTTP 416 without the file size in Content-Range")
+            self.length, self.total = 0, int(match[1])
+        elif status == 200:
+            if length is None:
+                raise ProtocolError(f"HTTP 200 for {self.camera_path} without Content-Length")
+            self.offset, self.length, self.total = 0, length, length
+        elif status == 206:
+            match = _CONTENT_RANGE.match(response.getheader("Content-Range", ""))
+            if match is None or length is None:
+                raise ProtocolError("HTTP 206 without Content-Range or Content-Length")
+            start, end, total = int(match[1]), int(match[2]), int(match[3])
+            if end - start + 1 != length:
+                raise ProtocolError(f"HTTP 206: Content-Range {start}-{end} vs length {length}")
+            self.offset, self.length, self.total = start, length, total
+        else:
+            raise ProtocolError(f"HTTP {status} for {self.camera_path}")
 
 
-async def open_http_get(
-    host: str, port: int, camera_path: str, offset: int, timeout: float, idle_timeout: float
-) -> HttpGet:
-    """GET a card file from `offset` (a Range request when > 0)."""
-    target = http_url_path(camera_path)
+def get_small(
+    host: str, port: int, camera_path: str, query: str, timeout: float, limit: int
+) -> bytes:
+    """A whole small resource (a thumbnail), at most `limit` bytes (blocking)."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    response = None
     try:
-        sock = await connect_socket(host, port, timeout)
-    except (OSError, TimeoutError) as exc:
-        raise CameraConnectionError(f"cannot reach the web port {host}:{port}: {exc}") from exc
-    try:
-        lines = [f"GET {target} HTTP/1.1", f"Host: {host}", "Connection: close"]
-        if offset:
-            lines.append(f"Range: bytes={offset}-")
-        request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        async with asyncio.timeout(timeout):
-            head, first = await _exchange(sock, request)
-        return _parse_head(head, first, camera_path, offset, sock, idle_timeout)
-    except TimeoutError as exc:
-        sock.close()
-        raise CameraConnectionError(f"web request for {camera_path} failed: timed out") from exc
-    except BaseException:
-        sock.close()
-        raise
-
-
-async def _exchange(sock: socket.socket, request: bytes) -> tuple[bytes, bytes]:
-    """Send the request; the response head and the body bytes that came with it."""
-    loop = asyncio.get_running_loop()
-    data = b""
-    while (end := data.find(b"\r\n\r\n")) < 0:
-        if len(data) >= HEAD_LIMIT:
-            raise ProtocolError("HTTP response head too long")
+        target = http_url_path(camera_path) + query
+        _connect(conn)
+        response = _exchange(conn, target, {"Connection": "close"}, camera_path)
+        if response.status == 404:
+            raise InvalidPathError(-26, MsgId.GET_THUMB, f"{camera_path}{query} (HTTP 404)")
+        if response.status != 200:
+            raise ProtocolError(f"HTTP {response.status} for {camera_path}{query}")
+        length = _length(response)
+        if length is None or length > limit:
+            raise TransferError(f"{camera_path}{query}: implausible length {length}")
         try:
-            if request:
-                await loop.sock_sendall(sock, request)
-                request = b""
-            chunk = await loop.sock_recv(sock, HEAD_LIMIT)
-        except (ConnectionResetError, BrokenPipeError) as exc:
-            if data:
-                raise CameraConnectionError("the web port reset the connection mid-header") from exc
-            raise HttpClosedError("the web port reset the connection without answering") from exc
-        except OSError as exc:
-            raise CameraConnectionError(f"web request failed: {exc}") from exc
-        if not chunk:
-            if data:
-                raise CameraConnectionError("the web port closed the connection mid-header")
-            raise HttpClosedError("the web port closed the connection without answering")
-        data += chunk
-    return data[: end + 4], data[end + 4 :]
+            data = response.read(length)
+        except TimeoutError as exc:
+            raise CameraTimeoutError(f"no data for {timeout:g} s from the web port") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise CameraConnectionError(f"web connection lost: {exc}") from exc
+        if len(data) != length:
+            raise CameraConnectionError(
+                f"{camera_path}{query}: the web port sent {len(data)} of {length} bytes"
+            )
+        content_type = response.getheader("Content-Type", "")
+        if content_type and not content_type.startswith("image/"):
+            raise TransferError(f"{camera_path}{query}: not an image ({content_type})")
+        return data
+    finally:
+        if response is not None:
+            response.close()
+        conn.close()
 
 
-def _parse_head(
-    head: bytes,
-    first: bytes,
-    camera_path: str,
-    offset: int,
-    sock: socket.socket,
-    idle_timeout: float,
-) -> HttpGet:
-    status_line, *header_lines = head.decode("latin-1").split("\r\n")
-    parts = status_line.split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
-        raise ProtocolError(f"not an HTTP response: {status_line!r}")
-    status = int(parts[1])
-    headers: dict[str, str] = {}
-    for line in header_lines:
-        name, sep, value = line.partition(":")
-        if sep:
-            headers[name.strip().lower()] = value.strip()
-    length = _int_header(headers, "content-length")
-    if status == 404:
-        raise InvalidPathError(-26, MsgId.GET_FILE, f"{camera_path} (HTTP 404)")
-    if status == 416:
-        match = _UNSATISFIED_RANGE.match(headers.get("content-range", ""))
-        if match is None:
-            raise ProtocolError("HTTP 416 without the file size in Content-Range")
-        total = int(match[1])
-        return HttpGet(offset, 0, total, sock, b"", idle_timeout)
-    if status == 200:
-        if length is None:
-            raise ProtocolError("HTTP response without Content-Length")
-        return HttpGet(0, length, length, sock, first[:length], idle_timeout)
-    if status == 206:
-        match = _CONTENT_RANGE.match(headers.get("content-range", ""))
-        if match is None or length is None:
-            raise ProtocolError("HTTP 206 without Content-Range or Content-Length")
-        start, end, total = int(match[1]), int(match[2]), int(match[3])
-        if end - start + 1 != length:
-            raise ProtocolError(f"HTTP 206: Content-Range {start}-{end} vs length {length}")
-        return HttpGet(start, length, total, sock, first[:length], idle_timeout)
-    raise ProtocolError(f"HTTP {status} for {camera_path}")
+def _connect(conn: http.client.HTTPConnection) -> None:
+    try:
+        conn.connect()
+    except TimeoutError as exc:
+        raise CameraTimeoutError(f"cannot reach the web port {conn.host}:{conn.port}") from exc
+    except OSError as exc:
+        raise CameraConnectionError(
+            f"cannot reach the web port {conn.host}:{conn.port}: {exc}"
+        ) from exc
 
 
-def _int_header(headers: dict[str, str], name: str) -> int | None:
-    value = headers.get(name)
-    return int(value) if value is not None and value.isdigit() else None
+def _exchange(
+    conn: http.client.HTTPConnection, target: str, headers: dict[str, str], camera_path: str
+) -> http.client.HTTPResponse:
+    """Send a GET and read the response head, mapping failures to yicam's errors."""
+    where = f"{conn.host}:{conn.port}"
+    try:
+        conn.request("GET", target, headers=headers)
+        return conn.getresponse()
+    except http.client.RemoteDisconnected as exc:
+        raise HttpClosedError("the web port closed the connection without answering") from exc
+    except TimeoutError as exc:
+        raise CameraTimeoutError(f"the web port {where} did not answer for {camera_path}") from exc
+    except http.client.HTTPException as exc:
+        raise ProtocolError(f"bad HTTP response for {camera_path}: {exc!r}") from exc
+    except ConnectionResetError as exc:
+        raise HttpClosedError("the web port reset the connection without answering") from exc
+    except OSError as exc:
+        raise CameraConnectionError(f"web request to {where} failed: {exc}") from exc
+
+
+def _length(response: http.client.HTTPResponse) -> int | None:
+    value = response.getheader("Content-Length")
+    return int(value) if value is not None and value.strip().isdigit() else None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from ._errors import UnsafeNameError
 
-__all__ = ["check_name", "safe_join"]
+__all__ = ["MAX_NAME_BYTES", "RESERVED_PREFIX", "check_name", "safe_join"]
+
+RESERVED_PREFIX = ".yicam-"  # yicam's own partial downloads and their records
+MAX_NAME_BYTES = 255  # the name limit of ext4, APFS and (in UTF-16 units) NTFS
 
 
 def check_name(name: str) -> str:
@@ -20,12 +24,22 @@ def check_name(name: str) -> str:
         problem = "contains a NUL byte"
     elif ".." in name:
         problem = "contains '..'"
-    elif any(ord(c) < 32 for c in name):
+    elif any(unicodedata.category(c) == "Cc" for c in name):
         problem = "contains control characters"
     elif len(name) >= 2 and name[1] == ":":
         problem = "looks like a drive letter"
+    elif name.casefold().startswith(RESERVED_PREFIX):
+        problem = f"starts with {RESERVED_PREFIX!r}, which yicam keeps for its partial files"
+    else:
+        try:
+            size = len(name.encode("utf-8"))
+        except UnicodeEncodeError:
+            problem = "is not valid Unicode (a lone surrogate)"
+        else:
+            if size > MAX_NAME_BYTES:
+                problem = f"is too long for a file name ({size} bytes)"
     if problem:
-        raise UnsafeNameError(f"refusing the camera file name {name!r}: it {problem}")
+        raise UnsafeNameError(f"refusing the camera file name {_short(name)}: it {problem}")
     return name
 
 
@@ -34,5 +48,11 @@ def safe_join(folder: Path, *names: str) -> Path:
     path = folder.joinpath(*(check_name(n) for n in names))
     root = folder.resolve()
     if root not in path.resolve().parents:
-        raise UnsafeNameError(f"refusing {'/'.join(names)!r}: it resolves outside {folder}")
+        raise UnsafeNameError(f"refusing {_short('/'.join(names))}: it resolves outside {folder}")
     return path
+
+
+def _short(name: str) -> str:
+    """`name` for an error message: its repr, shortened when very long."""
+    text = repr(name)
+    return text if len(text) <= 80 else f"{text[:60]}...({len(name)} characters)"

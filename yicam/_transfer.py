@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import (
     CameraConnectionError,
     CameraError,
+    CameraTimeoutError,
     ProtocolError,
     TransferCancelledError,
     TransferError,
@@ -93,8 +94,7 @@ class _Active:
 class DataGet:
     """An accepted 1285: `rem_size` bytes from `offset` of a `size`-byte file are coming.
 
-    They are for the caller to read from `sock` (`first` is always empty here: HTTP's body can
-    start with the head).
+    They are for the caller to read with `readinto` in a worker thread.
     """
 
     offset: int
@@ -102,39 +102,52 @@ class DataGet:
     total: int
     sock: socket.socket
     outcome: asyncio.Future[Notification]
-    idle_timeout: float
-    event_timeout: float
+    stall: float
     unsubscribe: Callable[[], None] = field(default=lambda: None)
-    first: bytes = b""
     name = "data"
 
-    async def finish(self) -> str:
-        """Wait for `get_file_complete` and return the camera's md5sum."""
+    def open(self) -> None:
+        """Make the socket blocking, with the stall timeout (in the worker thread)."""
+        self.sock.settimeout(self.stall)
+
+    def readinto(self, view: memoryview) -> int:
+        """Bytes into `view` (blocking); 0 when the camera closed the connection."""
         try:
-            async with asyncio.timeout(self.event_timeout):
-                note = await self.outcome
+            return self.sock.recv_into(view)
         except TimeoutError as exc:
-            raise TransferError(
-                f"the camera sent no get_file_complete within {self.event_timeout:g} s"
-            ) from exc
+            raise CameraTimeoutError(f"no data for {self.stall:g} s from the data port") from exc
+        except OSError as exc:
+            raise CameraConnectionError(f"data connection lost: {exc}") from exc
+
+    async def finish(self, wait: float) -> str | None:
+        """The camera's md5sum from `get_file_complete`, once every byte has come.
+
+        None when no notification comes within `wait` seconds (or the control connection
+        dropped): the bytes are all there, only the camera's checksum is missing.
+        """
+        try:
+            async with asyncio.timeout(wait):
+                note = await self.outcome
+        except (TimeoutError, CameraConnectionError):
+            return None
         sent, md5 = _report(note, "bytes sent")
         if note.type != Notify.GET_FILE_COMPLETE:
             raise TransferError(f"the camera reports the download failed after {sent} bytes")
         if sent != self.length:
             raise TransferError(f"the camera sent {sent} bytes, expected {self.length}")
-        return md5
+        return md5 or None
 
-    async def close(self) -> None:
+    def stop(self) -> None:
+        """Shut the data connection down (from the loop, while a thread reads it)."""
+        shutdown(self.sock)
+
+    def close(self) -> None:
         """Close the data connection and stop watching for the outcome."""
         self.unsubscribe()
         if self.outcome.done() and not self.outcome.cancelled():
             self.outcome.exception()  # retrieved: a late failure is not an error here
         self.outcome.cancel()
         self.sock.close()
-
-    def stop(self) -> None:
-        """Shut the data connection down (from the loop, while a thread reads it)."""
-        shutdown(self.sock)
 
 
 class Transfers:
@@ -145,7 +158,7 @@ class Transfers:
         self.lock = asyncio.Lock()
         self._active: _Active | None = None
 
-    async def open_get(self, path: str, offset: int) -> DataGet:
+    async def open_get(self, path: str, offset: int, stall: float) -> DataGet:
         """Send 1285 for `path` from `offset`; the caller holds `lock` and closes the result."""
         cam = self._cam
         try:
@@ -167,11 +180,7 @@ class Transfers:
             outcome.cancel()
             sock.close()
             raise
-        return DataGet(
-            offset, length, total, sock, outcome,
-            idle_timeout=cam.event_timeout, event_timeout=cam.event_timeout,
-            unsubscribe=unsubscribe,
-        )  # fmt: skip
+        return DataGet(offset, length, total, sock, outcome, stall, unsubscribe)
 
     def track(self, path: str, stop: Callable[[], None]) -> None:
         """Make an HTTP download cancellable: `stop` shuts its connection down."""
@@ -233,8 +242,8 @@ class Transfers:
                 with contextlib.suppress(OSError):
                     await writer.wait_closed()
 
-    async def thumbnail(self, path: str, kind: str = "thumb") -> bytes:
-        """Send 1025: the JPEG comes on the data port, then the reply with size and md5."""
+    async def thumbnail(self, path: str, kind: str, stall: float) -> bytes:
+        """Send 1025: the JPEG comes on the data port, and the reply with size and md5."""
         cam = self._cam
         async with self.lock:
             reader, writer = await self._connect()
@@ -243,10 +252,7 @@ class Transfers:
                 size = parse_int(reply.fields.get("size"), "thumbnail size")
                 if not 0 <= size <= MAX_THUMBNAIL:
                     raise TransferError(f"implausible thumbnail size {size}")
-                async with asyncio.timeout(cam.event_timeout):
-                    data = await reader.readexactly(size)
-            except (asyncio.IncompleteReadError, OSError, TimeoutError) as exc:
-                raise CameraConnectionError(f"thumbnail of {path} cut short: {exc}") from exc
+                data = await _read_exactly(reader, size, stall, f"thumbnail of {path}")
             finally:
                 writer.close()
                 with contextlib.suppress(OSError):
@@ -294,6 +300,27 @@ class Transfers:
             if self.cancelled():
                 raise TransferCancelledError("upload cancelled") from exc
             raise CameraConnectionError(f"data connection lost during upload: {exc}") from exc
+
+
+async def _read_exactly(reader: asyncio.StreamReader, size: int, stall: float, what: str) -> bytes:
+    """`size` bytes; no byte for `stall` seconds or an early end raises, saying how far."""
+    data = bytearray()
+    while len(data) < size:
+        try:
+            async with asyncio.timeout(stall):
+                chunk = await reader.read(min(READ_SIZE, size - len(data)))
+        except TimeoutError as exc:
+            raise CameraTimeoutError(
+                f"{what}: no data for {stall:g} s after {len(data)} of {size} bytes"
+            ) from exc
+        except OSError as exc:
+            raise CameraConnectionError(f"{what}: data connection lost: {exc}") from exc
+        if not chunk:
+            raise CameraConnectionError(
+                f"{what}: the camera closed the data connection after {len(data)} of {size} bytes"
+            )
+        data += chunk
+    return bytes(data)
 
 
 def _report(note: Notification, count_key: str) -> tuple[int, str]:
