@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from yicam import CameraConnectionError
+from yicam._partial import Partial
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
 from .cli_helpers import LoopThread
+from .hostile import CardFile, HostileCamera
 
 MEDIA = "/tmp/fuse_d/DCIM/100MEDIA"
 
@@ -71,12 +74,29 @@ def test_sync_twice_downloads_nothing_the_second_time(emu: Emulator, tmp_path: P
     assert second["present"] == 4
 
 
-def test_sync_resumes_a_partial_file(emu: Emulator, tmp_path: Path) -> None:
+def test_sync_resumes_a_partial_file(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yicam._download as download_module
+
     data = card(emu, "YDXJ0001.mp4")
-    (tmp_path / "100MEDIA").mkdir()
-    (tmp_path / "100MEDIA" / "YDXJ0001.mp4.part").write_bytes(data[:1234])
+    real_write = download_module._write
+    written: list[int] = []
+
+    def cut(file: Any, chunk: memoryview, part: Any) -> None:
+        real_write(file, chunk, part)
+        written.append(len(chunk))
+        raise CameraConnectionError("cut")  # after the first block
+
+    with monkeypatch.context() as patch:
+        patch.setattr(download_module, "_write", cut)
+        patch.setattr("yicam._sync.RETRY_DELAYS", ())
+        first = yicam(emu, "--json", "sync", str(tmp_path), "--via", "http", "--retries", "0")
+    assert first.exit_code == 1
     summary = as_json(yicam(emu, "--json", "sync", str(tmp_path), "--via", "http"))
     assert summary["downloaded"] == 2
+    resumed = next(f for f in summary["files"] if f["path"].endswith("YDXJ0001.mp4"))
+    assert resumed["resumed_from"] == written[0]
     assert (tmp_path / "100MEDIA" / "YDXJ0001.mp4").read_bytes() == data
 
 
@@ -108,16 +128,17 @@ def test_full_disk_keeps_the_part(
 
     import yicam._download as download_module
 
-    def full(file: Any, chunk: bytes, part: Path, dest: Path) -> None:
+    def full(file: Any, chunk: bytes, part: Any) -> None:
         file.write(chunk[: max(0, 1000 - file.tell())])  # the disk fills up at 1000 bytes
         file.flush()
-        raise download_module._local_error(OSError(errno.ENOSPC, "No space"), dest, part)
+        raise download_module._local_error(OSError(errno.ENOSPC, "No space"), part)
 
     monkeypatch.setattr(download_module, "_write", full)
     result = yicam(emu, "sync", str(tmp_path), "--delete-after")
     assert result.exit_code == 1
-    assert "no space left" in result.stderr
-    assert (tmp_path / "100MEDIA" / "YDXJ0001.mp4.part").stat().st_size == 1000
+    assert "failed: /tmp/fuse_d/DCIM/100MEDIA/YDXJ0001.mp4: no space left" in result.stdout
+    assert "skipped: /tmp/fuse_d/DCIM/100MEDIA/YDXJ0002.jpg: not tried: no space" in result.stdout
+    assert Partial(tmp_path / "100MEDIA" / "YDXJ0001.mp4").path.stat().st_size == 1000
     assert not (tmp_path / "100MEDIA" / "YDXJ0001.mp4").exists()
     assert len(list((emu.sd / "DCIM" / "100MEDIA").iterdir())) == 4
 
@@ -135,3 +156,37 @@ def test_upload_and_thumb(emu: Emulator, tmp_path: Path) -> None:
     thumb = as_json(yicam(emu, "--json", "thumb", f"{MEDIA}/YDXJ0002.jpg", "-o", str(out)))
     assert out.read_bytes() == b"\xff\xd8 sidecar jpeg"
     assert thumb["size"] == len(b"\xff\xd8 sidecar jpeg")
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_sync_of_a_hostile_card_reports_each_file_and_exits_1(
+    loop: LoopThread, tmp_path: Path, json_mode: bool
+) -> None:
+    good = os.urandom(3000)
+    fake = loop.enter(
+        HostileCamera(
+            {
+                "100MEDIA": {
+                    "A.jpg": CardFile(good),
+                    "x" * 300 + ".jpg": CardFile(b"name too long"),
+                    ".yicam-0123.partial": CardFile(b"reserved"),
+                    "LIE.mp4": CardFile(b"0123456789", rem_size=1 << 30),
+                    "Z.jpg": CardFile(good[::-1]),
+                }
+            }
+        )
+    )
+    argv = ["--host", "127.0.0.1", "--port", str(fake.port), "--data-port", str(fake.data_port)]
+    argv += ["--http-port", str(fake.http_port), "--timeout", "2"]
+    argv += ["--json"] if json_mode else []
+    result = CliRunner().invoke(cli, [*argv, "sync", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert (tmp_path / "out" / "100MEDIA" / "A.jpg").read_bytes() == good
+    assert (tmp_path / "out" / "100MEDIA" / "Z.jpg").read_bytes() == good[::-1]
+    if json_mode:
+        summary = json.loads(result.stdout)
+        assert (summary["downloaded"], summary["skipped"], summary["failed"]) == (2, 2, 1)
+    else:
+        assert "2 downloaded, 0 already present, 2 skipped, 1 failed" in result.stdout
+        assert "nothing written" in result.stdout

@@ -18,6 +18,7 @@ from yicam import (
     CameraError,
     UnsafeNameError,
 )
+from yicam._partial import Partial
 from yicam._safety import check_name, safe_join
 from yicam._sync import sync
 from yicam.emulator import Emulator
@@ -107,7 +108,7 @@ async def test_stop_session_cancels_the_transfer(
         await cam.call(258)
         with pytest.raises(CameraConnectionError):
             await task
-    assert (tmp_path / "BIG.mp4.part").exists()
+    assert Partial(tmp_path / "BIG.mp4").path.exists()
     assert not (tmp_path / "BIG.mp4").exists()
     assert emu.state.data_service is not None
     assert not emu.state.data_service.slots
@@ -182,9 +183,9 @@ async def test_sync_never_writes_outside(
     monkeypatch.setattr(card, "listing", evil_listing)
     dest = tmp_path / "out"
     report = await sync(camera, dest)
-    failed = [e for e in report.entries if e.status == "failed"]
-    assert len(failed) == 1
-    assert "refusing" in (failed[0].error or "")
+    skipped = [e for e in report.entries if e.status == "skipped"]
+    assert len(skipped) == 1
+    assert "refusing" in (skipped[0].error or "")
     assert report.count("downloaded") == 1
     assert not (tmp_path / "escape.jpg").exists()
     assert {p.relative_to(tmp_path).parts[0] for p in tmp_path.rglob("*")} == {"out"}  # noqa: ASYNC240
@@ -218,6 +219,7 @@ async def test_sync_reports_a_conflict_and_keeps_the_local_file(
     local.parent.mkdir()
     local.write_bytes(b"another card's photo")
     report = await sync(camera, tmp_path, delete_after=True)
-    assert report.count("conflict") == 1
+    assert report.count("skipped") == 1
+    assert "exists with another size" in (report.entries[0].error or "")
     assert report.deleted == 0
     assert local.read_bytes() == b"another card's photo"

@@ -12,10 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from ._errors import CameraError, ProtocolError, UnsafeOperationError
+from ._results import DirEntry
+
 if TYPE_CHECKING:
     from ._camera import Camera
 
-__all__ = ["DCIM", "MediaItem", "list_media"]
+Problem = tuple[str, str]  # (camera folder, why it could not be listed)
+
+__all__ = ["DCIM", "MediaItem", "list_media", "scan_media"]
 
 DCIM = "/tmp/fuse_d/DCIM"
 _MEDIA_FOLDER = re.compile(r"^\d{3}MEDIA$", re.IGNORECASE)
@@ -40,22 +45,48 @@ class MediaItem:
 
 
 async def list_media(cam: Camera) -> list[MediaItem]:
-    """Every media item of every DCIM/NNNMEDIA folder, in folder and name order."""
+    """Every media item of every DCIM/NNNMEDIA folder, in folder and name order.
+
+    A folder that cannot be listed raises its error: a partial list could pass for all.
+    """
+    items, _problems = await scan_media(cam, strict=True)
+    return items
+
+
+async def scan_media(cam: Camera, *, strict: bool = False) -> tuple[list[MediaItem], list[Problem]]:
+    """Like `list_media`, but a folder that cannot be listed is returned as a problem.
+
+    Problems are `(camera folder path, reason)`; listing DCIM itself still raises.
+    """
     items: list[MediaItem] = []
+    problems: list[Problem] = []
     folders = [e.name for e in await cam.list_dir(DCIM) if e.is_dir]
     for folder in sorted(f for f in folders if _MEDIA_FOLDER.match(f)):
-        entries = [e for e in await cam.list_dir(f"{DCIM}/{folder}") if not e.is_dir]
-        files = {e.name: MediaItem(folder, e.name, e.size, e.modified) for e in entries}
-        sidecars: dict[str, list[MediaItem]] = {}
-        lowered = {name.lower(): name for name in files}
-        for name in list(files):
-            main = _main_of(name, lowered)
-            if main is not None:
-                sidecars.setdefault(main, []).append(files.pop(name))
-        for name in sorted(files):
-            item = files[name]
-            attached = tuple(sorted(sidecars.get(name, ()), key=lambda s: s.name))
-            items.append(MediaItem(item.folder, item.name, item.size, item.modified, attached))
+        try:
+            entries = [e for e in await cam.list_dir(f"{DCIM}/{folder}") if not e.is_dir]
+        except (CameraError, ProtocolError, UnsafeOperationError) as exc:
+            if strict:
+                raise
+            problems.append((f"{DCIM}/{folder}", f"cannot list this folder: {exc}"))
+            continue
+        items += _group(folder, entries)
+    return items, problems
+
+
+def _group(folder: str, entries: list[DirEntry]) -> list[MediaItem]:
+    """The media items of one folder, sidecars attached, in name order."""
+    files = {e.name: MediaItem(folder, e.name, e.size, e.modified) for e in entries}
+    sidecars: dict[str, list[MediaItem]] = {}
+    lowered = {name.lower(): name for name in files}
+    for name in list(files):
+        main = _main_of(name, lowered)
+        if main is not None:
+            sidecars.setdefault(main, []).append(files.pop(name))
+    items = []
+    for name in sorted(files):
+        item = files[name]
+        attached = tuple(sorted(sidecars.get(name, ()), key=lambda s: s.name))
+        items.append(MediaItem(item.folder, item.name, item.size, item.modified, attached))
     return items
 
 

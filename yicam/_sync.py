@@ -1,42 +1,65 @@
 """Mirror the camera's media into a local folder: `DIR/NNNMEDIA/NAME`, resumable and verified.
 
-Files already in the folder with the camera's size are skipped, so a second sync downloads
-nothing. A local file of the same name but another size (a card formatted since, numbering
-restarted) is never overwritten: it is reported as a conflict. With `delete_after`, only files
-downloaded and verified by this very run are deleted on the camera, and only once every
-download has finished; a full or unwritable destination stops the sync before any deletion.
+A sync finishes every file it can, and reports each one: `downloaded`, `present` (already in
+the folder with the camera's size), `skipped` (never tried: the name is unsafe, or a different
+local file has it) or `failed` (tried, with the reason). A transient failure (the data
+connection cut or stalled, the camera busy, a bad checksum) is retried `retries` times with a
+growing pause, resuming from the bytes already on disk; when the control connection is lost
+and cannot be restored, the files not yet tried are reported as failed at once. A local file of
+the same name but another size (a card formatted since, numbering restarted) is never
+overwritten. A full or unwritable destination stops the sync: the files not tried are skipped.
+
+With `delete_after`, only files downloaded and verified by this very run are deleted on the
+camera, and only once every download has finished and the destination has not failed.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ._download import Progress, Via, download
-from ._errors import CameraError, LocalFileError, TransferError, UnsafeNameError
-from ._media import MediaItem
+from ._download import Progress, SizeMismatchError, Via, download
+from ._errors import (
+    CameraBusyError,
+    CameraConnectionError,
+    CameraError,
+    InvalidOperationError,
+    LocalFileError,
+    ProtocolError,
+    TransferCancelledError,
+    TransferError,
+    UnsafeNameError,
+    YicamError,
+)
+from ._media import MediaItem, scan_media
 from ._safety import safe_join
 
 if TYPE_CHECKING:
     from ._camera import Camera
 
-__all__ = ["SyncEntry", "SyncReport", "sync"]
+__all__ = ["RETRY_DELAYS", "SyncEntry", "SyncReport", "sync"]
 
-Status = Literal["downloaded", "present", "conflict", "failed"]
+Status = Literal["downloaded", "present", "skipped", "failed"]
+RETRY_DELAYS = (1.0, 3.0, 8.0)  # seconds before each retry of one file; tests set them to 0
 
 
 @dataclass(frozen=True, slots=True)
 class SyncEntry:
-    """What happened to one camera file."""
+    """What happened to one camera file (or to a folder that could not be listed)."""
 
     path: str
     local: Path | None
     size: int
     status: Status
     deleted: bool = False
-    error: str | None = None
+    error: str | None = None  # why it was skipped or failed, or why it was not deleted
+    retries: int = 0
+    verified_by: Literal["md5", "size"] | None = None  # for "downloaded"
+    resumed_from: int = 0  # for "downloaded": bytes an earlier run had left on disk
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +78,22 @@ class SyncReport:
         return sum(1 for e in self.entries if e.deleted)
 
     @property
+    def retries(self) -> int:
+        """How many retries the sync made, over all files."""
+        return sum(e.retries for e in self.entries)
+
+    @property
     def ok(self) -> bool:
-        """True when nothing failed or conflicted."""
+        """True when every camera file is now in the folder (none skipped or failed)."""
         return all(e.status in ("downloaded", "present") for e in self.entries)
+
+
+class _Stop(Exception):
+    """The rest of the sync cannot run: the destination or the connection failed."""
+
+    def __init__(self, why: str, rest: Status) -> None:
+        super().__init__(why)
+        self.rest = rest  # the status of the files not tried
 
 
 async def sync(
@@ -68,15 +104,25 @@ async def sync(
     delete_after: bool = False,
     via: Via = "auto",
     progress: Callable[[MediaItem], Progress | None] | None = None,
+    retries: int = len(RETRY_DELAYS),
+    stall_timeout: float | None = None,
 ) -> SyncReport:
     """Download every media file not yet in `folder`; see the module docstring."""
     folder = Path(folder)
-    entries: list[SyncEntry] = []
-    for item in await cam.list_media():
-        files = [item, *item.sidecars] if include_sidecars else [item]
-        for file in files:
-            entries.append(await _fetch(cam, folder, file, via, progress))
-    if delete_after:
+    items, problems = await scan_media(cam)
+    entries = [SyncEntry(path, None, 0, "failed", error=why) for path, why in problems]
+    files = [f for item in items for f in ([item, *item.sidecars] if include_sidecars else [item])]
+    stopped: _Stop | None = None
+    for file in files:
+        if stopped is not None:
+            entries.append(_entry(file, None, stopped.rest, f"not tried: {stopped}"))
+            continue
+        try:
+            entries.append(await _fetch(cam, folder, file, via, progress, retries, stall_timeout))
+        except _Stop as stop:
+            entries.append(_entry(file, None, "failed", str(stop)))
+            stopped = stop
+    if delete_after and stopped is None:
         entries = [await _delete_if_verified(cam, e) for e in entries]
     return SyncReport(tuple(entries))
 
@@ -87,47 +133,72 @@ async def _fetch(
     item: MediaItem,
     via: Via,
     progress: Callable[[MediaItem], Progress | None] | None,
+    retries: int,
+    stall_timeout: float | None,
 ) -> SyncEntry:
     try:
         local = safe_join(folder, item.folder, item.name)
     except UnsafeNameError as exc:
-        return SyncEntry(item.path, None, item.size, "failed", error=str(exc))
-    if local.exists():
-        if local.stat().st_size == item.size:
-            return SyncEntry(item.path, local, item.size, "present")
-        return SyncEntry(
-            item.path, local, item.size, "conflict",
-            error=f"{local} exists with another size; move it away to download this file",
-        )  # fmt: skip
+        return _entry(item, None, "skipped", str(exc))
     try:
+        if local.exists():
+            if local.stat().st_size == item.size:
+                return _entry(item, local, "present")
+            why = f"{local} exists with another size; move it away to download this file"
+            return _entry(item, local, "skipped", why)
         local.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LocalFileError(f"cannot create {local.parent}: {exc.strerror or exc}") from exc
-    try:
-        result = await download(
-            cam,
-            item.path,
-            local,
-            progress=progress(item) if progress is not None else None,
-            via=via,
-            expected_size=item.size,
-        )
-    except (CameraError, TransferError, UnsafeNameError) as exc:
-        return SyncEntry(item.path, local, item.size, "failed", error=str(exc))
-    if result.size != item.size or not result.verified:
-        return SyncEntry(
-            item.path, local, item.size, "failed", error="size differs from the listing"
-        )
-    return SyncEntry(item.path, local, item.size, "downloaded")
+        raise _Stop(f"cannot write {local.parent}: {exc.strerror or exc}", "skipped") from exc
+    report = progress(item) if progress is not None else None
+    modified = item.modified.isoformat() if item.modified else None
+    attempt = 0
+    while True:
+        try:
+            result = await download(
+                cam, item.path, local, progress=report, via=via, expected_size=item.size,
+                modified=modified, stall_timeout=stall_timeout,
+            )  # fmt: skip
+        except LocalFileError as exc:
+            raise _Stop(str(exc), "skipped") from exc
+        except (UnsafeNameError, SizeMismatchError, TransferCancelledError) as exc:
+            return _entry(item, local, "failed", str(exc), attempt)
+        except _TRANSIENT as exc:
+            if attempt >= retries:
+                return _entry(item, local, "failed", f"{exc} (after {attempt} retries)", attempt)
+            if RETRY_DELAYS:
+                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+            attempt += 1
+            if not cam.connected:
+                raise _Stop(f"the connection to the camera was lost: {exc}", "failed") from exc
+        except YicamError as exc:
+            return _entry(item, local, "failed", str(exc), attempt)
+        else:
+            entry = _entry(item, local, "downloaded", None, attempt)
+            return dataclasses.replace(
+                entry, verified_by=result.verified_by, resumed_from=result.resumed_from
+            )
+
+
+_TRANSIENT = (
+    CameraConnectionError,
+    CameraBusyError,
+    InvalidOperationError,
+    ProtocolError,
+    TransferError,
+)
+
+
+def _entry(
+    item: MediaItem, local: Path | None, status: Status, error: str | None = None, retries: int = 0
+) -> SyncEntry:
+    return SyncEntry(item.path, local, item.size, status, error=error, retries=retries)
 
 
 async def _delete_if_verified(cam: Camera, entry: SyncEntry) -> SyncEntry:
-    if entry.status != "downloaded":
+    if entry.status != "downloaded" or entry.verified_by is None:
         return entry
     try:
         await cam.delete(entry.path)
-    except CameraError as exc:
-        return SyncEntry(
-            entry.path, entry.local, entry.size, entry.status, error=f"not deleted: {exc}"
-        )
-    return SyncEntry(entry.path, entry.local, entry.size, entry.status, deleted=True)
+    except (CameraError, CameraConnectionError) as exc:
+        return dataclasses.replace(entry, error=f"not deleted: {exc}")
+    return dataclasses.replace(entry, deleted=True)

@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 __all__ = ["download_cmd", "sync_cmd", "thumb", "upload"]
 
 _VIA = click.Choice(["auto", "data", "http"])
+_stall_option = click.option(
+    "--stall-timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds without data before a transfer fails.",
+)
 
 
 @contextlib.contextmanager
@@ -64,8 +71,11 @@ def _bars() -> Iterator[Callable[[str], Callable[[int, int], None]]]:
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=Path("."),
               show_default=True, help="Folder to download into.")  # fmt: skip
 @click.option("--via", type=_VIA, default="auto", show_default=True, help="Transport.")
-@click.option("--no-resume", is_flag=True, help="Start over instead of resuming a .part file.")
-def download_cmd(paths: tuple[str, ...], out: Path, via: Via, no_resume: bool) -> Result:
+@click.option("--no-resume", is_flag=True, help="Start over instead of resuming a partial file.")
+@_stall_option
+def download_cmd(
+    paths: tuple[str, ...], out: Path, via: Via, no_resume: bool, stall_timeout: float
+) -> Result:
     """Download camera files (resumable, verified) into a folder."""
     from .._download import download
 
@@ -74,11 +84,13 @@ def download_cmd(paths: tuple[str, ...], out: Path, via: Via, no_resume: bool) -
         with _bars() as bar:
             for path in paths:
                 result = await download(
-                    cam, path, out, resume=not no_resume, progress=bar(_name(path)), via=via
-                )
+                    cam, path, out, resume=not no_resume, progress=bar(_name(path)), via=via,
+                    stall_timeout=stall_timeout,
+                )  # fmt: skip
                 done.append(
                     {"path": path, "local": str(result.path), "size": result.size,
-                     "md5": result.md5, "via": result.via, "resumed_from": result.resumed_from}
+                     "md5": result.md5, "via": result.via, "resumed_from": result.resumed_from,
+                     "verified_by": result.verified_by}
                 )  # fmt: skip
         return done
 
@@ -94,9 +106,18 @@ def download_cmd(paths: tuple[str, ...], out: Path, via: Via, no_resume: bool) -
               help="Delete on the camera the files this run downloaded and verified.")  # fmt: skip
 @click.option("--include-sidecars", is_flag=True, help="Also fetch _thm.mp4 and .THM files.")
 @click.option("--via", type=_VIA, default="auto", show_default=True, help="Transport.")
+@click.option("--retries", type=click.IntRange(0, 20), default=3, show_default=True,
+              help="Retries of a file whose transfer was cut or stalled.")  # fmt: skip
+@_stall_option
 @click.pass_context
 def sync_cmd(
-    ctx: click.Context, folder: Path, delete_after: bool, include_sidecars: bool, via: Via
+    ctx: click.Context,
+    folder: Path,
+    delete_after: bool,
+    include_sidecars: bool,
+    via: Via,
+    retries: int,
+    stall_timeout: float,
 ) -> Result | None:
     """Download every media file not yet in FOLDER (FOLDER/NNNMEDIA/NAME)."""
     from .._sync import sync as sync_media
@@ -109,7 +130,8 @@ def sync_cmd(
 
             return await sync_media(
                 cam, folder, include_sidecars=include_sidecars,
-                delete_after=delete_after, via=via, progress=progress,
+                delete_after=delete_after, via=via, progress=progress, retries=retries,
+                stall_timeout=stall_timeout,
             )  # fmt: skip
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -117,15 +139,18 @@ def sync_cmd(
     data = {
         "downloaded": report.count("downloaded"),
         "present": report.count("present"),
-        "failed": report.count("failed") + report.count("conflict"),
+        "skipped": report.count("skipped"),
+        "failed": report.count("failed"),
         "deleted": report.deleted,
+        "retries": report.retries,
         "files": report.entries,
     }
     lines = [
         f"{data['downloaded']} downloaded, {data['present']} already present, "
-        f"{data['failed']} failed, {data['deleted']} deleted on the camera"
+        f"{data['skipped']} skipped, {data['failed']} failed, "
+        f"{data['deleted']} deleted on the camera, {data['retries']} retries"
     ]
-    lines += [safe(f"  {e.path}: {e.error}") for e in report.entries if e.error]
+    lines += [safe(f"  {e.status}: {e.path}: {e.error}") for e in report.entries if e.error]
     result = Result(data, "\n".join(lines))
     if not report.ok:
         emit(result)
