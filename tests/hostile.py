@@ -65,15 +65,18 @@ class HostileCamera:
         raw_listing: dict[str, list[dict[str, str]]] | None = None,
         listing_reply: ListingRule | None = None,
         thumbs: dict[str, tuple[int, bytes]] | None = None,
+        web_thumbs: dict[str, bytes] | None = None,
         model: str | None = "Z18",
     ) -> None:
         self.folders = folders
         self.raw_listing = raw_listing or {}  # extra entries, e.g. a name no file has
         self.listing_reply = listing_reply or (lambda folder: None)
-        self.thumbs = thumbs or {}  # path -> (announced size, bytes actually sent)
+        self.thumbs = thumbs or {}  # path -> (announced size, bytes actually sent) for 1025
+        self.web_thumbs = web_thumbs or {}  # "path?type=thumb" -> the JPEG the web port sends
         self.model = model
         self.gets: list[Get] = []
         self.deleted: list[str] = []
+        self.thumb_requests: list[str] = []  # 1025s
         self.sent: dict[str, int] = {}  # bytes written per path, over all attempts
         self.port = self.data_port = self.http_port = 0
         self._servers: list[asyncio.Server] = []
@@ -210,6 +213,7 @@ class HostileCamera:
         self._spawn(send())
 
     async def _thumb(self, path: str, control: asyncio.StreamWriter) -> None:
+        self.thumb_requests.append(path)
         announced, body = self.thumbs.get(path, (0, b""))
         data = await self._data_connection()
         if data is None:
@@ -279,6 +283,14 @@ class HostileCamera:
     async def _serve(
         self, writer: asyncio.StreamWriter, path: str, query: str, offset: int
     ) -> None:
+        if query:
+            preview = self.web_thumbs.get(f"{path}?{query}")
+            if preview is None:
+                writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                return
+            head = f"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: {len(preview)}"
+            writer.write(head.encode() + b"\r\n\r\n" + preview)
+            return
         try:
             card = self.file(path)
         except (KeyError, ValueError):

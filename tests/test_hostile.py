@@ -13,11 +13,15 @@ from typing import Any
 import pytest
 
 import yicam._sync
-from yicam import CameraConnectionError, CameraTimeoutError, TransferError, UnsafeNameError
-from yicam._download import download
+from yicam import (
+    CameraConnectionError,
+    CameraTimeoutError,
+    SyncReport,
+    TransferError,
+    UnsafeNameError,
+)
 from yicam._partial import Partial, Source
 from yicam._safety import check_name
-from yicam._sync import SyncReport, sync
 
 from .hostile import DCIM, CardFile, HostileCamera
 
@@ -72,8 +76,8 @@ async def test_a_camera_file_named_like_another_plus_part_is_just_a_file(tmp_pat
     card = {"100MEDIA": {"YDXJ0001.jpg.part": CardFile(a), "YDXJ0001.jpg": CardFile(b)}}
     dest = tmp_path / "out"
     async with HostileCamera(card) as fake, fake.client() as cam:
-        report = await sync(cam, dest, delete_after=True)
-        again = await sync(cam, dest)
+        report = await cam.sync(dest, delete_after=True)
+        again = await cam.sync(dest)
     assert report.ok
     assert on_disk(dest) == {"100MEDIA/YDXJ0001.jpg.part": a, "100MEDIA/YDXJ0001.jpg": b}
     assert sorted(fake.deleted) == sorted(media("YDXJ0001.jpg", "YDXJ0001.jpg.part"))
@@ -95,7 +99,7 @@ async def test_camera_names_in_yicams_own_space_are_skipped(tmp_path: Path) -> N
         }
     }
     async with HostileCamera(card) as fake, fake.client() as cam:
-        report = await sync(cam, dest, delete_after=True)
+        report = await cam.sync(dest, delete_after=True)
     assert status(report) == {
         partial.path.name: "skipped",
         partial.record.name: "skipped",
@@ -115,7 +119,7 @@ async def test_a_partial_file_without_a_record_is_not_resumed(tmp_path: Path) ->
     partial = Partial(tmp_path / "A.mp4")
     partial.path.write_bytes(b"\0" * 3000)  # not yicam's, or its record was lost
     async with HostileCamera({"100MEDIA": {"A.mp4": CardFile(data)}}) as fake, fake.client() as cam:
-        result = await download(cam, media("A.mp4")[0], tmp_path)
+        result = await cam.download(media("A.mp4")[0], tmp_path)
     assert (result.resumed_from, result.verified_by) == (0, "md5")
     assert (tmp_path / "A.mp4").read_bytes() == data
     assert [g.offset for g in fake.gets] == [0]
@@ -146,7 +150,7 @@ async def test_a_partial_file_of_another_source_is_not_resumed(
     partial.begin(Source(**fields), fields["size"])
     partial.path.write_bytes(b"\0" * 3000)
     async with HostileCamera({"100MEDIA": {"A.mp4": CardFile(data)}}) as fake, fake.client() as cam:
-        result = await download(cam, media("A.mp4")[0], tmp_path)
+        result = await cam.download(media("A.mp4")[0], tmp_path)
     assert result.resumed_from == 0
     assert (tmp_path / "A.mp4").read_bytes() == data
 
@@ -157,9 +161,9 @@ async def test_yicams_own_partial_file_is_resumed(tmp_path: Path, via: Any) -> N
     card = {"100MEDIA": {"A.mp4": CardFile(data, faults=[("cut", 3000)])}}
     async with HostileCamera(card) as fake, fake.client() as cam:
         with pytest.raises(CameraConnectionError):
-            await download(cam, media("A.mp4")[0], tmp_path, via=via)
+            await cam.download(media("A.mp4")[0], tmp_path, via=via)
         assert not (tmp_path / "A.mp4").exists()
-        result = await download(cam, media("A.mp4")[0], tmp_path, via=via)
+        result = await cam.download(media("A.mp4")[0], tmp_path, via=via)
     assert result.resumed_from == 3000
     assert result.verified_by == ("md5" if via == "data" else "size")
     assert (tmp_path / "A.mp4").read_bytes() == data
@@ -194,7 +198,7 @@ async def test_announced_sizes_that_disagree_are_refused_before_writing(
     }
     dest = tmp_path / "out"
     async with HostileCamera(card) as fake, fake.client() as cam:
-        report = await sync(cam, dest, delete_after=True)
+        report = await cam.sync(dest, delete_after=True)
     assert status(report) == {"A.jpg": "downloaded", "LIE.mp4": "failed", "Z.jpg": "downloaded"}
     lie_entry = next(e for e in report.entries if e.path.endswith("LIE.mp4"))
     assert "nothing written" in (lie_entry.error or "")
@@ -208,7 +212,7 @@ async def test_an_http_length_that_disagrees_is_refused(tmp_path: Path) -> None:
     card = {"100MEDIA": {"LIE.mp4": CardFile(b"0123456789", http_length=1 << 30)}}
     async with HostileCamera(card) as fake, fake.client() as cam:
         with pytest.raises(TransferError, match="nothing written"):
-            await download(cam, media("LIE.mp4")[0], tmp_path, via="http")
+            await cam.download(media("LIE.mp4")[0], tmp_path, via="http")
     assert not (tmp_path / "LIE.mp4").exists()
     assert all(p.stat().st_size == 0 for p in leftovers(tmp_path))
 
@@ -218,7 +222,7 @@ async def test_bytes_beyond_the_announced_size_are_never_written(tmp_path: Path,
     data = os.urandom(5000)
     card = {"100MEDIA": {"A.mp4": CardFile(data, extra=os.urandom(1 << 20))}}
     async with HostileCamera(card) as fake, fake.client() as cam:
-        result = await download(cam, media("A.mp4")[0], tmp_path, via=via)
+        result = await cam.download(media("A.mp4")[0], tmp_path, via=via)
     assert result.size == 5000
     assert (tmp_path / "A.mp4").read_bytes() == data
 
@@ -228,7 +232,7 @@ async def test_a_size_lie_never_leaves_a_file_under_its_final_name(tmp_path: Pat
     card = {"100MEDIA": {"A.jpg": CardFile(os.urandom(100), listed=10)}}
     dest = tmp_path / "out"
     async with HostileCamera(card) as fake, fake.client() as cam:
-        report = await sync(cam, dest, delete_after=True)
+        report = await cam.sync(dest, delete_after=True)
     assert status(report) == {"A.jpg": "failed"}
     assert on_disk(dest) == {}
     assert fake.deleted == []
@@ -261,7 +265,7 @@ async def test_sync_finishes_every_file_it_can(tmp_path: Path) -> None:
     dest = tmp_path / "out"
     fake = HostileCamera(card, listing_reply=broken)
     async with fake, fake.client(event_timeout=LONG) as cam:
-        report = await bounded(sync(cam, dest, delete_after=True, stall_timeout=STALL))
+        report = await bounded(cam.sync(dest, delete_after=True, stall_timeout=STALL))
     by_name = status(report)
     assert by_name == {
         "A.jpg": "downloaded",
@@ -300,7 +304,7 @@ async def test_retries_are_bounded(tmp_path: Path) -> None:
     }
     dest = tmp_path / "out"
     async with HostileCamera(card) as fake, fake.client() as cam:
-        report = await sync(cam, dest, retries=2)
+        report = await cam.sync(dest, retries=2)
     entry = report.entries[0]
     assert (entry.status, entry.retries) == ("failed", 2)
     assert "after 2 retries" in (entry.error or "")
@@ -324,7 +328,7 @@ async def test_no_get_file_complete_after_every_byte_costs_one_stall_timeout(
     data = os.urandom(10_000)
     card = {"100MEDIA": {"A.mp4": CardFile(data, complete="none")}}
     async with HostileCamera(card) as fake, fake.client(event_timeout=LONG) as cam:
-        result = await bounded(download(cam, media("A.mp4")[0], tmp_path, stall_timeout=STALL))
+        result = await bounded(cam.download(media("A.mp4")[0], tmp_path, stall_timeout=STALL))
     assert result.verified_by == "size"  # no camera checksum came
     assert (tmp_path / "A.mp4").read_bytes() == data
 
@@ -333,7 +337,7 @@ async def test_get_file_fail_after_the_bytes_is_a_failure(tmp_path: Path) -> Non
     card = {"100MEDIA": {"A.mp4": CardFile(os.urandom(10_000), complete="fail")}}
     async with HostileCamera(card) as fake, fake.client() as cam:
         with pytest.raises(TransferError, match="failed"):
-            await download(cam, media("A.mp4")[0], tmp_path)
+            await cam.download(media("A.mp4")[0], tmp_path)
     assert not (tmp_path / "A.mp4").exists()
 
 
@@ -345,9 +349,9 @@ async def test_a_stalled_transfer_fails_after_the_stall_timeout_with_a_reason(
     card = {"100MEDIA": {"A.mp4": CardFile(data, faults=[("stall", 70_000)])}}
     async with HostileCamera(card) as fake, fake.client(event_timeout=LONG) as cam:
         with pytest.raises(CameraTimeoutError, match=f"no data for {STALL:g} s"):
-            await bounded(download(cam, media("A.mp4")[0], tmp_path, via=via, stall_timeout=STALL))
+            await bounded(cam.download(media("A.mp4")[0], tmp_path, via=via, stall_timeout=STALL))
         result = await bounded(
-            download(cam, media("A.mp4")[0], tmp_path, via=via, stall_timeout=STALL)
+            cam.download(media("A.mp4")[0], tmp_path, via=via, stall_timeout=STALL)
         )
     assert result.resumed_from > 0
     assert (tmp_path / "A.mp4").read_bytes() == data
@@ -359,13 +363,44 @@ async def test_a_thumbnail_that_never_comes_fails_with_a_reason(tmp_path: Path) 
     fake = HostileCamera(card, thumbs={path: (5000, b"\xff\xd8" + b"x" * 100)})
     async with fake, fake.client(event_timeout=STALL) as cam:
         with pytest.raises(CameraTimeoutError, match="after 102 of 5000 bytes"):
+            await bounded(cam.thumbnail(path, via="data"))
+        # "auto": the web server has no thumbnail (404), so msg 1025, which stalls too.
+        with pytest.raises(CameraTimeoutError, match="after 102 of 5000 bytes"):
             await bounded(cam.thumbnail(path))
+
+
+async def test_http_thumbnails_need_neither_the_data_port_nor_the_lock(tmp_path: Path) -> None:
+    photo, video = media("A.jpg")[0], media("B.mp4")[0]
+    card = {
+        "100MEDIA": {
+            "A.jpg": CardFile(b"photo"),
+            "B.mp4": CardFile(os.urandom(200_000), faults=[("stall", 65536)]),
+        }
+    }
+    web = {f"{photo}?type=thumb": b"\xff\xd8 small", f"{photo}?type=screen": b"\xff\xd8 big"}
+    fake = HostileCamera(card, web_thumbs=web)
+    async with fake, fake.client(event_timeout=LONG) as cam:
+        started = asyncio.Event()
+
+        def progress(done: int, total: int) -> None:
+            if done:
+                started.set()
+
+        download = asyncio.create_task(cam.download(video, tmp_path, progress=progress))
+        await bounded(started.wait())  # the download holds the lock and the data port
+        assert await bounded(cam.thumbnail(photo)) == b"\xff\xd8 small"
+        assert await bounded(cam.thumbnail(photo, size="screen", via="http")) == b"\xff\xd8 big"
+        assert await cam.cancel_transfer()
+        with pytest.raises(TransferError):
+            await download
+    assert [g.via for g in fake.gets] == ["data"]
+    assert fake.thumb_requests == []  # no 1025 was sent
 
 
 async def test_md5_is_checked_against_the_camera(tmp_path: Path) -> None:
     data = os.urandom(10_000)
     card = {"100MEDIA": {"A.mp4": CardFile(data)}}
     async with HostileCamera(card) as fake, fake.client() as cam:
-        result = await download(cam, media("A.mp4")[0], tmp_path)
+        result = await cam.download(media("A.mp4")[0], tmp_path)
     assert result.md5 == hashlib.md5(data).hexdigest()
     assert result.verified_by == "md5"

@@ -18,9 +18,9 @@ from yicam import (
     CameraError,
     UnsafeNameError,
 )
+from yicam._data_port import put_file
 from yicam._partial import Partial
 from yicam._safety import check_name, safe_join
-from yicam._sync import sync
 from yicam.emulator import Emulator
 from yicam.emulator.faults import Faults
 
@@ -43,7 +43,7 @@ async def test_upload_then_download(camera: Camera, emulator: Emulator, tmp_path
         await camera.upload(src, f"{MEDIA}/up.bin")
     assert info.value.rval == -13
     back = await camera.download(f"{MEDIA}/up.bin", tmp_path / "back.bin")
-    assert back.read_bytes() == data
+    assert back.path.read_bytes() == data
 
 
 async def test_empty_upload(camera: Camera, emulator: Emulator, tmp_path: Path) -> None:
@@ -59,7 +59,7 @@ async def test_upload_with_a_wrong_md5_is_rejected(
     src = tmp_path / "x.bin"
     src.write_bytes(b"hello")
     with pytest.raises(Exception, match="rejected"):
-        await camera._transfer_service().upload(src, f"{MEDIA}/x.bin", "0" * 32, 5)
+        await put_file(camera.session, src, f"{MEDIA}/x.bin", "0" * 32, 5, 5.0, lambda stop: None)
     assert not (emulator.sd / "DCIM" / "100MEDIA" / "x.bin").exists()
     with pytest.raises(CameraError) as info:
         await camera.call(1286, param=f"{MEDIA}/y.bin", size=1)  # no md5sum
@@ -130,7 +130,7 @@ async def test_take_over_cancels_the_transfer(
                 await task
             # The slot is free again for the new holder.
             (emu.sd / "DCIM" / "100MEDIA" / "SMALL.mp4").write_bytes(b"s" * 1000)
-            path = await other.download(f"{MEDIA}/SMALL.mp4", tmp_path)
+            path = (await other.download(f"{MEDIA}/SMALL.mp4", tmp_path)).path
             assert path.read_bytes() == b"s" * 1000
 
 
@@ -182,7 +182,7 @@ async def test_sync_never_writes_outside(
 
     monkeypatch.setattr(card, "listing", evil_listing)
     dest = tmp_path / "out"
-    report = await sync(camera, dest)
+    report = await camera.sync(dest)
     skipped = [e for e in report.entries if e.status == "skipped"]
     assert len(skipped) == 1
     assert "refusing" in (skipped[0].error or "")
@@ -197,14 +197,14 @@ async def test_sync_twice_and_delete_after(
     photo = await camera.take_photo()
     await camera.start_recording()
     video = await camera.stop_recording()
-    first = await sync(camera, tmp_path, include_sidecars=True)
+    first = await camera.sync(tmp_path, include_sidecars=True)
     assert first.count("downloaded") == 4  # two media, two sidecars
-    second = await sync(camera, tmp_path, include_sidecars=True)
+    second = await camera.sync(tmp_path, include_sidecars=True)
     assert second.count("downloaded") == 0
     assert second.count("present") == 4
     # A new photo; the earlier files are present, not re-verified, so they stay on the camera.
     new = await camera.take_photo()
-    third = await sync(camera, tmp_path, delete_after=True)
+    third = await camera.sync(tmp_path, delete_after=True)
     assert [e.path for e in third.entries if e.deleted] == [new]
     # Its sidecar was not downloaded (no --include-sidecars), so it stays on the camera.
     sidecar = new.removesuffix(".jpg") + ".THM"
@@ -218,7 +218,7 @@ async def test_sync_reports_a_conflict_and_keeps_the_local_file(
     local = tmp_path / "100MEDIA" / Path(photo).name
     local.parent.mkdir()
     local.write_bytes(b"another card's photo")
-    report = await sync(camera, tmp_path, delete_after=True)
+    report = await camera.sync(tmp_path, delete_after=True)
     assert report.count("skipped") == 1
     assert "exists with another size" in (report.entries[0].error or "")
     assert report.deleted == 0

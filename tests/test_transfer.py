@@ -15,10 +15,12 @@ from yicam import (
     Camera,
     CameraBusyError,
     CameraConnectionError,
+    CameraError,
     InvalidPathError,
+    RemoteFileNotFoundError,
     TransferCancelledError,
 )
-from yicam._download import Via, download
+from yicam._download import Via
 from yicam._partial import Partial, Source
 from yicam.emulator import Emulator
 from yicam.emulator.faults import Faults
@@ -62,13 +64,16 @@ async def test_download_is_byte_identical(
 ) -> None:
     data = put_big_file(emulator)
     seen: list[tuple[int, int]] = []
-    path = await camera.download(
+    result = await camera.download(
         CARD_PATH,
         tmp_path,
         via=via,
         progress=lambda d, t: seen.append((d, t)),
     )
+    path = result.path
     assert path == tmp_path / "BIG00001.mp4"
+    assert (result.size, result.via, result.resumed) == (SIZE, via, False)
+    assert result.verified_by == ("md5" if via == "data" else "size")
     assert path.read_bytes() == data
     assert [p.name for p in tmp_path.iterdir()] == ["BIG00001.mp4"]  # noqa: ASYNC240
     assert seen[0] == (0, SIZE)
@@ -82,7 +87,7 @@ async def test_resume_from_any_offset(
 ) -> None:
     data = put_big_file(emulator)
     await seed_partial(camera, tmp_path, data[:prefix])
-    result = await download(camera, CARD_PATH, tmp_path, via=via)
+    result = await camera.download(CARD_PATH, tmp_path, via=via)
     assert result.resumed_from == prefix
     assert result.verified
     assert hashlib.md5(result.path.read_bytes()).hexdigest() == hashlib.md5(data).hexdigest()
@@ -94,7 +99,7 @@ async def test_part_longer_than_the_file_starts_over(
 ) -> None:
     data = put_big_file(emulator, size=1000)
     await seed_partial(camera, tmp_path, b"x" * 5000)
-    result = await download(camera, CARD_PATH, tmp_path, via=via)
+    result = await camera.download(CARD_PATH, tmp_path, via=via)
     assert result.resumed_from == 0
     assert result.path.read_bytes() == data
 
@@ -113,10 +118,10 @@ async def test_corrupt_prefix_is_detected_on_the_data_port(
             await camera.download(CARD_PATH, tmp_path, via="data")
         assert not part.exists()
         assert not (tmp_path / "BIG00001.mp4").exists()
-        assert (await camera.download(CARD_PATH, tmp_path, via="data")).read_bytes() == data
+        assert (await camera.download(CARD_PATH, tmp_path, via="data")).path.read_bytes() == data
     else:
         # HTTP has no checksum: only the size can be checked.
-        path = await camera.download(CARD_PATH, tmp_path, via="http")
+        path = (await camera.download(CARD_PATH, tmp_path, via="http")).path
         assert path.stat().st_size == len(data)
 
 
@@ -131,7 +136,7 @@ async def test_dropped_transfers_resume_to_identical_files(
     async with connect(emu) as cam:
         for _ in range(200):
             try:
-                path = await cam.download(CARD_PATH, tmp_path, via=via)
+                path = (await cam.download(CARD_PATH, tmp_path, via=via)).path
                 break
             except CameraConnectionError:
                 assert part.exists()
@@ -145,10 +150,12 @@ async def test_dropped_transfers_resume_to_identical_files(
 
 
 async def test_missing_file(camera: Camera, tmp_path: Path) -> None:
-    vias: tuple[Via, ...] = ("data", "http")
-    for via in vias:
-        with pytest.raises(InvalidPathError):
-            await camera.download("/tmp/fuse_d/DCIM/100MEDIA/NOPE.mp4", tmp_path, via=via)
+    with pytest.raises(InvalidPathError) as refused:
+        await camera.download("/tmp/fuse_d/DCIM/100MEDIA/NOPE.mp4", tmp_path, via="data")
+    assert refused.value.rval == -26  # what the camera sent
+    with pytest.raises(RemoteFileNotFoundError, match="HTTP 404") as not_found:
+        await camera.download("/tmp/fuse_d/DCIM/100MEDIA/NOPE.mp4", tmp_path, via="http")
+    assert not isinstance(not_found.value, CameraError)  # no made-up rval
     assert not any(tmp_path.iterdir())  # noqa: ASYNC240
 
 
@@ -159,9 +166,7 @@ async def test_auto_falls_back_to_http_when_the_data_port_is_closed(
     async with Camera(
         "127.0.0.1", emulator.port, data_port=1, http_port=emulator.http_port, timeout=2.0
     ) as cam:
-        from yicam._download import download as fetch
-
-        result = await fetch(cam, CARD_PATH, tmp_path)
+        result = await cam.download(CARD_PATH, tmp_path)
     assert result.via == "http"
     assert result.path.read_bytes() == data
 
@@ -212,7 +217,7 @@ async def test_second_get_is_busy(start_emulator: Callable[..., Any]) -> None:
     emu: Emulator = await start_emulator(faults=Faults(slow_data=64))
     put_big_file(emu)
     async with connect(emu) as cam:
-        service = cam._transfer_service()
+        service = cam._transfers
         get = await service.open_get(CARD_PATH, 0, 5.0)
         try:
             with pytest.raises(CameraBusyError):
@@ -265,13 +270,13 @@ async def test_disk_full_mid_transfer_keeps_a_resumable_prefix(
 
     monkeypatch.setattr(download_module, "_write", fills_up)
     with pytest.raises(LocalFileError, match="no space left"):
-        await download(camera, CARD_PATH, tmp_path, via=via)
+        await camera.download(CARD_PATH, tmp_path, via=via)
     kept = partial(tmp_path).read_bytes()
     assert len(kept) == sum(calls[:2])  # nothing written after the failed block
     assert kept == data[: len(kept)]
     assert not (tmp_path / "BIG00001.mp4").exists()
     monkeypatch.setattr(download_module, "_write", real_write)
-    result = await download(camera, CARD_PATH, tmp_path, via=via)
+    result = await camera.download(CARD_PATH, tmp_path, via=via)
     assert result.resumed_from == len(kept)
     assert result.path.read_bytes() == data
 
@@ -292,9 +297,9 @@ async def test_refused_resume_keeps_the_part(
     with monkeypatch.context() as patch:
         patch.setattr(DataService, "connection_for", no_connection)
         with pytest.raises(InvalidOperationError):
-            await download(camera, CARD_PATH, tmp_path, via="data")
+            await camera.download(CARD_PATH, tmp_path, via="data")
     assert part.read_bytes() == data[:5000]
-    result = await download(camera, CARD_PATH, tmp_path, via="data")
+    result = await camera.download(CARD_PATH, tmp_path, via="data")
     assert result.resumed_from == 5000
     assert result.path.read_bytes() == data
 
@@ -302,7 +307,7 @@ async def test_refused_resume_keeps_the_part(
 @pytest.mark.parametrize("via", ["data", "http"])
 async def test_empty_file(emulator: Emulator, camera: Camera, tmp_path: Path, via: Via) -> None:
     put_big_file(emulator, size=0)
-    result = await download(camera, CARD_PATH, tmp_path, via=via)
+    result = await camera.download(CARD_PATH, tmp_path, via=via)
     assert result.size == 0
     assert result.path.read_bytes() == b""
     assert result.md5 == hashlib.md5(b"").hexdigest()

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from ._download import Progress, Via
-from ._download import download as _download
+from ._download import DownloadResult, Progress, Via
 from ._errors import (
     CameraBusyError,
     CameraError,
@@ -27,7 +24,6 @@ from ._errors import (
 from ._events import Event, EventStream
 from ._ids import MsgId, Notify
 from ._media import MediaItem
-from ._media import list_media as _list_media
 from ._messages import Notification, Reply
 from ._new_media import NewMedia
 from ._quirks import Quirks
@@ -46,7 +42,8 @@ from ._results import (
     parse_options,
 )
 from ._session import ConnectionState, ReconnectPolicy, Session
-from ._transfer import Transfers
+from ._sync import SyncReport
+from ._transfers import ThumbnailSize, ThumbnailVia, Transfers
 
 if TYPE_CHECKING:
     from .live import LiveView
@@ -88,7 +85,9 @@ class Camera:
             keep_session=keep_session,
             reconnect=reconnect,
         )
-        self._transfers: Transfers | None = None
+        self._transfers = Transfers(
+            self.session, list_dir=self.list_dir, start_viewfinder=self.start_viewfinder
+        )
         self._battery: Battery | None = None
         self._storage: Storage | None = None
         self._card: str | None = None
@@ -466,39 +465,75 @@ class Camera:
         verify: bool = True,
         progress: Progress | None = None,
         via: Via = "auto",
-    ) -> Path:
-        """Download to `dest` (a file or a folder) via `<dest>.part`, resumable and verified.
+        expected_size: int | None = None,
+        stall_timeout: float | None = None,
+    ) -> DownloadResult:
+        """Download to `dest` (a file or a folder), resumable and verified.
 
-        `via`: "data" (port 8787, MD5-checked), "http" (port 80), or "auto" (data port,
-        HTTP when the data port cannot be opened). See `yicam._download`.
+        `via`: "data" (port 8787, MD5-checked), "http" (port 80, size-checked), or "auto"
+        (data port, HTTP when the data port cannot be opened). `expected_size`: the listing's
+        size, when known (else the folder is listed). No data for `stall_timeout` seconds
+        (default: `event_timeout`) fails the download; run it again to resume.
         """
-        result = await _download(
-            self, camera_path, dest, resume=resume, verify=verify, progress=progress, via=via
-        )
-        return result.path
+        return await self._transfers.download(
+            camera_path, dest, resume=resume, verify=verify, progress=progress, via=via,
+            expected_size=expected_size, stall_timeout=stall_timeout,
+        )  # fmt: skip
 
-    async def upload(self, local: Path | str, camera_path: str) -> None:
+    async def sync(
+        self,
+        dest: Path | str,
+        *,
+        include_sidecars: bool = False,
+        delete_after: bool = False,
+        via: Via = "auto",
+        progress: Callable[[MediaItem], Progress | None] | None = None,
+        retries: int = 3,
+        stall_timeout: float | None = None,
+    ) -> SyncReport:
+        """Download every media file not yet in `dest` (as `dest/NNNMEDIA/NAME`).
+
+        Finishes every file it can; a cut or stalled transfer is retried `retries` times,
+        resuming. With `delete_after`, files this run downloaded and verified are deleted on
+        the camera once every download has finished. `progress(item)` may return a per-file
+        progress callback.
+        """
+        return await self._transfers.sync(
+            dest, include_sidecars=include_sidecars, delete_after=delete_after, via=via,
+            progress=progress, retries=retries, stall_timeout=stall_timeout,
+        )  # fmt: skip
+
+    async def upload(
+        self, local: Path | str, camera_path: str, *, stall_timeout: float | None = None
+    ) -> None:
         """Upload a local file to `camera_path` (refused with -13 when it exists)."""
-        path = Path(local)
-        md5, size = await asyncio.to_thread(_md5_and_size, path)
-        await self._transfer_service().upload(path, camera_path, md5, size)
+        await self._transfers.upload(Path(local), camera_path, stall_timeout=stall_timeout)
 
-    async def thumbnail(self, camera_path: str) -> bytes:
-        """The JPEG thumbnail of a photo or video (msg 1025)."""
-        return await self._transfer_service().thumbnail(camera_path, "thumb", self.event_timeout)
+    async def thumbnail(
+        self,
+        camera_path: str,
+        *,
+        size: ThumbnailSize = "thumb",
+        via: ThumbnailVia = "auto",
+        stall_timeout: float | None = None,
+    ) -> bytes:
+        """A JPEG preview of a photo or video: `size` "thumb" (small) or "screen".
+
+        `via="http"` asks the web server (`?type=thumb|screen`), which needs neither the data
+        port nor the transfer lock, so it works while a download runs; "data" sends msg 1025;
+        "auto" uses HTTP when it needs no viewfinder start, else (or if it fails) msg 1025.
+        """
+        return await self._transfers.thumbnail(
+            camera_path, size=size, via=via, stall_timeout=stall_timeout
+        )
 
     async def cancel_transfer(self) -> bool:
         """Cancel the download or upload in progress; False when there is none."""
-        return await self._transfer_service().cancel()
+        return await self._transfers.cancel()
 
     async def list_media(self) -> list[MediaItem]:
         """Every file in every DCIM/NNNMEDIA folder, sidecars attached to their media."""
-        return await _list_media(self)
-
-    def _transfer_service(self) -> Transfers:
-        if self._transfers is None:
-            self._transfers = Transfers(self)
-        return self._transfers
+        return await self._transfers.list_media()
 
     # -- maintenance -----------------------------------------------------------------------
 
@@ -589,13 +624,3 @@ class Camera:
             value = event.fields.get("value")
             if isinstance(value, str | int | float):
                 self._settings[param] = str(value)
-
-
-def _md5_and_size(path: Path) -> tuple[str, int]:
-    hasher = hashlib.md5()
-    size = 0
-    with path.open("rb") as file:
-        while data := file.read(1024 * 1024):
-            hasher.update(data)
-            size += len(data)
-    return hasher.hexdigest(), size

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
+from ._data_port import DataGet, DataPortUnavailableError
 from ._errors import (
     CameraBusyError,
     CameraConnectionError,
@@ -53,21 +54,20 @@ from ._errors import (
     LocalFileError,
     TransferCancelledError,
     TransferError,
+    UnsafeOperationError,
 )
 from ._http_get import HttpClosedError, HttpGet
 from ._partial import Partial, Source
 from ._safety import check_name, safe_join
-from ._transfer import DataGet, DataPortUnavailableError
 
 if TYPE_CHECKING:
-    from ._camera import Camera
+    from ._transfers import Transfers
 
-__all__ = ["DownloadResult", "Progress", "SizeMismatchError", "Via", "download"]
+__all__ = ["DownloadResult", "Progress", "SizeMismatchError", "Via", "fetch"]
 
 Via = Literal["auto", "data", "http"]
 Progress = Callable[[int, int], None]  # (bytes_done, total)
 BLOCK_SIZE = 1024 * 1024  # the receive buffer of a download
-_YI1_MODELS = (None, "Z13")  # HTTP answers only after 259 on these (protocol.md 6.8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +269,8 @@ def _check(stream: _Stream, offset: int, source: Source, partial: Partial) -> in
     return stream.offset
 
 
-async def download(
-    cam: Camera,
+async def fetch(
+    t: Transfers,
     camera_path: str,
     dest: Path | str,
     *,
@@ -284,41 +284,39 @@ async def download(
 ) -> DownloadResult:
     """Download `camera_path` to `dest` (a file, or an existing folder to put it in).
 
-    `expected_size` (and `modified`) are the listing's; when not given, the file's folder is
-    listed first. `stall_timeout` (default: the camera's `event_timeout`) bounds every wait for
-    data.
+    The caller holds `t.lock`. `expected_size` (and `modified`) are the listing's; when not
+    given, the file's folder is listed first. `stall_timeout` (default: the camera's
+    `event_timeout`) bounds every wait for data.
     """
     name = check_name(PurePosixPath(camera_path).name)
     dest = Path(dest)
     if dest.is_dir():
         dest = safe_join(dest, name)
-    stall = cam.event_timeout if stall_timeout is None else stall_timeout
-    transfers = cam._transfer_service()
-    async with transfers.lock:
-        try:
-            if expected_size is None:
-                expected_size, modified = await _listed(cam, camera_path)
-            source = Source(camera_path, cam.host, expected_size, modified)
-            partial = Partial(dest)
-            for attempt in range(3):
-                offset = partial.resumable(source) if resume else 0
-                try:
-                    return await _download_once(
-                        cam, source, partial, offset, verify, progress, via, stall
-                    )
-                except _Restart:
-                    partial.discard()
-                except HttpClosedError:
-                    if attempt or cam._viewfinder:
-                        raise
-                    await cam.start_viewfinder()  # an unknown model with the Yi 1 quirk
-            raise TransferError(f"cannot resume {camera_path}: the camera keeps refusing")
-        finally:
-            transfers.done()
+    stall = t.stall(stall_timeout)
+    try:
+        if expected_size is None:
+            expected_size, modified = await _listed(t, camera_path)
+        source = Source(camera_path, t.session.host, expected_size, modified)
+        partial = Partial(dest)
+        for attempt in range(3):
+            offset = partial.resumable(source) if resume else 0
+            try:
+                return await _download_once(
+                    t, source, partial, offset, verify, progress, via, stall
+                )
+            except _Restart:
+                partial.discard()
+            except HttpClosedError:
+                # An unknown model with the Yi 1 quirk: the web server needs the viewfinder.
+                if attempt or not await t.prepare_http(force=True):
+                    raise
+        raise TransferError(f"cannot resume {camera_path}: the camera keeps refusing")
+    finally:
+        t.done()
 
 
 async def _download_once(
-    cam: Camera,
+    t: Transfers,
     source: Source,
     partial: Partial,
     offset: int,
@@ -327,13 +325,13 @@ async def _download_once(
     via: Via,
     stall: float,
 ) -> DownloadResult:
-    stream, used = await _open(cam, source.camera_path, offset, via, stall)
+    stream, used = await _open(t, source.camera_path, offset, via, stall)
     pump = _Pump(stream, partial, source, offset, progress)
     try:
         try:
             await pump()
         except CameraConnectionError as exc:
-            if cam._transfer_service().cancelled():
+            if t.cancelled():
                 raise TransferCancelledError(
                     f"{source.camera_path}: cancelled; {pump.done} bytes kept for a resume"
                 ) from exc
@@ -365,11 +363,11 @@ async def _download_once(
 
 
 async def _open(
-    cam: Camera, camera_path: str, offset: int, via: Via, stall: float
+    t: Transfers, camera_path: str, offset: int, via: Via, stall: float
 ) -> tuple[_Stream, Literal["data", "http"]]:
     if via in ("auto", "data"):
         try:
-            get = await cam._transfer_service().open_get(camera_path, offset, stall)
+            get = await t.open_get(camera_path, offset, stall)
         except DataPortUnavailableError:
             if via == "data":
                 raise
@@ -381,19 +379,22 @@ async def _open(
             raise
         else:
             return get, "data"
-    if cam.model in _YI1_MODELS and not cam._viewfinder:
-        await cam.start_viewfinder()
-    web = HttpGet(cam.host, cam.http_port, camera_path, offset, cam.timeout, stall)
-    cam._transfer_service().track(camera_path, web.stop)
+    await t.prepare_http()
+    session = t.session
+    web = HttpGet(
+        session.host, session.http_port, camera_path, session.quirks.card_root, offset,
+        session.timeout, stall,
+    )  # fmt: skip
+    t.track(camera_path, web.stop, on_data_port=False)
     return web, "http"
 
 
-async def _listed(cam: Camera, camera_path: str) -> tuple[int | None, str | None]:
+async def _listed(t: Transfers, camera_path: str) -> tuple[int | None, str | None]:
     """The size and date of `camera_path` in its folder's listing (None when not listed)."""
     folder, name = camera_path.rsplit("/", 1)
     try:
-        entries = await cam.list_dir(folder)
-    except CameraError:
+        entries = await t.list_dir(folder)
+    except (CameraError, UnsafeOperationError):
         return None, None
     for entry in entries:
         if entry.name == name and not entry.is_dir:

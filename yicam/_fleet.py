@@ -38,7 +38,6 @@ from ._ids import MsgId, Notify
 from ._media import MediaItem
 from ._profiles import Profile, ProfileReport
 from ._sync import SyncReport
-from ._sync import sync as sync_media
 from ._trigger import fire
 
 __all__ = ["CameraSpec", "Fleet", "camera_folder"]
@@ -154,7 +153,7 @@ class Fleet:
         async def sync_one(name: str, cam: Camera) -> SyncReport:
             folder = root / camera_folder(name)
             per_file = None if progress is None else (lambda item: progress(name, item))
-            return await sync_media(cam, folder, delete_after=delete_after, progress=per_file)
+            return await cam.sync(folder, delete_after=delete_after, progress=per_file)
 
         return await self._each(sync_one)
 

@@ -16,15 +16,13 @@ from urllib.parse import quote
 from ._errors import (
     CameraConnectionError,
     CameraTimeoutError,
-    InvalidPathError,
     ProtocolError,
+    RemoteFileNotFoundError,
     TransferError,
 )
-from ._ids import MsgId
 
-__all__ = ["CARD_ROOT", "HttpClosedError", "HttpGet", "get_small", "http_url_path"]
+__all__ = ["HttpClosedError", "HttpGet", "get_small", "http_url_path"]
 
-CARD_ROOT = "/tmp/fuse_d"
 _CONTENT_RANGE = re.compile(r"^bytes\s+(\d+)-(\d+)/(\d+)$")
 _UNSATISFIED_RANGE = re.compile(r"^bytes\s+\*/(\d+)$")
 
@@ -33,11 +31,13 @@ class HttpClosedError(CameraConnectionError):
     """The web port closed the connection before answering (a Yi 1 before 259)."""
 
 
-def http_url_path(camera_path: str) -> str:
+def http_url_path(camera_path: str, card_root: str) -> str:
     """The URL path of a card file: `/tmp/fuse_d/DCIM/...` becomes `/DCIM/...`."""
-    if not camera_path.startswith(CARD_ROOT + "/"):
-        raise InvalidPathError(-26, MsgId.GET_FILE, f"{camera_path} is not on the card")
-    return quote(camera_path[len(CARD_ROOT) :])
+    if not camera_path.startswith(card_root + "/"):
+        raise RemoteFileNotFoundError(
+            f"{camera_path} is not on the card ({card_root}): the web server cannot serve it"
+        )
+    return quote(camera_path[len(card_root) :])
 
 
 class HttpGet:
@@ -50,13 +50,20 @@ class HttpGet:
     name = "web"
 
     def __init__(
-        self, host: str, port: int, camera_path: str, offset: int, timeout: float, stall: float
+        self,
+        host: str,
+        port: int,
+        camera_path: str,
+        card_root: str,
+        offset: int,
+        timeout: float,
+        stall: float,
     ) -> None:
         self.camera_path = camera_path
         self.offset = offset
         self.length = 0
         self.total = 0
-        self._target = http_url_path(camera_path)
+        self._target = http_url_path(camera_path, card_root)
         self._conn = http.client.HTTPConnection(host, port, timeout=timeout)
         self._response: http.client.HTTPResponse | None = None
         self._sock: socket.socket | None = None
@@ -110,7 +117,7 @@ class HttpGet:
         status = response.status
         length = _length(response)
         if status == 404:
-            raise InvalidPathError(-26, MsgId.GET_FILE, f"{self.camera_path} (HTTP 404)")
+            raise RemoteFileNotFoundError(f"{self.camera_path}: no such file (HTTP 404)")
         if status == 416:
             match = _UNSATISFIED_RANGE.match(response.getheader("Content-Range", ""))
             if match is None:
@@ -133,17 +140,17 @@ class HttpGet:
 
 
 def get_small(
-    host: str, port: int, camera_path: str, query: str, timeout: float, limit: int
+    host: str, port: int, camera_path: str, card_root: str, query: str, timeout: float, limit: int
 ) -> bytes:
     """A whole small resource (a thumbnail), at most `limit` bytes (blocking)."""
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     response = None
     try:
-        target = http_url_path(camera_path) + query
+        target = http_url_path(camera_path, card_root) + query
         _connect(conn)
         response = _exchange(conn, target, {"Connection": "close"}, camera_path)
         if response.status == 404:
-            raise InvalidPathError(-26, MsgId.GET_THUMB, f"{camera_path}{query} (HTTP 404)")
+            raise RemoteFileNotFoundError(f"{camera_path}{query}: no such file (HTTP 404)")
         if response.status != 200:
             raise ProtocolError(f"HTTP {response.status} for {camera_path}{query}")
         length = _length(response)

@@ -7,22 +7,20 @@ main file is gone is listed as an item of its own, so nothing on the card is hid
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from ._errors import CameraError, ProtocolError, UnsafeOperationError
 from ._results import DirEntry
 
-if TYPE_CHECKING:
-    from ._camera import Camera
-
+ListDir = Callable[[str], Awaitable[list[DirEntry]]]
 Problem = tuple[str, str]  # (camera folder, why it could not be listed)
 
-__all__ = ["DCIM", "MediaItem", "list_media", "scan_media"]
+__all__ = ["ListDir", "MediaItem", "scan_media"]
 
-DCIM = "/tmp/fuse_d/DCIM"
 _MEDIA_FOLDER = re.compile(r"^\d{3}MEDIA$", re.IGNORECASE)
 _VIDEO_SIDECAR = re.compile(r"^(.+)_thm\.mp4$", re.IGNORECASE)
 _PHOTO_SIDECAR = re.compile(r"^(.+)\.thm$", re.IGNORECASE)
@@ -37,45 +35,42 @@ class MediaItem:
     size: int
     modified: datetime | None
     sidecars: tuple[MediaItem, ...] = ()
+    card_root: str = "/tmp/fuse_d"  # the model's mount point of the card (quirks)
 
     @property
     def path(self) -> str:
         """The camera path, e.g. `/tmp/fuse_d/DCIM/100MEDIA/YDXJ0001.mp4`."""
-        return f"{DCIM}/{self.folder}/{self.name}"
+        return f"{self.card_root}/DCIM/{self.folder}/{self.name}"
 
 
-async def list_media(cam: Camera) -> list[MediaItem]:
+async def scan_media(
+    list_dir: ListDir, card_root: str, *, strict: bool = False
+) -> tuple[list[MediaItem], list[Problem]]:
     """Every media item of every DCIM/NNNMEDIA folder, in folder and name order.
 
-    A folder that cannot be listed raises its error: a partial list could pass for all.
-    """
-    items, _problems = await scan_media(cam, strict=True)
-    return items
-
-
-async def scan_media(cam: Camera, *, strict: bool = False) -> tuple[list[MediaItem], list[Problem]]:
-    """Like `list_media`, but a folder that cannot be listed is returned as a problem.
-
-    Problems are `(camera folder path, reason)`; listing DCIM itself still raises.
+    A folder that cannot be listed raises its error with `strict` (a partial list could pass
+    for all), else it is returned as a problem: `(camera folder path, reason)`. Listing DCIM
+    itself always raises.
     """
     items: list[MediaItem] = []
     problems: list[Problem] = []
-    folders = [e.name for e in await cam.list_dir(DCIM) if e.is_dir]
+    dcim = f"{card_root}/DCIM"
+    folders = [e.name for e in await list_dir(dcim) if e.is_dir]
     for folder in sorted(f for f in folders if _MEDIA_FOLDER.match(f)):
         try:
-            entries = [e for e in await cam.list_dir(f"{DCIM}/{folder}") if not e.is_dir]
+            entries = [e for e in await list_dir(f"{dcim}/{folder}") if not e.is_dir]
         except (CameraError, ProtocolError, UnsafeOperationError) as exc:
             if strict:
                 raise
-            problems.append((f"{DCIM}/{folder}", f"cannot list this folder: {exc}"))
+            problems.append((f"{dcim}/{folder}", f"cannot list this folder: {exc}"))
             continue
-        items += _group(folder, entries)
+        items += _group(folder, entries, card_root)
     return items, problems
 
 
-def _group(folder: str, entries: list[DirEntry]) -> list[MediaItem]:
+def _group(folder: str, entries: list[DirEntry], root: str) -> list[MediaItem]:
     """The media items of one folder, sidecars attached, in name order."""
-    files = {e.name: MediaItem(folder, e.name, e.size, e.modified) for e in entries}
+    files = {e.name: MediaItem(folder, e.name, e.size, e.modified, card_root=root) for e in entries}
     sidecars: dict[str, list[MediaItem]] = {}
     lowered = {name.lower(): name for name in files}
     for name in list(files):
@@ -86,7 +81,7 @@ def _group(folder: str, entries: list[DirEntry]) -> list[MediaItem]:
     for name in sorted(files):
         item = files[name]
         attached = tuple(sorted(sidecars.get(name, ()), key=lambda s: s.name))
-        items.append(MediaItem(item.folder, item.name, item.size, item.modified, attached))
+        items.append(dataclasses.replace(item, sidecars=attached))
     return items
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Self
 from ._errors import CameraConnectionError
 from ._events import Disconnected, Event, Reconnected
 from ._ids import Notify
-from ._media import DCIM, MediaItem
+from ._media import MediaItem
 from ._messages import Notification
 from ._session import ConnectionState
 
@@ -261,4 +261,4 @@ def _same(path: str, named: str) -> bool:
     `/var/www/DCIM/...`: compare the part from DCIM on.
     """
     tail = named.split("/DCIM/", 1)[-1].lstrip("/")
-    return path.removeprefix(DCIM + "/").lower() == tail.lower()
+    return path.split("/DCIM/", 1)[-1].lower() == tail.lower()

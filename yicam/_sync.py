@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ._download import Progress, SizeMismatchError, Via, download
+from ._download import Progress, SizeMismatchError, Via, fetch
 from ._errors import (
     CameraBusyError,
     CameraConnectionError,
@@ -35,16 +35,21 @@ from ._errors import (
     UnsafeNameError,
     YicamError,
 )
+from ._events import Disconnected, Reconnected
+from ._ids import MsgId
 from ._media import MediaItem, scan_media
 from ._safety import safe_join
+from ._session import ConnectionState
 
 if TYPE_CHECKING:
-    from ._camera import Camera
+    from ._session import Session
+    from ._transfers import Transfers
 
-__all__ = ["RETRY_DELAYS", "SyncEntry", "SyncReport", "sync"]
+__all__ = ["RETRY_DELAYS", "SyncEntry", "SyncReport", "sync_media"]
 
 Status = Literal["downloaded", "present", "skipped", "failed"]
 RETRY_DELAYS = (1.0, 3.0, 8.0)  # seconds before each retry of one file; tests set them to 0
+RECONNECT_WAIT = 60.0  # the longest wait for a reconnecting session between two attempts
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +101,9 @@ class _Stop(Exception):
         self.rest = rest  # the status of the files not tried
 
 
-async def sync(
-    cam: Camera,
-    folder: Path | str,
+async def sync_media(
+    t: Transfers,
+    folder: Path,
     *,
     include_sidecars: bool = False,
     delete_after: bool = False,
@@ -107,9 +112,8 @@ async def sync(
     retries: int = len(RETRY_DELAYS),
     stall_timeout: float | None = None,
 ) -> SyncReport:
-    """Download every media file not yet in `folder`; see the module docstring."""
-    folder = Path(folder)
-    items, problems = await scan_media(cam)
+    """Download every media file not yet in `folder` (the caller holds `t.lock`)."""
+    items, problems = await scan_media(t.list_dir, t.session.quirks.card_root)
     entries = [SyncEntry(path, None, 0, "failed", error=why) for path, why in problems]
     files = [f for item in items for f in ([item, *item.sidecars] if include_sidecars else [item])]
     stopped: _Stop | None = None
@@ -118,17 +122,17 @@ async def sync(
             entries.append(_entry(file, None, stopped.rest, f"not tried: {stopped}"))
             continue
         try:
-            entries.append(await _fetch(cam, folder, file, via, progress, retries, stall_timeout))
+            entries.append(await _fetch(t, folder, file, via, progress, retries, stall_timeout))
         except _Stop as stop:
             entries.append(_entry(file, None, "failed", str(stop)))
             stopped = stop
     if delete_after and stopped is None:
-        entries = [await _delete_if_verified(cam, e) for e in entries]
+        entries = [await _delete_if_verified(t.session, e) for e in entries]
     return SyncReport(tuple(entries))
 
 
 async def _fetch(
-    cam: Camera,
+    t: Transfers,
     folder: Path,
     item: MediaItem,
     via: Via,
@@ -154,8 +158,8 @@ async def _fetch(
     attempt = 0
     while True:
         try:
-            result = await download(
-                cam, item.path, local, progress=report, via=via, expected_size=item.size,
+            result = await fetch(
+                t, item.path, local, progress=report, via=via, expected_size=item.size,
                 modified=modified, stall_timeout=stall_timeout,
             )  # fmt: skip
         except LocalFileError as exc:
@@ -168,7 +172,7 @@ async def _fetch(
             if RETRY_DELAYS:
                 await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
             attempt += 1
-            if not cam.connected:
+            if not await _back(t.session):
                 raise _Stop(f"the connection to the camera was lost: {exc}", "failed") from exc
         except YicamError as exc:
             return _entry(item, local, "failed", str(exc), attempt)
@@ -194,11 +198,35 @@ def _entry(
     return SyncEntry(item.path, local, item.size, status, error=error, retries=retries)
 
 
-async def _delete_if_verified(cam: Camera, entry: SyncEntry) -> SyncEntry:
+async def _back(session: Session) -> bool:
+    """True when the session is up, after waiting for a reconnect or reopening it once."""
+    if session.state is ConnectionState.RECONNECTING:
+        back = asyncio.Event()
+        unsubscribe = session.subscribe(
+            lambda event: back.set() if isinstance(event, Reconnected | Disconnected) else None
+        )
+        try:
+            async with asyncio.timeout(RECONNECT_WAIT):
+                while session.state is ConnectionState.RECONNECTING:
+                    await back.wait()
+                    back.clear()
+        except TimeoutError:
+            return False
+        finally:
+            unsubscribe()
+    if session.state is ConnectionState.CLOSED:
+        try:
+            await session.open()
+        except YicamError:
+            return False
+    return session.connected
+
+
+async def _delete_if_verified(session: Session, entry: SyncEntry) -> SyncEntry:
     if entry.status != "downloaded" or entry.verified_by is None:
         return entry
     try:
-        await cam.delete(entry.path)
+        await session.request(MsgId.DELETE, {"param": entry.path})
     except (CameraError, CameraConnectionError) as exc:
         return dataclasses.replace(entry, error=f"not deleted: {exc}")
     return dataclasses.replace(entry, deleted=True)

@@ -1,7 +1,7 @@
 """Tethered shooting: each new photo or video lands in a local folder as the camera makes it.
 
 `Tether(cam, dest)` watches `cam.new_media()` and downloads each new item, in the order the
-camera made them, to `dest/NNNMEDIA/NAME` with the rules of `sync`: through a `.part` file,
+camera made them, to `dest/NNNMEDIA/NAME` with the rules of `sync`: through a partial file,
 resumable, verified (MD5 on the data port, size over HTTP), never overwriting a local file.
 One difference: a local file with the name already is another file (cameras reuse names after
 a delete or a format, and this one was made just now), so the new one is saved as
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from ._download import Via, download
+from ._download import Via
 from ._errors import (
     CameraConnectionError,
     CameraError,
@@ -39,6 +39,7 @@ from ._errors import (
 )
 from ._media import MediaItem
 from ._new_media import NewMedia, back_online
+from ._partial import Partial
 from ._safety import safe_join
 from ._sync import SyncEntry
 
@@ -131,7 +132,7 @@ class Tether:
             self._task.result()  # the tether's own error, e.g. a full destination
 
     async def close(self) -> None:
-        """Stop at once; a download in progress is cancelled (its `.part` stays, resumable)."""
+        """Stop at once; a download in progress is cancelled (its partial file stays, resumable)."""
         if self._watch is not None:
             self._watch.close()
         if self._task is not None:
@@ -169,8 +170,8 @@ class Tether:
         failures = drops = 0
         while True:
             try:
-                result = await download(
-                    self.cam, item.path, local, via=self.via, expected_size=item.size
+                result = await self.cam.download(
+                    item.path, local, via=self.via, expected_size=item.size
                 )
             except LocalFileError:
                 raise  # a full or unwritable destination will not get better by trying again
@@ -204,7 +205,7 @@ class Tether:
 
 
 def _free_name(local: Path) -> Path:
-    """`local`, or `NAME-2.EXT`, `NAME-3.EXT`... when a file (or its `.part`) has the name.
+    """`local`, or `NAME-2.EXT`, `NAME-3.EXT`... when a file (or its partial) has the name.
 
     The camera made this file just now: a local file of the same name is another one (the
     camera reuses names after a delete or a format), and it is never overwritten or resumed.
@@ -213,7 +214,7 @@ def _free_name(local: Path) -> Path:
     if not dot:
         stem, ext = local.name, ""
     candidate, number = local, 1
-    while candidate.exists() or candidate.with_name(candidate.name + ".part").exists():
+    while candidate.exists() or Partial(candidate).path.exists():
         number += 1
         candidate = local.with_name(f"{stem}-{number}{dot}{ext}")
     return candidate

@@ -158,13 +158,13 @@ async def _drive(cam: Camera, step: _Steps, time_scale: float) -> None:
     step.detail(table)
 
     with tempfile.TemporaryDirectory(prefix="yicam-demo-") as folder:
-        local = await cam.download(video, folder)
+        result = await cam.download(video, folder)
         step.show(
             "download",
             "Download",
-            f"{video} -> {human_size(local.stat().st_size)}, MD5 checked",
+            f"{video} -> {human_size(result.size)}, {result.verified_by or 'not'} checked",
             path=video,
-            size=local.stat().st_size,
+            size=result.size,
         )
         await _live(cam, step, Path(folder))
 

@@ -188,7 +188,7 @@ def sync_cmd(ctx: click.Context, folder: Path, delete_after: bool) -> Result | N
                 else {
                     "downloaded": r.value.count("downloaded"),
                     "present": r.value.count("present"),
-                    "failed": r.value.count("failed") + r.value.count("conflict"),
+                    "failed": r.value.count("failed") + r.value.count("skipped"),
                     "deleted": r.value.deleted,
                 }
             ),

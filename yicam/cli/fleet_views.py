@@ -148,7 +148,7 @@ def sync_failures(result: FleetResult[SyncReportType]) -> FleetResult[SyncReport
     for r in result:
         report = r.value
         if report is not None and not report.ok:
-            bad = report.count("failed") + report.count("conflict")
+            bad = report.count("failed") + report.count("skipped")
             rows.append(CameraResult(r.name, report, RuntimeError(f"{bad} file(s) not synced")))
         else:
             rows.append(r)
@@ -170,7 +170,7 @@ def sync_view(result: FleetResult[SyncReportType], folder: Path) -> RenderableTy
             clean(
                 f"{r.name}: {report.count('downloaded')} downloaded, "
                 f"{report.count('present')} already present, "
-                f"{report.count('failed') + report.count('conflict')} failed, "
+                f"{report.count('failed') + report.count('skipped')} failed, "
                 f"{report.deleted} deleted on the camera -> {where}"
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -13,12 +13,11 @@ from .base import global_options, run_camera
 from .output import Result, console, emit, human_size, safe
 
 if TYPE_CHECKING:
-    from .._camera import Camera
-    from .._download import Via
-    from .._media import MediaItem
+    from .. import Camera, MediaItem
 
 __all__ = ["download_cmd", "sync_cmd", "thumb", "upload"]
 
+Via = Literal["auto", "data", "http"]
 _VIA = click.Choice(["auto", "data", "http"])
 _stall_option = click.option(
     "--stall-timeout",
@@ -77,14 +76,13 @@ def download_cmd(
     paths: tuple[str, ...], out: Path, via: Via, no_resume: bool, stall_timeout: float
 ) -> Result:
     """Download camera files (resumable, verified) into a folder."""
-    from .._download import download
 
     async def job(cam: Camera) -> list[dict[str, Any]]:
         done = []
         with _bars() as bar:
             for path in paths:
-                result = await download(
-                    cam, path, out, resume=not no_resume, progress=bar(_name(path)), via=via,
+                result = await cam.download(
+                    path, out, resume=not no_resume, progress=bar(_name(path)), via=via,
                     stall_timeout=stall_timeout,
                 )  # fmt: skip
                 done.append(
@@ -120,7 +118,6 @@ def sync_cmd(
     stall_timeout: float,
 ) -> Result | None:
     """Download every media file not yet in FOLDER (FOLDER/NNNMEDIA/NAME)."""
-    from .._sync import sync as sync_media
 
     async def job(cam: Camera) -> Any:
         with _bars() as bar:
@@ -128,8 +125,8 @@ def sync_cmd(
             def progress(item: MediaItem) -> Callable[[int, int], None]:
                 return bar(item.name)
 
-            return await sync_media(
-                cam, folder, include_sidecars=include_sidecars,
+            return await cam.sync(
+                folder, include_sidecars=include_sidecars,
                 delete_after=delete_after, via=via, progress=progress, retries=retries,
                 stall_timeout=stall_timeout,
             )  # fmt: skip
@@ -175,9 +172,13 @@ def upload(src: Path, dest: str) -> Result:
 @click.argument("path")
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="File to write the JPEG to.")  # fmt: skip
-def thumb(path: str, out: Path) -> Result:
-    """Save the thumbnail of a photo or video as a JPEG."""
-    data = run_camera(lambda cam: cam.thumbnail(path))
+@click.option("--size", type=click.Choice(["thumb", "screen"]), default="thumb",
+              show_default=True, help="Small thumbnail or screen-sized preview.")  # fmt: skip
+@click.option("--via", type=_VIA, default="auto", show_default=True,
+              help="Web server (?type=...), data port (msg 1025), or auto.")  # fmt: skip
+def thumb(path: str, out: Path, size: Literal["thumb", "screen"], via: Via) -> Result:
+    """Save the thumbnail (or screen-sized preview) of a photo or video as a JPEG."""
+    data = run_camera(lambda cam: cam.thumbnail(path, size=size, via=via))
     out.write_bytes(data)
     return Result(
         {"path": path, "local": str(out), "size": len(data)}, safe(f"{len(data)} bytes to {out}")
