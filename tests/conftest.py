@@ -71,6 +71,14 @@ async def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> None
             await asyncio.sleep(0.01)
 
 
+@pytest.fixture(autouse=True)
+def no_retry_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sync retries at once in tests (its pauses are for real cameras)."""
+    import yicam._sync
+
+    monkeypatch.setattr(yicam._sync, "RETRY_DELAYS", (0.0,))
+
+
 @pytest.fixture
 async def no_lingering_tasks() -> AsyncIterator[None]:
     """Fail an async test that leaves tasks running behind it."""

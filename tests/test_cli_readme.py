@@ -113,6 +113,7 @@ def test_readme_python_examples(
     assert "YDXJ0001.jpg" in out
     assert "event: Notification(type=<Notify.PHOTO_TAKEN" in out
     assert "downloaded YDXJ0001.jpg" in out
+    assert "new; all copied" in out
     assert "(240, 432, 3)" in out
     assert re.search(r"^<Camera 127\.0\.0\.1:\d+ Yi 1 connected> Battery\(level=86", out, re.M)
     assert "model: Yi 1" in out

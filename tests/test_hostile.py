@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-import yicam._sync
 from yicam import (
     CameraConnectionError,
     CameraTimeoutError,
@@ -27,11 +26,6 @@ from .hostile import DCIM, CardFile, HostileCamera
 
 STALL = 0.3  # seconds: the stall timeout of these tests
 LONG = 300.0  # the camera's event_timeout: a wait of this long would fail the test
-
-
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yicam._sync, "RETRY_DELAYS", (0.0, 0.0, 0.0))
 
 
 def on_disk(dest: Path) -> dict[str, bytes]:

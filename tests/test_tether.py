@@ -142,7 +142,7 @@ async def test_tether_lands_each_photo_with_the_cameras_bytes(
         assert entry.local is not None
         assert entry.local.read_bytes() == card_bytes(emulator, entry.path)
         assert entry.local.relative_to(tmp_path).parts == tuple(entry.path.split("/")[-2:])
-    assert not files_in(tmp_path, "*.part")
+    assert not files_in(tmp_path, ".yicam-*")
 
 
 async def test_tether_delete_after_keeps_nothing_verified_on_the_card(
@@ -205,11 +205,12 @@ async def test_cancelled_tether_leaves_no_partial_file_under_a_final_name(
         part = None
         async with asyncio.timeout(20):
             while part is None:  # wait for the download to be under way
-                part = next(iter(files_in(tmp_path, "*.part")), None)
+                part = next(iter(files_in(tmp_path, ".yicam-*.partial")), None)
                 await asyncio.sleep(0.01)
         await tether.close()
     files = files_in(tmp_path)
-    assert [p.suffix for p in files] == [".part"]
+    assert sorted(p.suffix for p in files) == [".json", ".partial"]  # the partial and its record
+    assert all(p.name.startswith(".yicam-") for p in files)
     assert tether.entries == []
 
 
