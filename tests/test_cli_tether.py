@@ -155,7 +155,7 @@ def test_ctrl_c_leaves_no_partial_file_under_a_final_name(loop: LoopThread, tmp_
     try:
         wait_for(watching(loop, emu), "the tether to start")
         loop.call(lambda: press_shutter(emu))
-        wait_for(lambda: bool(files_in(tmp_path, "*.part")), "the download to start")
+        wait_for(lambda: bool(files_in(tmp_path, ".yicam-*.partial")), "the download to start")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
     finally:
@@ -163,5 +163,7 @@ def test_ctrl_c_leaves_no_partial_file_under_a_final_name(loop: LoopThread, tmp_
             proc.kill()
             proc.communicate()
     assert "Traceback" not in err
-    assert [p.suffix for p in files_in(tmp_path)] == [".part"]
+    files = files_in(tmp_path)
+    assert sorted(p.suffix for p in files) == [".json", ".partial"]  # the partial and its record
+    assert all(p.name.startswith(".yicam-") for p in files)
     assert "0 file(s)" in out
