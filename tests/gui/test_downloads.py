@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from yicam._partial import Partial
 from yicam.emulator import Emulator, Faults
 from yicam.gui.downloads_model import JobState
 from yicam.gui.main_window import MainWindow
@@ -64,7 +65,7 @@ def test_download_survives_cut_transfers_and_is_verified(
     assert job.verified
     local = _local(window, "YDXJ0001.mp4")
     assert _md5(local.read_bytes()) == _md5(data)
-    assert not local.with_name(local.name + ".part").exists()
+    assert not Partial(local).path.exists()
     panel = window.downloads_panel
     assert panel.total.value() == 1000
     assert panel.summary.text().startswith("1 of 1 files")
@@ -88,7 +89,7 @@ def test_cancel_keeps_the_part_and_resume_finishes_it(
     job = _job(window, "YDXJ0002.mp4")
     qtbot.waitUntil(lambda: job.state == JobState.CANCELLED, timeout=WAIT)
     local = _local(window, "YDXJ0002.mp4")
-    part = local.with_name(local.name + ".part")
+    part = Partial(local).path
     kept = part.stat().st_size
     assert 0 < kept < len(data)
     assert not local.exists()
@@ -113,7 +114,7 @@ def test_queue_resumes_after_a_restart_of_the_app(
     run(qtbot, first.shutdown())  # the app quits mid-download
     first.close()
     local = _local(first, "YDXJ0003.mp4")
-    assert local.with_name(local.name + ".part").exists()
+    assert Partial(local).path.exists()
 
     second: MainWindow = make_window(target_of(emu))
     job = _job(second, "YDXJ0003.mp4")

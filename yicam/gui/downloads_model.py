@@ -1,7 +1,7 @@
 """`DownloadsModel`: a queue of verified, resumable downloads into the chosen folder.
 
 Files go to `<folder>/<NNNMEDIA>/<name>` (the layout `yicam sync` uses), through the library's
-`download` (a `.part` file, resumed after a drop, MD5- or size-checked before the rename).
+`download` (a hidden partial file, resumed after a drop, MD5- or size-checked before the rename).
 The queue is saved in the settings, so unfinished downloads resume after a restart of the app.
 A file is deleted on the camera only after its download was verified, and only when asked.
 """
@@ -333,7 +333,7 @@ class DownloadsModel(QObject):
                 job.state = JobState.CANCELLED
             except (CameraConnectionError, YicamError, OSError) as exc:
                 if self._cam is cam and job.attempts < MAX_ATTEMPTS and _retryable(exc):
-                    continue  # a cut transfer: the next try resumes from the .part file
+                    continue  # a cut transfer: the next try resumes from the partial file
                 job.state = JobState.FAILED
                 job.error = explain(exc, cam.host).hint if isinstance(exc, YicamError) else str(exc)
                 if self._cam is not cam:  # the camera went away: resume once it is back
