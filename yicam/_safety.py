@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 from ._errors import UnsafeNameError
@@ -24,7 +23,7 @@ def check_name(name: str) -> str:
         problem = "contains a NUL byte"
     elif ".." in name:
         problem = "contains '..'"
-    elif any(unicodedata.category(c) == "Cc" for c in name):
+    elif any(ord(c) < 32 for c in name):
         problem = "contains control characters"
     elif len(name) >= 2 and name[1] == ":":
         problem = "looks like a drive letter"

@@ -177,7 +177,7 @@ def upload(src: Path, dest: str) -> Result:
 @click.option("--via", type=_VIA, default="auto", show_default=True,
               help="Web server (?type=...), data port (msg 1025), or auto.")  # fmt: skip
 def thumb(path: str, out: Path, size: Literal["thumb", "screen"], via: Via) -> Result:
-    """Save the thumbnail (or screen-sized preview) of a photo or video as a JPEG."""
+    """Save the thumbnail of a photo or video as a JPEG."""
     data = run_camera(lambda cam: cam.thumbnail(path, size=size, via=via))
     out.write_bytes(data)
     return Result(
