@@ -16,6 +16,8 @@ from yicam import (
     Disconnected,
     Event,
     Fleet,
+    MsgId,
+    Notify,
     OutcomeUnknownError,
     ShotReport,
     UnsafeOperationError,
@@ -273,3 +275,52 @@ def test_names_hosts_and_configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         Fleet(["nobody:here"])
     with pytest.raises(ValueError, match="at least one"):
         Fleet([])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_dropping_camera_never_harms_the_others(
+    start_emulator: Start, tmp_path: Path, seed: int
+) -> None:
+    """cam4 hangs up at a random moment of each connection (the `drop` fault)."""
+    emulators = await start_four(start_emulator, faults=Faults(drop=True, seed=seed))
+    async with fleet_of(emulators) as fleet:
+        photo = await fleet.take_photo()
+        setting = await fleet.set_setting("video_quality", "Normal")
+        sync = await fleet.sync(tmp_path)
+        status = await fleet.status()
+    for result in (photo, setting, sync, status):
+        assert result.succeeded[:3] == ("cam1", "cam2", "cam3"), result.summary()
+        assert set(result.failed) <= {"cam4"}
+        if result.failed:
+            assert result["cam4"].reason  # named, with the reason
+            assert "cam4 (" in result.summary()
+    for i, emu in enumerate(emulators[:3], 1):
+        assert emu.state.settings["video_quality"] == "Normal"
+        (name,) = card_files(emu)
+        local = tmp_path / f"cam{i}" / "100MEDIA" / name
+        assert local.read_bytes() == next((emu.sd / "DCIM").rglob(name)).read_bytes()
+    for local in (tmp_path / "cam4").rglob("*"):  # what arrived from cam4 is whole, or .part
+        if local.is_file() and local.suffix != ".part":
+            assert local.read_bytes() == next(emulators[3].sd.rglob(local.name)).read_bytes()
+
+
+async def test_setting_while_a_yi1_restarts_its_viewfinder(start_emulator: Start) -> None:
+    """The Yi 1 turns its viewfinder back on by itself just after a photo; when that lands
+    between the status read and the change (-15), the change is made all the same."""
+    emu: Emulator = await start_emulator()
+    set_setting = emu.handlers[MsgId.SET_SETTING]
+    restarted = False
+
+    async def viewfinder_restarts_just_before(session: Any, request: Any) -> Any:
+        nonlocal restarted
+        if not restarted:
+            restarted = session.state.viewfinder = True
+            session.notify(Notify.VF_START)
+        return await set_setting(session, request)
+
+    emu.handlers[MsgId.SET_SETTING] = viewfinder_restarts_just_before
+    async with Fleet({"yi1": camera_for(emu)}) as fleet:
+        result = await fleet.set_setting("video_quality", "Normal")
+    assert result.ok, result.summary()
+    assert emu.state.settings["video_quality"] == "Normal"
+    assert emu.state.viewfinder  # left as the camera had it

@@ -278,7 +278,17 @@ class Camera:
         if restart_vf:
             await self.stop_viewfinder()
         try:
-            await self._set(name, value)
+            try:
+                await self._set(name, value)
+            except CameraError as exc:
+                # A Yi 1 restarts its viewfinder by itself just after a photo (vf_start), which
+                # can land between the status read and the change: stop it and try once more.
+                locked = self.quirks.settings_locked_in_viewfinder and self.session.viewfinder
+                if exc.rval != -15 or restart_vf or not locked:
+                    raise
+                restart_vf = True
+                await self.stop_viewfinder()
+                await self._set(name, value)
         finally:
             if restart_vf:
                 await self.start_viewfinder()
