@@ -162,3 +162,14 @@ def test_discover_table_and_refusal(port: int) -> None:
     refused = runner.invoke(cli, ["discover", "--network", "10.0.0.0/8"])
     assert refused.exit_code == 1
     assert refused.stderr.startswith("Error: 10.0.0.0/8 has 16777216 addresses")
+
+
+def test_camera_strings_never_reach_the_terminal_raw(loop: LoopThread) -> None:
+    emu = loop.emulator(host="127.77.2.2")
+    emu.state.settings["serial_number"] = "Z23L\x1b[2J\x07evil"
+    result = CliRunner().invoke(
+        cli, ["--port", str(emu.port), "discover", "--network", "127.77.2.0/30"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Z23L?[2J?evil" in result.stdout
+    assert "\x1b" not in result.stdout

@@ -266,11 +266,13 @@ def test_names_hosts_and_configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setenv("YICAM_CONFIG", str(tmp_path / "config.toml"))
     add_camera(CameraConfig("left", "10.1.1.1", 7000))
-    fleet = Fleet(["left", "10.1.1.2", "10.1.1.2", "10.1.1.3:7001", CameraConfig("x", "h")])
-    assert fleet.names == ("left", "10.1.1.2", "10.1.1.2-2", "10.1.1.3:7001", "x")
+    fleet = Fleet(["left", "10.1.1.2", "10.1.1.3:7001", "10.1.1.3", CameraConfig("x", "h")])
+    assert fleet.names == ("left", "10.1.1.2", "10.1.1.3:7001", "10.1.1.3", "x")
     left = fleet.cameras["left"]
     assert (left.host, left.port) == ("10.1.1.1", 7000)
     assert fleet.cameras["10.1.1.3:7001"].port == 7001
+    with pytest.raises(ValueError, match=r"10\.1\.1\.1:7000 and left are the same camera"):
+        Fleet(["left", "10.1.1.1:7000"])
     with pytest.raises(ValueError, match="neither a named camera"):
         Fleet(["nobody:here"])
     with pytest.raises(ValueError, match="at least one"):

@@ -59,9 +59,15 @@ class Fleet:
         items = cameras.items() if isinstance(cameras, Mapping) else [(None, c) for c in cameras]
         named = load_cameras(config) if any(isinstance(c, str) for _, c in items) else {}
         self._cameras: dict[str, Camera] = {}
+        seen: dict[tuple[str, int], str] = {}
         for name, spec in items:
             camera, default_name = _camera(spec, named)
-            self._cameras[_unique(name or default_name, self._cameras)] = camera
+            name = _unique(name or default_name, self._cameras)
+            where = (camera.host, camera.port)
+            if where in seen:  # one camera has one session: a second would take it over
+                raise ValueError(f"{name} and {seen[where]} are the same camera ({where[0]})")
+            seen[where] = name
+            self._cameras[name] = camera
         if not self._cameras:
             raise ValueError("a fleet needs at least one camera")
 
