@@ -171,5 +171,5 @@ def test_camera_strings_never_reach_the_terminal_raw(loop: LoopThread) -> None:
         cli, ["--port", str(emu.port), "discover", "--network", "127.77.2.0/30"]
     )
     assert result.exit_code == 0, result.output
-    assert "Z23L?[2J?evil" in result.stdout
+    assert "Z23L\\x1b[2J\\x07evil" in result.stdout  # shown escaped
     assert "\x1b" not in result.stdout
