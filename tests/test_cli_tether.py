@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import signal
 import subprocess
@@ -167,3 +168,28 @@ def test_ctrl_c_leaves_no_partial_file_under_a_final_name(loop: LoopThread, tmp_
     assert sorted(p.suffix for p in files) == [".json", ".partial"]  # the partial and its record
     assert all(p.name.startswith(".yicam-") for p in files)
     assert "0 file(s)" in out
+
+
+def test_ctrl_c_stops_a_timelapse_with_its_summary(loop: LoopThread, tmp_path: Path) -> None:
+    emu = loop.emulator()
+    proc = subprocess.Popen(
+        [*YICAM, "--host", "127.0.0.1", "--port", str(emu.port), "--data-port",
+         str(emu.data_port), "--http-port", str(emu.http_port), "timelapse", "--every",
+         "100ms", "--count", "10000", "--download", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        wait_for(lambda: len(files_in(tmp_path, "*.jpg")) >= 2, "two shots on disk")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "stopped by Ctrl-C" in out
+    assert re.search(r"^\d+ taken, \d+ skipped, 0 failed", out, re.MULTILINE), out
+    for file in files_in(tmp_path, "*.jpg"):
+        on_card = emu.sd / "DCIM" / file.parent.name / file.name
+        assert file.read_bytes() == on_card.read_bytes()
