@@ -19,16 +19,11 @@ from rich.text import Text
 from .. import Camera, SyncEntry, Tether
 from .._download import Via
 from .base import global_options, run_camera
-from .output import Result, console, emit, human_size
+from .output import Result, console, dumps, emit, human_size, safe
 
-__all__ = ["ExecHook", "entry_line", "exec_argv", "printable", "tether_cmd"]
+__all__ = ["ExecHook", "entry_data", "entry_line", "exec_argv", "tether_cmd"]
 
 _VIA = click.Choice(["auto", "data", "http"])
-
-
-def printable(text: str) -> str:
-    """`text` with control characters escaped: camera data never drives the terminal."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def exec_argv(command: str | None) -> list[str] | None:
@@ -78,10 +73,11 @@ class ExecHook:
                 self._queue.task_done()
             if error is not None:
                 self.failures += 1
-                click.echo(
-                    printable(f"Error: --exec {shlex.join(self.argv)} failed for {path}: {error}"),
-                    err=True,
-                )
+                message = f"--exec {shlex.join(self.argv)} failed for {path}: {error}"
+                if global_options().json:
+                    click.echo(dumps({"error": message, "local": str(path)}), err=True)
+                else:
+                    click.echo(safe(f"Error: {message}"), err=True)
 
     async def _exec(self, path: Path) -> str | None:
         try:
@@ -119,8 +115,8 @@ def entry_line(entry: SyncEntry) -> str:
         renamed = f" as {where}" if where != name.rsplit("/", 1)[-1] else ""
         deleted = ", deleted on the camera" if entry.deleted else ""
         note = f" ({entry.error})" if entry.error else ""
-        return printable(f"saved {name}{renamed} ({human_size(entry.size)}{deleted}){note}")
-    return printable(f"FAILED {name}: {entry.error}")
+        return safe(f"saved {name}{renamed} ({human_size(entry.size)}{deleted}){note}")
+    return safe(f"FAILED {name}: {entry.error}")
 
 
 def entry_data(entry: SyncEntry) -> dict[str, Any]:
@@ -219,7 +215,7 @@ def tether_cmd(
     exec_failures = sum(h.failures for h in hooks)
     summary += f"; --exec failed {exec_failures} time(s)" if exec_failures else ""
     if not json_mode:
-        emit(Result(None, printable(summary)))
+        emit(Result(None, safe(summary)))
     if failed or exec_failures:
         raise click.exceptions.Exit(1)
 
@@ -254,6 +250,6 @@ class _Status:
             return
         done = [e for e in entries if e.status == "downloaded"]
         size = human_size(sum(e.size for e in done))
-        last = f", last {printable(done[-1].path.rsplit('/', 1)[-1])}" if done else ""
+        last = f", last {safe(done[-1].path.rsplit('/', 1)[-1])}" if done else ""
         text = f"{len(done)} file(s), {size}{last}; waiting for new media (Ctrl-C to stop)"
         self._live.update(Text(text), refresh=True)

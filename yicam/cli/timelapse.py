@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from .. import Camera, Intervalometer, Shot, SyncEntry, Tether, TimelapseReport, parse_duration
 from .._durations import format_duration
 from .base import global_options, run_camera
-from .output import Result, console, emit, human_size
-from .tether import ExecHook, entry_data, entry_line, exec_argv, printable
+from .output import Result, console, emit, human_size, safe
+from .tether import ExecHook, entry_data, entry_line, exec_argv
 
 __all__ = ["timelapse"]
 
@@ -124,7 +124,7 @@ def timelapse(
         def on_file(entry: SyncEntry) -> None:
             files.append(entry)
             if not json_mode:
-                bar.console.print(printable(entry_line(entry)))
+                bar.console.print(safe(entry_line(entry)))
             if hook is not None and entry.status == "downloaded" and entry.local is not None:
                 hook.submit(entry.local)
 
@@ -205,7 +205,7 @@ async def _tick(bar: Progress, task: Any, timer: Intervalometer) -> None:
 def _show_shot(bar: Progress, shot: Shot, json_mode: bool) -> None:
     if json_mode or shot.status == "taken":
         return
-    bar.console.print(printable(f"shot {shot.index + 1} {shot.status}: {shot.reason}"))
+    bar.console.print(safe(f"shot {shot.index + 1} {shot.status}: {shot.reason}"))
 
 
 def _summary(report: TimelapseReport, files: list[SyncEntry], json_mode: bool) -> None:
@@ -237,4 +237,4 @@ def _summary(report: TimelapseReport, files: list[SyncEntry], json_mode: bool) -
         text += f"\n{len(saved)} file(s), {human_size(sum(e.size for e in saved))} downloaded"
         text += f", {len(files) - len(saved)} failed" if len(saved) < len(files) else ""
     with contextlib.suppress(BrokenPipeError):
-        emit(Result(data, printable(text)), json_mode=json_mode)
+        emit(Result(data, safe(text)), json_mode=json_mode)
