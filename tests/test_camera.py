@@ -120,7 +120,7 @@ async def test_options_and_permission(camera: Camera) -> None:
 
 
 async def test_options_from_old_firmware(start_emulator: Callable[..., Any]) -> None:
-    emu = await start_emulator(legacy_options=True)
+    emu = await start_emulator(firmware="old")
     async with Camera("127.0.0.1", emu.port, timeout=2.0) as cam:
         options = await cam.get_options("meter_mode")
     assert options.options == ("center", "average", "spot")
@@ -208,8 +208,9 @@ async def test_full_card(start_emulator: Callable[..., Any]) -> None:
 async def test_viewfinder_recovers_from_busy_after_recording(
     camera: Camera, emulator: Emulator
 ) -> None:
+    await camera.take_photo()
     await camera.start_recording()
-    await camera.stop_recording()  # leaves a Yi 1 answering 259 with -21
+    await camera.stop_recording()  # photo then record leaves a Yi 1 answering 259 with -21
     await camera.start_viewfinder()
     assert emulator.state.viewfinder
     assert emulator.state.received[MsgId.START_VIEWFINDER] == 2

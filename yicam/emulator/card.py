@@ -1,26 +1,42 @@
-"""The emulated SD card: a real directory on this computer seen as `/tmp/fuse_d/`."""
+"""The emulated SD card: a real directory on this computer seen as `/tmp/fuse_d/`.
+
+The card is a jail. Every camera path is resolved with its symlinks, and anything whose real
+location lies outside the card folder is refused (`CardPathError`), for every operation; a
+link that points inside the card is the file it points to. Files the camera writes (captures,
+uploads) are written to a fresh temporary name and renamed into place, so a planted link
+under the final name is replaced, never written through.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
+import logging
 import os
 import re
+import stat
+import tempfile
 from datetime import datetime
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
-__all__ = ["CARD_ROOT", "Card", "CardPathError"]
+__all__ = ["CARD_ROOT", "NAME_MAX", "Card", "CardPathError", "unique_jpeg"]
 
 CARD_ROOT = "/tmp/fuse_d"
+NAME_MAX = 255  # bytes in one file name: FAT32/exFAT (the camera's card) and most systems
+_LOG = logging.getLogger(__name__)
 _MEDIA_DIR = re.compile(r"^(\d{3})MEDIA$")
 _MEDIA_FILE = re.compile(r"^YDXJ(\d{4})\.(jpg|mp4)$", re.IGNORECASE)
 _FILES_PER_DIR = 999
+_WILDCARD = re.compile(r"[*?\[]")
 
 
 class CardPathError(Exception):
     """A camera path that does not name anything on the card."""
 
 
-def _asset(name: str) -> bytes:
+def asset(name: str) -> bytes:
+    """One of the emulator's bundled media files."""
     return resources.files("yicam.emulator").joinpath("assets", name).read_bytes()
 
 
@@ -34,7 +50,7 @@ class Card:
         (self.root / "DCIM" / "100MEDIA").mkdir(parents=True, exist_ok=True)
 
     def local_path(self, camera_path: str, cwd: str = CARD_ROOT) -> Path:
-        """The local file for a camera path; anything outside the card raises."""
+        """The real local location of a camera path; anything outside the card raises."""
         path = PurePosixPath(cwd, camera_path)
         parts: list[str] = []
         for part in path.parts[1:]:
@@ -46,21 +62,34 @@ class Card:
         root_parts = PurePosixPath(CARD_ROOT).parts[1:]
         if tuple(parts[: len(root_parts)]) != root_parts:
             raise CardPathError(f"{camera_path} is not on the card")
-        return self.root.joinpath(*parts[len(root_parts) :])
+        inner = parts[len(root_parts) :]
+        for part in inner:
+            if "\x00" in part or "\\" in part or len(_utf8(part, camera_path)) > NAME_MAX:
+                raise CardPathError(f"{camera_path!r}: not a valid name on the card")
+        return self.inside(self.root.joinpath(*inner), camera_path)
+
+    def inside(self, local: Path, what: object = None) -> Path:
+        """`local` with every link resolved, if its real location is on the card."""
+        try:
+            real = local.resolve()
+        except (OSError, RuntimeError, ValueError) as exc:  # a link loop, a bad name
+            raise CardPathError(f"{what or local}: {exc}") from exc
+        if real != self.root and self.root not in real.parents:
+            raise CardPathError(f"{what or local} leads outside the card")
+        return real
 
     def camera_path(self, local: Path) -> str:
         """The camera path of a local file on the card."""
         return str(PurePosixPath(CARD_ROOT, *local.relative_to(self.root).parts))
 
     def used(self) -> int:
-        """Bytes taken by files on the card."""
+        """Bytes taken by files on the card (links take none)."""
         total = 0
         for dirpath, _dirs, files in os.walk(self.root):
             for name in files:
-                try:
-                    total += (Path(dirpath) / name).stat().st_size
-                except OSError:
-                    continue
+                with contextlib.suppress(OSError):
+                    info = (Path(dirpath) / name).lstat()
+                    total += 0 if _is_link(info.st_mode) else info.st_size
         return total
 
     def free(self) -> int:
@@ -68,45 +97,105 @@ class Card:
         return max(0, self.capacity - self.used())
 
     def listing(self, directory: Path) -> list[dict[str, str]]:
-        """Entries as the camera lists them: `{"name": "<n> bytes|YYYY-MM-DD HH:MM:SS"}`."""
+        """Entries as the camera lists them: `{"name": "<n> bytes|YYYY-MM-DD HH:MM:SS"}`.
+
+        Names that are not UTF-8, broken links and links leading off the card are left out:
+        no client could name them, and the last must not reveal anything outside.
+        """
         entries = []
         for child in sorted(directory.iterdir(), key=lambda p: p.name):
-            stat = child.stat()
-            stamp = datetime.fromtimestamp(stat.st_mtime).strftime("%Y-%m-%d %H:%M:%S")
-            name = child.name + "/" if child.is_dir() else child.name
-            size = 4096 if child.is_dir() else stat.st_size
+            try:
+                _utf8(child.name, child.name)
+                real = self.inside(child)
+                info = real.stat()
+            except (CardPathError, OSError):
+                _LOG.info("not listing %r", child.name)
+                continue
+            stamp = datetime.fromtimestamp(info.st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+            is_dir = real.is_dir()
+            name = child.name + "/" if is_dir else child.name
+            size = 4096 if is_dir else info.st_size
             entries.append({name: f"{size} bytes|{stamp}"})
         return entries
 
+    def matching(self, camera_path: str, cwd: str = CARD_ROOT) -> list[Path]:
+        """The files a delete pattern such as `.../100MEDIA/*.jpg` names (wildcards last)."""
+        folder, _, pattern = PurePosixPath(cwd, camera_path).as_posix().rpartition("/")
+        if not _WILDCARD.search(pattern):
+            return [self.local_path(camera_path, cwd)]
+        directory = self.local_path(folder or "/")
+        found = []
+        for child in sorted(directory.iterdir()):
+            if fnmatch.fnmatchcase(child.name, pattern):
+                with contextlib.suppress(CardPathError):
+                    found.append(self.inside(child))
+        return found
+
     def new_media(self, kind: str, when: datetime, duration: float = 0.0) -> Path:
-        """Write a new photo (`jpg`) or video (`mp4`) with its sidecar; returns the file."""
+        """Write a new photo (`jpg`) or video (`mp4`) with its sidecar; returns the file.
+
+        Both carry the camera clock's time, as the camera stamps what it writes.
+        """
         folder, number = self._next_slot()
         path = folder / f"YDXJ{number:04d}.{kind}"
         stamp = f"{path.name} {when:%Y-%m-%d %H:%M:%S} {duration:.1f}s".encode()
         if kind == "jpg":
-            data = _unique_jpeg(stamp)
-            (folder / f"YDXJ{number:04d}.THM").write_bytes(_unique_jpeg(b"thm " + stamp))
+            sidecar, side_data = folder / f"YDXJ{number:04d}.THM", thumbnail(b"thm " + stamp)
+            data = unique_jpeg(stamp)
         else:
+            sidecar, side_data = folder / f"YDXJ{number:04d}_thm.mp4", _unique_mp4(b"thm " + stamp)
             data = _unique_mp4(stamp)
-            (folder / f"YDXJ{number:04d}_thm.mp4").write_bytes(_unique_mp4(b"thm " + stamp))
-        path.write_bytes(data)
-        mtime = when.timestamp()
-        os.utime(path, (mtime, mtime))
+        for target, content in ((sidecar, side_data), (path, data)):
+            self.write(target, content)
+            os.utime(target, (when.timestamp(), when.timestamp()))
         return path
 
+    def preview(self, local: Path, size: str) -> bytes:
+        """The JPEG preview of a photo or video: `thumb` (160x90, the photo's `.THM` sidecar
+        when it has one) or `screen` (960x540)."""
+        comment = f"{size} {local.name}".encode()
+        if size != "thumb":
+            return screennail(comment)
+        sidecar = local.with_suffix(".THM")
+        if local.suffix.lower() == ".jpg" and sidecar.is_file():
+            with contextlib.suppress(CardPathError, OSError):
+                return self.inside(sidecar).read_bytes()
+        return thumbnail(comment)
+
+    def write(self, target: Path, data: bytes) -> None:
+        """Write a whole file on the card through a fresh temporary name."""
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".yicam-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+            os.replace(temp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+
     def format(self) -> None:
-        """Erase everything and recreate an empty DCIM/100MEDIA."""
+        """Erase everything and recreate an empty DCIM/100MEDIA (links go, never their targets)."""
         for dirpath, dirs, files in os.walk(self.root, topdown=False):
-            for name in files:
-                (Path(dirpath) / name).unlink()
-            for name in dirs:
-                (Path(dirpath) / name).rmdir()
-        (self.root / "DCIM" / "100MEDIA").mkdir(parents=True)
+            for name in files + dirs:
+                entry = Path(dirpath) / name
+                with contextlib.suppress(OSError):
+                    if entry.is_symlink() or not entry.is_dir():
+                        entry.unlink()
+                    else:
+                        entry.rmdir()
+        (self.root / "DCIM" / "100MEDIA").mkdir(parents=True, exist_ok=True)
 
     def _next_slot(self) -> tuple[Path, int]:
         dcim = self.root / "DCIM"
+        if dcim.is_symlink():
+            dcim.unlink()  # the camera's own folder is never a way off the card
         dcim.mkdir(exist_ok=True)
-        folders = sorted(p for p in dcim.iterdir() if p.is_dir() and _MEDIA_DIR.match(p.name))
+        folders = sorted(
+            p
+            for p in dcim.iterdir()
+            if _MEDIA_DIR.match(p.name) and p.is_dir() and not p.is_symlink()
+        )
         folder = folders[-1] if folders else dcim / "100MEDIA"
         folder.mkdir(exist_ok=True)
         numbers = [
@@ -120,13 +209,34 @@ class Card:
         return folder, number if number <= 9999 else 1
 
 
-def _unique_jpeg(comment: bytes) -> bytes:
-    """The sample JPEG with a COM segment, so every photo has its own bytes and MD5."""
-    data = _asset("sample.jpg")
+def _utf8(name: str, what: object) -> bytes:
+    try:
+        return name.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise CardPathError(f"{what!r}: not a UTF-8 name") from exc
+
+
+def _is_link(mode: int) -> bool:
+    return stat.S_ISLNK(mode)
+
+
+def unique_jpeg(comment: bytes, name: str = "sample.jpg") -> bytes:
+    """A bundled JPEG with a COM segment, so every photo has its own bytes and MD5."""
+    data = asset(name)
     segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
     return data[:2] + segment + data[2:]
 
 
+def thumbnail(comment: bytes) -> bytes:
+    """A small (160x90) JPEG, as the camera's `.THM` sidecars and thumbnails are."""
+    return unique_jpeg(comment, "thumb.jpg")
+
+
+def screennail(comment: bytes) -> bytes:
+    """A screen-sized (960x540) JPEG, as the web server's `?type=screen` answers."""
+    return unique_jpeg(comment, "screen.jpg")
+
+
 def _unique_mp4(comment: bytes) -> bytes:
     """The sample MP4 with a trailing `free` box carrying `comment`."""
-    return _asset("sample.mp4") + (len(comment) + 8).to_bytes(4, "big") + b"free" + comment
+    return asset("sample.mp4") + (len(comment) + 8).to_bytes(4, "big") + b"free" + comment

@@ -1,4 +1,4 @@
-"""Handlers for the emulated camera's control commands (settings, capture, files).
+"""Handlers for the emulated camera's control commands (settings, status, capture).
 
 Each handler takes the connection's `ControlSession` and the request, and returns the
 reply; notifications that follow later are queued from background tasks.
@@ -7,17 +7,19 @@ reply; notifications that follow later are queued from background tasks.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import re
 from datetime import datetime
 
 from .._ids import MsgId, Notify
 from .._messages import Reply, Request
-from .card import CardPathError
+from . import capture
 from .control import ControlSession, Handler
+from .file_commands import FILE_HANDLERS
 
 __all__ = ["HANDLERS"]
 
-_LS_OPTIONS = re.compile(r"\s+-[A-Za-z](?=\s|$)")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
 
 
 def _card_problem(session: ControlSession, msg_id: int) -> Reply | None:
@@ -58,9 +60,12 @@ async def set_setting(session: ControlSession, req: Request) -> Reply:
         return Reply(req.msg_id, -15 if name in state.settings else -13)
     if profile.settings_locked_in_vf and state.viewfinder:
         return Reply(req.msg_id, -15)  # read-only while streaming (Yi 1)
-    if state.recording_since is not None:
+    if state.recording_since is not None or state.capture is not None:
         return Reply(req.msg_id, -21)
-    if value not in profile.options.get(name, ()):
+    if name in profile.free_text:
+        if not 1 <= len(value) <= 63 or not value.isprintable():
+            return Reply(req.msg_id, -13)
+    elif value not in profile.options.get(name, ()):
         return Reply(req.msg_id, -13)
     if name in profile.actions:
         session.spawn(_run_action(session, name))
@@ -95,7 +100,9 @@ async def get_all_settings(session: ControlSession, req: Request) -> Reply:
         if options is None:
             return Reply(req.msg_id, -13)
         return Reply(req.msg_id, 0, {"param": [{name: f"{permission}:{'#'.join(options)}"}]})
-    items = [{key: value} for key, value in _live_settings(session).items()]
+    # Keys of later firmware answer msgs 1, 2 and 9; no capture shows them in a msg 3 reply.
+    later = {key for key, _ in session.state.profile.later_settings}
+    items = [{k: v} for k, v in _live_settings(session).items() if k not in later]
     return Reply(req.msg_id, 0, {"param": items})
 
 
@@ -181,6 +188,28 @@ async def device_info(session: ControlSession, req: Request) -> Reply:
     return Reply(req.msg_id, 0, fields)
 
 
+async def sd_type(session: ControlSession, req: Request) -> Reply:
+    """Msg 16777217: the card's type, `sd_hc` (seen on a Yi 1) or `sd_xc` above 32 GiB."""
+    if (problem := _card_problem(session, req.msg_id)) is not None:
+        return problem
+    kind = "sd_xc" if session.state.card.capacity > 32 * 1024**3 else "sd_hc"
+    return Reply(req.msg_id, 0, {"param": kind})
+
+
+async def client_info(session: ControlSession, req: Request) -> Reply:
+    """Msg 261: the client's address for the data service (`TCP` + IPv4, `RFCOMM` + MAC)."""
+    kind, param = req.fields.get("type"), req.fields.get("param")
+    if kind == "TCP" and isinstance(param, str):
+        try:
+            session.client_ip = str(ipaddress.IPv4Address(param))
+        except ValueError:
+            return Reply(req.msg_id, -1)
+        return Reply(req.msg_id)
+    if kind == "RFCOMM" and isinstance(param, str) and _MAC.match(param):
+        return Reply(req.msg_id)
+    return Reply(req.msg_id, -1)  # the Ambarella server's answer to an unknown transport
+
+
 async def heartbeat(session: ControlSession, req: Request) -> Reply:
     """Msg 16777244: the Yi 4K keep-alive."""
     if req.msg_id not in session.state.profile.extra_ids:
@@ -192,7 +221,7 @@ async def format_card(session: ControlSession, req: Request) -> Reply:
     """Msg 4: erase the card; it answers -27 for a moment afterwards."""
     if (problem := _card_problem(session, req.msg_id)) is not None:
         return problem
-    if session.state.recording_since is not None:
+    if session.state.recording_since is not None or session.state.capture is not None:
         return Reply(req.msg_id, -21)
     session.state.card.format()
     busy = 0.5 * session.state.time_scale
@@ -215,6 +244,7 @@ async def start_viewfinder(session: ControlSession, req: Request) -> Reply:
     if state.vf_wedged:
         return Reply(req.msg_id, -21)
     state.viewfinder = True
+    state.photo_since_vf = False
     session.spawn(_notify_later(session, 0.05, Notify.VF_START))
     return Reply(req.msg_id)
 
@@ -223,7 +253,7 @@ async def stop_viewfinder(session: ControlSession, req: Request) -> Reply:
     """Msg 260: stop the live stream."""
     state = session.state
     state.viewfinder = False
-    state.vf_wedged = False
+    state.vf_wedged = state.photo_since_vf = False
     session.spawn(_notify_later(session, 0.05, Notify.VF_STOP))
     return Reply(req.msg_id)
 
@@ -235,66 +265,49 @@ async def _notify_later(session: ControlSession, delay: float, kind: Notify) -> 
 
 async def take_photo(session: ControlSession, req: Request) -> Reply:
     """Msg 769: ack, then start_photo_capture, data ready, photo_taken and vf_start."""
-    state = session.state
-    if (problem := _card_problem(session, req.msg_id)) is not None:
-        return problem
-    if state.recording_since is not None:
-        return Reply(req.msg_id, -14)
-    if state.card.free() < 64 * 1024:
-        return Reply(req.msg_id, -17)
-    session.spawn(_photo_sequence(session))
+    if problem := capture.photo_problem(session.state):
+        return Reply(req.msg_id, problem)
+    capture.start_photo(session.state)
     return Reply(req.msg_id)
 
 
-async def _photo_sequence(session: ControlSession) -> None:
+async def take_photo_with_mode(session: ControlSession, req: Request) -> Reply:
+    """Msg 16777220 (YI SDK): a photo in the mode named by `param` ("precise quality;off")."""
     state = session.state
-    state.viewfinder = False
-    await session.sleep(0.1)
-    session.notify(Notify.START_PHOTO_CAPTURE, "precise quality;off")
-    await session.sleep(0.4)
-    session.notify(Notify.PRECISE_CAPTURE_DATA_READY)
-    path = state.card.new_media("jpg", state.now())
-    await session.sleep(0.3)
-    session.notify(Notify.PHOTO_TAKEN, state.card.camera_path(path))
-    await session.sleep(0.1)
-    state.viewfinder = True
-    session.notify(Notify.VF_START)
+    if not state.profile.photo_with_mode:
+        return Reply(req.msg_id, -23)
+    param = req.fields.get("param", "precise quality;off")
+    if not isinstance(param, str):
+        return Reply(req.msg_id, -9)
+    mode = param.split(";", 1)[0].strip()
+    if mode not in state.profile.options.get("capture_mode", ()):
+        return Reply(req.msg_id, -13)
+    if problem := capture.photo_problem(state):
+        return Reply(req.msg_id, problem)
+    capture.start_photo(state, mode)
+    return Reply(req.msg_id)
+
+
+async def stop_continuous(session: ControlSession, req: Request) -> Reply:
+    """Msg 770: stop a time-lapse photo run; precise_cont_complete follows."""
+    if not capture.stop_continuous(session.state):
+        return Reply(req.msg_id, -14)
+    return Reply(req.msg_id)
 
 
 async def start_record(session: ControlSession, req: Request) -> Reply:
     """Msg 513: start recording; start_video_record follows."""
-    state = session.state
-    if (problem := _card_problem(session, req.msg_id)) is not None:
-        return problem
-    if state.recording_since is not None:
-        return Reply(req.msg_id, -14)
-    if state.card.free() < 1024 * 1024:
-        return Reply(req.msg_id, -17)
-    state.recording_since = asyncio.get_running_loop().time()
-    session.spawn(_notify_later(session, 0.3, Notify.START_VIDEO_RECORD))
+    if problem := capture.record_problem(session.state):
+        return Reply(req.msg_id, problem)
+    capture.start_record(session.state)
     return Reply(req.msg_id)
 
 
 async def stop_record(session: ControlSession, req: Request) -> Reply:
     """Msg 514: stop recording; video_record_complete with the path follows."""
-    state = session.state
-    if state.recording_since is None:
+    if not capture.stop_record(session.state):
         return Reply(req.msg_id, -14)
-    duration = asyncio.get_running_loop().time() - state.recording_since
-    state.recording_since = None
-    session.spawn(_record_complete(session, duration))
     return Reply(req.msg_id)
-
-
-async def _record_complete(session: ControlSession, duration: float) -> None:
-    state = session.state
-    await session.sleep(0.5)
-    path = state.card.new_media("mp4", state.now(), duration)
-    session.notify(Notify.VIDEO_RECORD_COMPLETE, state.card.camera_path(path))
-    if state.profile.name == "yi1":
-        state.vf_wedged = True  # the Yi 1 quirk of protocol.md section 7
-    await session.sleep(0.1)
-    session.notify(Notify.VF_START)
 
 
 async def record_time(session: ControlSession, req: Request) -> Reply:
@@ -306,76 +319,31 @@ async def record_time(session: ControlSession, req: Request) -> Reply:
     return Reply(req.msg_id, 0, {"param": int(elapsed)})
 
 
-# -- files ---------------------------------------------------------------------------------
-
-
-async def list_dir(session: ControlSession, req: Request) -> Reply | None:
-    """Msg 1282: list a directory; listing a file kills the server, as on a Yi 1."""
-    if not session.state.card.inserted:
-        return Reply(req.msg_id, -26)
-    param = req.fields.get("param", "")
-    if not isinstance(param, str):
-        return Reply(req.msg_id, -9)
-    path = _LS_OPTIONS.sub("", " " + param).strip() or "."
+async def set_zoom(session: ControlSession, req: Request) -> Reply:
+    """Msg 14: digital zoom, `type` `fast` and the level 0-100 as a string."""
+    state = session.state
+    if not state.profile.digital_zoom:
+        return Reply(req.msg_id, -23)
+    if req.fields.get("type", "fast") != "fast":
+        return Reply(req.msg_id, -24)
+    level = req.fields.get("param")
     try:
-        local = session.state.card.local_path(path, session.cwd)
-    except CardPathError:
-        return Reply(req.msg_id, -26)
-    if local.is_file():
-        session.close()
-        return None
-    if not local.is_dir():
-        return Reply(req.msg_id, -26)
-    return Reply(req.msg_id, 0, {"listing": session.state.card.listing(local)})
-
-
-async def change_dir(session: ControlSession, req: Request) -> Reply:
-    """Msg 1283: change the connection's current directory."""
-    local = session.resolve(req, default=".")
-    if isinstance(local, Reply):
-        return local
-    if not local.is_dir():
-        return Reply(req.msg_id, -26)
-    session.cwd = session.state.card.camera_path(local)
-    return Reply(req.msg_id, 0, {"pwd": session.cwd})
-
-
-async def pwd(session: ControlSession, req: Request) -> Reply:
-    """Msg 1284: the current directory."""
-    return Reply(req.msg_id, 0, {"pwd": session.cwd})
-
-
-async def delete(session: ControlSession, req: Request) -> Reply:
-    """Msg 1281: delete a file."""
-    local = session.resolve(req)
-    if isinstance(local, Reply):
-        return local
-    if not local.is_file():
-        return Reply(req.msg_id, -26)
-    local.unlink()
+        value = int(level) if isinstance(level, str | int) and not isinstance(level, bool) else -1
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 100:
+        return Reply(req.msg_id, -13)
+    state.zoom = value
     return Reply(req.msg_id)
 
 
-async def media_info(session: ControlSession, req: Request) -> Reply:
-    """Msg 1026: size, date, resolution and type of a media file."""
-    local = session.resolve(req)
-    if isinstance(local, Reply):
-        return local
-    if not local.is_file():
-        return Reply(req.msg_id, -26)
-    suffix = local.suffix.lower()
-    if suffix not in (".jpg", ".mp4"):
-        return Reply(req.msg_id, -24)  # only media files have media info
-    stat = local.stat()
-    fields: dict[str, object] = {
-        "size": stat.st_size,
-        "date": datetime.fromtimestamp(stat.st_mtime).strftime("%Y-%m-%d %H:%M:%S"),
-        "resolution": "4608x3456" if suffix == ".jpg" else "1920x1080",
-        "media_type": "img" if suffix == ".jpg" else "mov",
-    }
-    if suffix == ".mp4":
-        fields.update(duration=2, framerate="60", thumb_file=local.stem + "_thm.mp4")
-    return Reply(req.msg_id, 0, fields)
+async def get_zoom(session: ControlSession, req: Request) -> Reply:
+    """Msg 15 with `type` `current`: the zoom level as a string."""
+    if not session.state.profile.digital_zoom:
+        return Reply(req.msg_id, -23)
+    if req.fields.get("type") != "current":
+        return Reply(req.msg_id, -24)
+    return Reply(req.msg_id, 0, {"type": "current", "param": str(session.state.zoom)})
 
 
 HANDLERS: dict[int, Handler] = {
@@ -393,10 +361,12 @@ HANDLERS: dict[int, Handler] = {
     MsgId.STOP_RECORD: stop_record,
     MsgId.RECORD_TIME: record_time,
     MsgId.TAKE_PHOTO: take_photo,
-    MsgId.GET_MEDIA_INFO: media_info,
-    MsgId.DELETE: delete,
-    MsgId.LIST: list_dir,
-    MsgId.CD: change_dir,
-    MsgId.PWD: pwd,
+    MsgId.TAKE_PHOTO_WITH_MODE: take_photo_with_mode,
+    MsgId.STOP_CONTINUOUS_CAPTURE: stop_continuous,
+    MsgId.DIGITAL_ZOOM: set_zoom,
+    MsgId.DIGITAL_ZOOM_INFO: get_zoom,
+    MsgId.SET_CLIENT_INFO: client_info,
+    MsgId.SD_TYPE: sd_type,
     MsgId.HEARTBEAT: heartbeat,
+    **FILE_HANDLERS,
 }

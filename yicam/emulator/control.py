@@ -42,6 +42,7 @@ class ControlSession:
         self.faults = faults
         self.cwd = "/tmp/fuse_d"
         self.token = 0
+        self.client_ip: str | None = None  # what msg 261 said, for the data port
         self.on_end: list[Callable[[], None]] = []  # e.g. cancel this session's transfers
         self._reader = reader
         self._writer = writer
@@ -61,6 +62,11 @@ class ControlSession:
         """The client's IP address (the data port associates its connections by it)."""
         peer = self._writer.get_extra_info("peername")
         return str(peer[0]) if peer else ""
+
+    @property
+    def data_host(self) -> str:
+        """The address whose data connections serve this session (261's, else the peer's)."""
+        return self.client_ip or self.peer_host
 
     # -- outgoing --------------------------------------------------------------------------
 
@@ -105,6 +111,8 @@ class ControlSession:
         writer_task = asyncio.create_task(self._write_loop())
         try:
             if self.state.profile.vf_stop_on_connect:
+                # A Yi 1 stops its viewfinder for a new connection and says so (section 7).
+                self.state.viewfinder = False
                 self.notify(Notify.VF_STOP)
             while not writer_task.done():
                 data = await self._read(writer_task)
@@ -173,7 +181,12 @@ class ControlSession:
         if handler is None:
             self.send(Reply(msg_id, -23))
             return
-        reply = await handler(self, request)
+        try:
+            reply = await handler(self, request)
+        except Exception:
+            # An emulator bug must not look like a camera dropping the connection.
+            _LOG.exception("msg %d failed", msg_id)
+            reply = Reply(msg_id, -1)
         if reply is not None:
             self.send(reply)
 

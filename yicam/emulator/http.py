@@ -1,6 +1,8 @@
 """The emulated camera's web server (port 80): the card's files under /DCIM/, with Range.
 
 A minimal HTTP/1.1 server for GET and HEAD, one request per connection (`Connection: close`).
+`<file>?type=thumb` answers a small JPEG (the photo's `.THM`, or a video's thumbnail) and
+`?type=screen` a screen-sized one, as the camera's web server does (digiCamControl).
 On the Yi 1 (fw 1.2.10 and later) the web port answers only after 259: the emulator models
 that by accepting the connection and closing it without a response while the viewfinder is
 off, which a client sees as an immediate end of stream rather than a hang.
@@ -11,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import posixpath
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from .card import CARD_ROOT, CardPathError
 from .faults import Faults
@@ -76,7 +79,7 @@ class HttpServer:
         try:
             with contextlib.suppress(ConnectionError, OSError, DataCut, asyncio.LimitOverrunError):
                 head = await reader.readuntil(b"\r\n\r\n")
-                if self.state.profile.quirks.http_needs_viewfinder and not self.state.viewfinder:
+                if self._silent():
                     return  # closed without a word until 259
                 await self._respond(head.decode("latin-1"), writer)
         except asyncio.IncompleteReadError:
@@ -86,6 +89,11 @@ class HttpServer:
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
             self._tasks.discard(task)
+
+    def _silent(self) -> bool:
+        state = self.state
+        needs_vf = state.profile.quirks.http_needs_viewfinder and state.firmware == "new"
+        return needs_vf and not state.viewfinder
 
     async def _respond(self, head: str, writer: asyncio.StreamWriter) -> None:
         request_line, *header_lines = head.split("\r\n")
@@ -102,9 +110,14 @@ class HttpServer:
             name, sep, value = line.partition(":")
             if sep:
                 headers[name.strip().lower()] = value.strip()
-        local = self._file(unquote(urlsplit(target).path))
+        url = urlsplit(target)
+        local = self._file(unquote(url.path))
         if local is None:
             await _reply(writer, 404)
+            return
+        preview = parse_qs(url.query).get("type", [""])[-1]
+        if preview in ("thumb", "screen") and local.suffix.lower() in (".jpg", ".mp4"):
+            await self._preview(writer, method, local, preview)
             return
         size = local.stat().st_size
         start, end = 0, size  # end is exclusive
@@ -125,17 +138,23 @@ class HttpServer:
         if method == "GET":
             await send_file(writer, local, start, end - start, self.faults, self._rng)
 
+    async def _preview(
+        self, writer: asyncio.StreamWriter, method: str, local: Path, size: str
+    ) -> None:
+        data = self.state.card.preview(local, size)
+        await _reply(writer, 200, {"Content-Type": "image/jpeg"}, len(data))
+        if method == "GET":
+            writer.write(data)
+            await writer.drain()
+
     def _file(self, url_path: str) -> Path | None:
-        if not url_path.startswith("/DCIM/") or "\x00" in url_path:
-            return None
+        if not posixpath.normpath(url_path).startswith("/DCIM/"):
+            return None  # `..` may not climb out of DCIM
         try:
             local = self.state.card.local_path(CARD_ROOT + url_path)
-        except CardPathError:
+            return local if local.is_file() else None
+        except (CardPathError, OSError):
             return None
-        dcim = self.state.card.root / "DCIM"
-        if dcim not in local.parents or not local.is_file():
-            return None  # `..` may not climb out of DCIM
-        return local
 
 
 def _parse_range(value: str | None, size: int) -> tuple[int, int] | str | None:

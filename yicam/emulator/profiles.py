@@ -39,6 +39,13 @@ class Profile:
     settings_locked_in_vf: bool = False  # Yi 1: every setting read-only while streaming
     extra_ids: frozenset[int] = field(default_factory=frozenset)
     quirks: Quirks = UNKNOWN  # the client's record for this model (yicam._quirks)
+    later_settings: tuple[tuple[str, str], ...] = ()  # keys firmware newer than 2015 adds
+    free_text: frozenset[str] = frozenset()  # settings that take any short text (Wi-Fi)
+    vf_wedges: bool = False  # Yi 1: 259 answers -21 after a photo + record sequence
+    digital_zoom: bool = False  # msgs 14 and 15
+    photo_with_mode: bool = False  # msg 16777220, the YI SDK's photo command
+    wildcard_delete: bool = False  # 1281 accepts `*` and `?` in the file name
+    record_msize: bool = False  # `msize` in video_record_complete
 
 
 _YI1_SETTINGS = (
@@ -152,7 +159,19 @@ _YI1_OPTIONS: dict[str, tuple[str, ...]] = {
     "system_default_mode": ("capture", "record"),
     "start_wifi_while_booted": _ON_OFF,
     "video_rotate": _ON_OFF,
+    "osd_enable": _ON_OFF,
+    "emergency_file_backup": _ON_OFF,
 }
+
+# Yi 1 keys clients use that the 2015 capture lacks (protocol.md section 5.2): AMBARPC's log
+# sets osd_enable; emergency_file_backup is a GOINK Z13 key; DELTA writes wifi_ssid and
+# wifi_password (applied at the next boot). The Z16-only GOINK keys are not Yi 1 settings.
+_YI1_LATER_SETTINGS = (
+    ("osd_enable", "off"),
+    ("emergency_file_backup", "off"),
+    ("wifi_ssid", "YDXJ_0000000"),
+    ("wifi_password", "1234567890"),
+)
 
 _YI1_READONLY = frozenset(
     {
@@ -225,8 +244,10 @@ _YI4K_OPTIONS: dict[str, tuple[str, ...]] = {
     "auto_power_off": _POWER_OFF,
     "video_rotate": ("off", "on", "auto"),
     "buzzer_volume": _BUZZER,
-    "rec_mode": ("record", "record_timelapse"),
-    "capture_mode": ("precise quality", "precise quality cont."),
+    # The SDK's two modes, plus what GOINK and Yi4kAPI set.
+    "rec_mode": ("record", "record_timelapse", "record_slow_motion", "record_loop", "record_photo"),
+    "capture_mode": _CAPTURE_MODES,
+    "loop_rec_duration": ("5 minutes", "20 minutes", "60 minutes", "120 minutes", "max"),
     "timelapse_video": ("0.5", "1", "2", "5", "10", "30", "60"),
     "precise_cont_time": (
         "continue",
@@ -290,6 +311,7 @@ _YI4K_SETTINGS = (
     ("precise_cont_time", "1.0 sec"),
     ("timelapse_video_duration", "off"),
     ("warp_enable", "off"),
+    ("loop_rec_duration", "5 minutes"),
 )
 
 PROFILES: dict[str, Profile] = {
@@ -304,6 +326,11 @@ PROFILES: dict[str, Profile] = {
         battery_as_string=True,
         settings_locked_in_vf=YI_1.settings_locked_in_viewfinder,
         quirks=YI_1,
+        later_settings=_YI1_LATER_SETTINGS,
+        free_text=frozenset({"wifi_ssid", "wifi_password"}),
+        vf_wedges=True,
+        digital_zoom=True,
+        wildcard_delete=True,
     ),
     "yi4k": Profile(
         name="yi4k",
@@ -315,5 +342,7 @@ PROFILES: dict[str, Profile] = {
         model_in_257=True,
         extra_ids=frozenset({0x100001C}),
         quirks=YI_4K,
+        photo_with_mode=True,
+        record_msize=True,
     ),
 }

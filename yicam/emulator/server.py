@@ -8,8 +8,9 @@ import errno
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Literal, Self
 
+from . import capture
 from .card import Card
 from .commands import HANDLERS
 from .control import ControlSession, Handler
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["Emulator"]
 
 DEFAULT_CARD_SIZE = 32 * 1024**3
+FIRMWARES = ("old", "new")  # old: the 2015 settings format (msg 3 + param, no msg 9)
 RTSP_FALLBACK_PORT = 8554  # when port 554 needs privileges we do not have
 
 
@@ -47,10 +49,12 @@ class Emulator:
         card_inserted: bool = True,
         faults: Faults | None = None,
         time_scale: float = 1.0,
-        legacy_options: bool = False,
+        firmware: Literal["old", "new"] = "new",
     ) -> None:
         if model not in PROFILES:
             raise ValueError(f"unknown model {model!r}; choose from {', '.join(PROFILES)}")
+        if firmware not in FIRMWARES:
+            raise ValueError(f"unknown firmware {firmware!r}; choose from {', '.join(FIRMWARES)}")
         self.host = host
         self.port = port
         self.data_port = data_port
@@ -69,7 +73,7 @@ class Emulator:
             profile=PROFILES[model],
             card=card,
             time_scale=time_scale,
-            legacy_options=legacy_options,
+            firmware=firmware,
         )
         self.handlers: dict[int, Handler] = dict(HANDLERS)
         self.handlers.update(TRANSFER_HANDLERS)
@@ -148,6 +152,9 @@ class Emulator:
         """Stop serving, drop every connection and remove a temporary card."""
         for server in self._servers:
             server.close()
+        for task in list(self.state.tasks):
+            task.cancel()  # captures in progress: the camera is switched off
+        await asyncio.gather(*self.state.tasks, return_exceptions=True)
         for session in list(self.state.sessions):
             session.close()
         if self._connections:
@@ -168,6 +175,37 @@ class Emulator:
         if self._tempdir is not None:
             shutil.rmtree(self._tempdir, ignore_errors=True)
             self._tempdir = None
+
+    def press_shutter(self) -> str:
+        """Press the camera's own shutter button, as a person holding the camera would.
+
+        In `capture` mode (`system_mode`) it takes a photo in the current `capture_mode`; in
+        `record` mode it starts or stops recording; during a time-lapse photo run it stops
+        it. The connected client gets the same notifications as for its own commands.
+        Returns what the press did ("photo", "recording started", ...). Needs the
+        emulator's event loop: call it from a coroutine or through `call_soon_threadsafe`.
+        """
+        return capture.press_shutter(self.state)
+
+    def set_setting(self, name: str, value: str) -> None:
+        """Change a setting from the camera's own menu (no session, no state checks)."""
+        options = self.state.profile.options.get(name)
+        if name not in self.state.settings or (options and value not in options):
+            raise ValueError(f"{self.state.profile.name} has no setting {name}={value!r}")
+        self.state.settings[name] = value
+
+    def press_mode(self) -> str:
+        """Press the camera's mode button: switch `system_mode` between capture and record.
+
+        A Yi 1 tells the client with `switch_to_cap_mode` / `switch_to_rec_mode` (GOINK);
+        the Yi 4K with `setting_changed` (YI SDK). Returns the new mode.
+        """
+        return capture.press_mode(self.state)
+
+    async def idle(self) -> None:
+        """Wait until the camera's own work (captures, recordings) has finished."""
+        while tasks := set(self.state.tasks):
+            await asyncio.wait(tasks)
 
     def invalidate_token(self) -> None:
         """Renew the session token behind the client's back (it then gets -4)."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from .._ids import MsgId, Notify
 from .._messages import Reply, Request
-from .card import CardPathError, _unique_jpeg
+from .card import CardPathError
 from .control import ControlSession, Handler
 from .data_port import DataService, Transfer
 from .file_stream import DataCut, send_file
@@ -64,7 +66,7 @@ async def get_file(session: ControlSession, req: Request) -> Reply:
     if offset > size:
         return Reply(req.msg_id, -13)
     rem = size - offset if fetch == 0 else min(fetch, size - offset)
-    conn = await service.connection_for(session.peer_host)
+    conn = await service.connection_for(session.data_host)
     if conn is None or "get" in service.slots:
         return Reply(req.msg_id, -14 if conn is None else -21)
     transfer = Transfer("get", str(req.fields["param"]), session, conn)
@@ -115,17 +117,17 @@ async def put_file(session: ControlSession, req: Request) -> Reply:
         return Reply(req.msg_id, -9)
     try:
         local = session.state.card.local_path(param, session.cwd)
-    except CardPathError:
-        return Reply(req.msg_id, -26)
-    if not local.parent.is_dir():
-        return Reply(req.msg_id, -26)
-    if local.exists():
-        return Reply(req.msg_id, -13)
+        if not local.parent.is_dir() or local.is_dir():
+            return Reply(req.msg_id, -26)
+        if local.exists():
+            return Reply(req.msg_id, -13)
+    except (CardPathError, OSError):
+        return Reply(req.msg_id, -26)  # off the card, NUL, a name too long, a link loop
     if "put" in service.slots:
         return Reply(req.msg_id, -21)
     if size > session.state.card.free():
         return Reply(req.msg_id, -17)
-    conn = await service.connection_for(session.peer_host)
+    conn = await service.connection_for(session.data_host)
     if conn is None or "put" in service.slots:
         return Reply(req.msg_id, -14 if conn is None else -21)
     transfer = Transfer("put", param, session, conn)
@@ -138,11 +140,13 @@ async def _receive(
     service: DataService, transfer: Transfer, local: Path, size: int, expected: str
 ) -> None:
     session = transfer.owner
-    temp = local.with_name(local.name + ".upload")
     hasher = hashlib.md5()
     ok = False
+    temp: str | None = None
     try:
-        with temp.open("wb") as file:
+        # A fresh name (O_EXCL): a link planted on the card is never written through.
+        fd, temp = tempfile.mkstemp(dir=local.parent, prefix=".yicam-", suffix=".upload")
+        with os.fdopen(fd, "wb") as file:
             while transfer.done < size:
                 data = await transfer.conn.reader.read(min(_HASH_CHUNK, size - transfer.done))
                 if not data:
@@ -152,14 +156,14 @@ async def _receive(
                 transfer.done += len(data)
         ok = transfer.done == size and hasher.hexdigest() == expected
         if ok:
-            temp.replace(local)
-    except (ConnectionError, OSError):
+            os.replace(temp, local)
+    except (ConnectionError, OSError, ValueError):
         ok = False
     finally:
-        if not ok:
+        if not ok and temp is not None:
             with contextlib.suppress(OSError):
-                temp.unlink()
-    service.finish(transfer)
+                os.unlink(temp)
+        service.finish(transfer)
     if not ok:
         transfer.conn.close()
     kind = Notify.PUT_FILE_COMPLETE if ok else Notify.PUT_FILE_FAIL
@@ -195,14 +199,11 @@ async def get_thumbnail(session: ControlSession, req: Request) -> Reply:
         return Reply(req.msg_id, -24)
     if "get" in service.slots:
         return Reply(req.msg_id, -21)
-    conn = await service.connection_for(session.peer_host)
+    conn = await service.connection_for(session.data_host)
     if conn is None or "get" in service.slots:
         return Reply(req.msg_id, -14 if conn is None else -21)
-    sidecar = local.with_suffix(".THM")
-    if sidecar.is_file():
-        data = sidecar.read_bytes()
-    else:
-        data = _unique_jpeg(b"thumb " + local.name.encode())
+    kind = req.fields.get("type", "thumb")
+    data = session.state.card.preview(local, "screen" if kind == "fullview" else "thumb")
     transfer = Transfer("get", str(req.fields["param"]), session, conn)
     service.begin(transfer)
     try:
@@ -212,7 +213,6 @@ async def get_thumbnail(session: ControlSession, req: Request) -> Reply:
         service.cancel(transfer)
         return Reply(req.msg_id, -1)
     service.finish(transfer)
-    kind = req.fields.get("type", "thumb")
     md5 = hashlib.md5(data).hexdigest()
     return Reply(req.msg_id, 0, {"size": len(data), "type": kind, "md5sum": md5})
 
