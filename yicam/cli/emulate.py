@@ -1,18 +1,26 @@
-"""`yicam emulate`: run a virtual camera until Ctrl-C or SIGTERM."""
+"""`yicam emulate`: run a virtual camera until Ctrl-C or SIGTERM.
+
+The camera's buttons: Enter on the terminal (or a line on a piped stdin) presses the
+shutter, `m` then Enter the mode button; where the OS has them, SIGUSR1 and SIGUSR2 do the
+same (`kill -USR1 <pid>`). What a press did is printed on stderr.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import click
 
 from .base import global_options, model_option
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ..emulator import Emulator
 
 __all__ = ["emulate"]
@@ -48,6 +56,13 @@ __all__ = ["emulate"]
     show_default=True,
     help="Cameras to run: on HOST, HOST+1, ... (on HOST with ports +1... without 127.0.0.x).",
 )
+@click.option(
+    "--firmware",
+    type=click.Choice(["old", "new"]),
+    default="new",
+    show_default=True,
+    help="old: the 2015 settings format (msg 3 + param, no msg 9); new: later firmware.",
+)
 def emulate(
     preview_size: str,
     model: str,
@@ -55,13 +70,15 @@ def emulate(
     faults: tuple[str, ...],
     seed: int | None,
     count: int,
+    firmware: str,
 ) -> None:
     """Run an emulated camera (or `--count N` of them) on this computer.
 
     They serve where the global options point: `yicam --port 0 --http-port 8080 emulate`
     (port 0: any free one; HTTP and RTSP fall back to 8080 and 8554 without root), on
     127.0.0.1 unless `--host` is given on the command line. Prints one line per camera when
-    it is ready, with the options that reach it; stops on Ctrl-C or SIGTERM.
+    it is ready, with the options that reach it; stops on Ctrl-C or SIGTERM. Enter presses the
+    cameras' shutter buttons, m + Enter their mode buttons (also SIGUSR1 / SIGUSR2).
     """
     import asyncio
 
@@ -70,14 +87,16 @@ def emulate(
     where = global_options()
     host = where.host if "host" in where.explicit else "127.0.0.1"
     preview, fault_set = _size(preview_size), parse_faults(faults, seed)
+    chosen: Literal["old", "new"] = "old" if firmware == "old" else "new"
     reach_all: Callable[[], list[str]] = list
     if count > 1:
         from .emulate_many import several
 
         ports = (where.port, where.data_port, where.http_port, where.rtsp_port)
         emulators, reach_all = several(
-            count, host, ports, sd, preview_size=preview, model=model, faults=fault_set
-        )
+            count, host, ports, sd,
+            preview_size=preview, model=model, faults=fault_set, firmware=chosen,
+        )  # fmt: skip
     else:
         emulator = Emulator(
             host,
@@ -89,6 +108,7 @@ def emulate(
             model=model,
             sd=sd,
             faults=fault_set,
+            firmware=chosen,
         )
         emulators = [emulator]
     with contextlib.suppress(KeyboardInterrupt):  # where signal handlers are not available
@@ -114,8 +134,47 @@ async def _serve(emulators: list[Emulator], reach_all: Callable[[], list[str]]) 
     async with contextlib.AsyncExitStack() as stack:
         for emulator in emulators:
             await stack.enter_async_context(emulator)
+        _wire_buttons(loop, lambda button: _press(emulators, button))  # before "ready"
         for line in [e.ready_line() for e in emulators] + reach_all():
             click.echo(line)
         sys.stdout.flush()
         await stop.wait()
     click.echo("yicam emulator stopped", err=True)
+
+
+def _press(emulators: list[Emulator], button: str) -> None:
+    for emulator in emulators:  # one press reaches every camera, as a multi-trigger would
+        done = emulator.press_mode() if button == "mode" else emulator.press_shutter()
+        click.echo(f"{button} button: {done}", err=True)
+
+
+def _wire_buttons(loop: asyncio.AbstractEventLoop, press: Callable[[str], None]) -> None:
+    """Stdin lines and SIGUSR1/SIGUSR2 press the camera's buttons."""
+    import signal
+    import threading
+
+    for name, button in (("SIGUSR1", "shutter"), ("SIGUSR2", "mode")):
+        signum = getattr(signal, name, None)  # absent on Windows
+        if signum is not None:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, press, button)
+    if _stdin_is_ours():
+        threading.Thread(target=_read_stdin, args=(loop, press), daemon=True).start()
+
+
+def _stdin_is_ours() -> bool:
+    """A pipe, or a terminal this process has in the foreground (reading it from the
+    background would stop the process)."""
+    try:
+        if not sys.stdin.isatty():
+            return True
+        return not hasattr(os, "tcgetpgrp") or os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _read_stdin(loop: asyncio.AbstractEventLoop, press: Callable[[str], None]) -> None:
+    with contextlib.suppress(OSError, ValueError, RuntimeError):
+        for line in sys.stdin:
+            button = "mode" if line.strip().lower() == "m" else "shutter"
+            loop.call_soon_threadsafe(press, button)
