@@ -269,6 +269,8 @@ async def test_old_yi1_firmware_serves_http_without_the_viewfinder(
     for emu in (old, new):
         async with Camera("127.0.0.1", emu.port, timeout=3.0) as cam:
             photo = await cam.take_photo()
+            await emu.idle()  # the photo's vf_start has come
+            await cam.stop_viewfinder()
         if emu is old:
             status, _, _ = await http_get(emu.http_port, photo.removeprefix("/tmp/fuse_d"))
             assert status == 200

@@ -50,6 +50,7 @@ class Emulator:
         faults: Faults | None = None,
         time_scale: float = 1.0,
         firmware: Literal["old", "new"] = "new",
+        legacy_options: bool = False,  # older spelling of firmware="old"
     ) -> None:
         if model not in PROFILES:
             raise ValueError(f"unknown model {model!r}; choose from {', '.join(PROFILES)}")
@@ -73,7 +74,7 @@ class Emulator:
             profile=PROFILES[model],
             card=card,
             time_scale=time_scale,
-            firmware=firmware,
+            firmware="old" if legacy_options else firmware,
         )
         self.handlers: dict[int, Handler] = dict(HANDLERS)
         self.handlers.update(TRANSFER_HANDLERS)
