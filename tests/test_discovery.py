@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from yicam import discover, load_cameras
+from yicam import _discovery, discover, load_cameras
 from yicam._discovery import parse_arp, scan_networks
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
@@ -112,6 +114,20 @@ def test_arp_tables() -> None:
         "  192.168.1.51          04-e6-76-aa-bb-01     dynamic\n"
     )
     assert IPv4Address("192.168.1.51") in parse_arp(windows)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script stands in for arp")
+def test_arp_command_where_there_is_no_proc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "arp"
+    fake.write_text('#!/bin/sh\necho "? (10.9.8.7) at 0:11:22:33:44:55 on en0 [$*]"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(_discovery, "PROC_ARP", tmp_path / "no-proc-arp")
+    assert _discovery.arp_seeds() == [IPv4Address("10.9.8.7")]
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no arp at all: no seeds, no error
+    assert _discovery.arp_seeds() == []
 
 
 # -- the command ---------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 Only addresses inside the networks being scanned are ever contacted (ARP entries outside
 them are ignored), only on the control port, and a host that accepts the connection gets
 nothing but a session start, the identity reads of `Camera.device_info` and a session end.
-The ARP table comes from /proc/net/arp on Linux, else from `arp -a` (macOS, Windows, BSD);
-without either, every address of the networks is probed all the same. The host's own
-networks are taken as the /24 around each of its IPv4 addresses (the usual Wi-Fi mask).
+The ARP table comes from /proc/net/arp on Linux, else from `arp -an` (macOS, BSD) or
+`arp -a` (Windows); without either, every address of the networks is probed all the same.
+The host's own networks are the /24 around each of its IPv4 addresses (the usual Wi-Fi mask).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import ipaddress
 import re
 import socket
 import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
@@ -27,6 +28,7 @@ __all__ = ["FoundCamera", "arp_seeds", "discover", "host_networks", "scan_networ
 
 WIDEST_PREFIX = 22  # 1022 addresses: anything wider needs force=True (`--force`)
 CONCURRENCY = 64
+PROC_ARP = Path("/proc/net/arp")  # Linux's ARP table
 _IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 
 
@@ -79,13 +81,14 @@ def host_networks() -> list[IPv4Network]:
 
 def arp_seeds() -> list[IPv4Address]:
     """Addresses in the OS's ARP table: hosts seen lately, probed first."""
-    proc_arp = Path("/proc/net/arp")
-    if proc_arp.exists():
+    if PROC_ARP.exists():
         with contextlib.suppress(OSError):
-            return parse_arp(proc_arp.read_text())
+            return parse_arp(PROC_ARP.read_text())
     try:
-        output = subprocess.run(
-            ["arp", "-a"],  # noqa: S607  # the system's own tool, wherever PATH has it
+        # -n: numeric, no name lookups (macOS, BSD); Windows' arp is numeric already.
+        command = ["arp", "-a"] if sys.platform == "win32" else ["arp", "-an"]
+        output = subprocess.run(  # noqa: S603  # a fixed command line, no input in it
+            command,
             capture_output=True,
             text=True,
             timeout=5,
