@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -482,3 +484,32 @@ async def test_nonsense_from_the_camera_is_a_clear_error() -> None:
     finally:
         fake.close()
         await fake.wait_closed()
+
+
+@pytest.mark.skipif(shutil.which("ffprobe") is None, reason="needs FFmpeg's ffprobe command")
+async def test_ffprobe_reads_the_recording(
+    server: RtspServer, viewfinder: Viewfinder, tmp_path: Path
+) -> None:
+    async with live_view(server, viewfinder) as live:
+        result = await live.record(tmp_path / "clip.mp4", 1.0)
+    probe = await asyncio.to_thread(
+        subprocess.run,
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-of",
+            "json",
+            "-show_streams",
+            str(result.path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (stream,) = json.loads(probe.stdout)["streams"]
+    assert (stream["codec_name"], stream["width"], stream["height"]) == ("h264", 432, 240)
+    assert int(stream["nb_read_frames"]) == result.frames
+    assert float(stream["duration"]) == pytest.approx(result.duration, abs=0.05)
+    assert not (tmp_path / "clip.mp4.part").exists()
