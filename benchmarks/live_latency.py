@@ -14,7 +14,9 @@ one after the other, in this process:
 
 "first frame" is the capture-to-decode latency of the first frame shown (a keyframe: the
 emulator sends one when PLAY arrives); "open" is the time from opening to that frame. CPU per
-frame is this process's CPU time (all threads) divided by the frames decoded.
+frame is this process's CPU time (all threads) from the first frame to the last, divided by the
+frames in between: the steady state, without the one-time costs of opening (imports, the
+first decoder) that would fall on whichever client runs first.
 
     .venv/bin/python benchmarks/live_latency.py [--seconds 10]
 """
@@ -66,7 +68,7 @@ class Run:
         return ordered[round(0.95 * (len(ordered) - 1))]
 
     def cpu_per_frame(self) -> float:
-        return self.cpu / max(1, len(self.latencies))
+        return self.cpu / max(1, len(self.latencies) - 1)
 
     def show(self, name: str) -> None:
         print(
@@ -78,7 +80,7 @@ class Run:
 
 async def measure_live_view(cam: Camera, seconds: float, **options: Any) -> Run:
     latencies: list[float] = []
-    cpu = time.process_time()
+    cpu = 0.0
     began = time.monotonic()
     first = opened = 0.0
     async with cam.live_view(**options) as live:
@@ -87,15 +89,17 @@ async def measure_live_view(cam: Camera, seconds: float, **options: Any) -> Run:
                 continue
             if not latencies:
                 opened, first = time.monotonic() - began, frame.latency
+                cpu = time.process_time()
             latencies.append(frame.latency)
             if time.monotonic() - began > seconds:
+                cpu = time.process_time() - cpu
                 break
-    return Run(latencies, first, opened, time.process_time() - cpu)
+    return Run(latencies, first, opened, cpu)
 
 
 def measure_defaults(url: str, seconds: float) -> Run:
     latencies: list[float] = []
-    cpu = time.process_time()
+    cpu = 0.0
     began = time.monotonic()
     first = opened = 0.0
     with av.open(url, options={"rtsp_transport": "udp"}) as container:
@@ -108,10 +112,12 @@ def measure_defaults(url: str, seconds: float) -> Run:
                 continue
             if not latencies:
                 opened, first = time.monotonic() - began, now - captured
+                cpu = time.process_time()
             latencies.append(now - captured)
             if time.monotonic() - began > seconds:
+                cpu = time.process_time() - cpu
                 break
-    return Run(latencies, first, opened, time.process_time() - cpu)
+    return Run(latencies, first, opened, cpu)
 
 
 def _capture_time(frame: Any) -> float | None:

@@ -100,8 +100,9 @@ class _Receiver:
                     if outcome is not None:
                         return outcome
                 now = time.monotonic()
-                self._decode(self._depack.expire(now))
-                self._report()
+                if deadline is not None and now >= deadline:
+                    self._decode(self._depack.expire(now))
+                    self._report()
                 if now - self._last_packet > self._stall_timeout:
                     return CameraTimeoutError(f"{client.url}: no video for too long")
                 if client.keepalive_due(now) <= 0:
