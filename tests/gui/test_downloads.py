@@ -131,11 +131,11 @@ def test_delete_after_only_once_verified(qtbot: Any, window: MainWindow, emu: Em
     window.downloads_panel.delete_after.setChecked(True)
     _select(qtbot, window, "YDXJ0004.jpg")
     qtbot.mouseClick(window.media_panel.download, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not (emu.sd / FOLDER / "YDXJ0004.jpg").exists(), timeout=WAIT)
+    qtbot.waitUntil(lambda: _job(window, "YDXJ0004.jpg").deleted, timeout=WAIT)
     job = _job(window, "YDXJ0004.jpg")
     assert job.state == JobState.DONE
     assert job.verified
-    assert job.deleted
+    assert not (emu.sd / FOLDER / "YDXJ0004.jpg").exists()
     assert _md5(_local(window, "YDXJ0004.jpg").read_bytes()) == _md5(data)
     qtbot.waitUntil(lambda: window.media.filtered.rowCount() == 0, timeout=WAIT)
 
