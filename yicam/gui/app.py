@@ -31,16 +31,24 @@ class GuiThreadGarbageCollector(QObject):
     decoder, download workers) and destroy Qt objects there, which crashes Qt.
     """
 
-    def __init__(self, interval_ms: int = 500, parent: QObject | None = None) -> None:
+    def __init__(self, interval_ms: int = 50, parent: QObject | None = None) -> None:
         super().__init__(parent)
         gc.disable()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._check)
         self._timer.start(interval_ms)
 
+    @staticmethod
+    def settle() -> None:
+        """Collect once, then exempt every object alive now (Qt, PyAV, the window) from later
+        full collections, which would otherwise stall the GUI for tens of milliseconds."""
+        gc.collect()
+        gc.freeze()
+
     def stop(self) -> None:
         """Give collection back to Python."""
         self._timer.stop()
+        gc.unfreeze()
         gc.enable()
 
     def _check(self) -> None:
@@ -110,6 +118,7 @@ async def _main(target: Target, demo: bool, model: str) -> int:
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         window.show()
+        GuiThreadGarbageCollector.settle()
         window.session.connect_to()
         await closed.wait()
         await window.shutdown()

@@ -1,0 +1,218 @@
+"""Is the desktop app responsive while it works hardest? Live view + thumbnails + a big download.
+
+An emulated camera (a Yi 1 with a 432x240 30 fps live view) runs in its own process with a card
+holding 60 photos and one 256 MiB video. The window (1280x800, Qt's offscreen platform unless a
+display is set) connects to it, starts the live view, and then, all at once, scrolls the media
+grid so that thumbnails load, and downloads the 256 MiB file (verified, to a temporary folder).
+
+A 5 ms Qt timer measures its own lateness: a late tick is time the GUI event loop could not
+answer a click or paint. Printed, for the idle window (the baseline) and under load:
+- the longest and the p99 stall (goals under load: <= 50 ms and <= 20 ms);
+- the live view's capture-to-paint latency median next to `live_view()`'s own capture-to-decode
+  median over the same frames (goal: painting adds <= 10 ms).
+
+    .venv/bin/python benchmarks/gui_responsiveness.py [--idle 3] [--big-mib 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import qasync
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QApplication
+
+from yicam.gui.app import GuiThreadGarbageCollector
+from yicam.gui.main_window import MainWindow
+from yicam.gui.target import Target
+
+SERVER = """
+import asyncio, sys
+from yicam.emulator import Emulator
+async def main():
+    async with Emulator("127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=0,
+                        sd=sys.argv[1], card_size=4 * 1024**3) as emu:
+        print(emu.port, emu.data_port, emu.http_port, emu.rtsp_port, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+asyncio.run(main())
+"""
+PHOTOS = 60
+TICK_MS = 5
+
+
+class StallMeter:
+    """A precise 5 ms timer that records how late each tick is."""
+
+    def __init__(self) -> None:
+        self.stalls: list[float] = []
+        self._last = 0.0
+        self._timer = QTimer()
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.stalls.clear()
+        self._last = time.perf_counter()
+        self._timer.start(TICK_MS)
+
+    def stop(self) -> list[float]:
+        self._timer.stop()
+        return list(self.stalls)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.stalls.append(max(0.0, now - self._last - TICK_MS / 1000))
+        self._last = now
+
+
+def summary(stalls: list[float]) -> tuple[float, float]:
+    """(longest, p99) in milliseconds."""
+    ordered = sorted(stalls)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return ordered[-1] * 1000, p99 * 1000
+
+
+def make_card(sd: Path, big_mib: int) -> Path:
+    folder = sd / "DCIM" / "100MEDIA"
+    folder.mkdir(parents=True)
+    for n in range(1, PHOTOS + 1):
+        image = QImage(640, 480, QImage.Format.Format_RGB32)
+        image.fill(QColor.fromHsv(n * 6 % 360, 160, 220))
+        painter = QPainter(image)
+        painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, f"photo {n}")
+        painter.end()
+        image.save(str(folder / f"YDXJ{n:04d}.jpg"), b"JPG")
+    big = folder / f"YDXJ{PHOTOS + 1:04d}.mp4"
+    with big.open("wb") as file:
+        for _ in range(big_mib):
+            file.write(os.urandom(1024 * 1024))
+    return big
+
+
+async def until(condition: Callable[[], object], timeout: float = 60.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():  # noqa: ASYNC110 - widget state has no event to wait on
+            await asyncio.sleep(0.02)
+
+
+async def run(args: argparse.Namespace, target: Target, work: Path) -> None:
+    settings = QSettings(str(work / "yicam.ini"), QSettings.Format.IniFormat)
+    settings.setValue("downloads/folder", str(work / "downloads"))
+    window = MainWindow(target, settings)
+    window.resize(1280, 800)
+    window.show()
+    GuiThreadGarbageCollector.settle()  # as the app does
+    meter = StallMeter()
+    try:
+        window.session.connect_to()
+        await until(lambda: window.media.items.rowCount() == PHOTOS + 1)
+        meter.start()
+        await asyncio.sleep(args.idle)
+        idle = meter.stop()
+
+        window.live.start()
+        view = window.live_panel.view
+        await until(lambda: view.frames_painted > 60)
+        window.tabs.setCurrentWidget(window.media_panel)
+        grid = window.media_panel.grid
+        big = next(i for i in window.media.items.items if i.name.endswith(".mp4"))
+        items = window.media.items
+
+        meter.start()
+        painted_before = view.frames_painted
+        started = time.perf_counter()
+        window.downloads.enqueue([big])
+        job = window.downloads.jobs[-1]
+        scroll = grid.verticalScrollBar()
+        while job.state not in ("done", "failed") or time.perf_counter() - started < 5:
+            scroll.setValue(min(scroll.maximum(), scroll.value() + 40))  # thumbnails come into view
+            await asyncio.sleep(0.1)
+        loaded = meter.stop()
+        elapsed = time.perf_counter() - started
+        thumbs = sum(1 for i in items.items if items.has_thumbnail(i.path))
+        stats = window.live_panel.view.stats
+        paint = sorted(view.paint_latencies)[-300:]
+    finally:
+        await window.shutdown()
+        window.close()
+
+    if job.state != "done":
+        sys.exit(f"the download failed: {job.error}")
+    idle_max, idle_p99 = summary(idle)
+    load_max, load_p99 = summary(loaded)
+    decode = stats.latency_median * 1000 if stats and stats.latency_median is not None else None
+    painted = statistics.median(paint) * 1000 if paint else None
+    frames = view.frames_painted - painted_before
+    print(
+        f"under load: {big.size / 2**20:.0f} MiB download in {elapsed:.1f} s "
+        f"({big.size / elapsed / 2**20:.0f} MiB/s, verified), {thumbs}/{PHOTOS + 1} thumbnails, "
+        f"{frames} frames painted ({frames / elapsed:.1f} fps)"
+    )
+    print(f"event-loop stall, idle (baseline): longest {idle_max:.1f} ms, p99 {idle_p99:.1f} ms")
+    print(
+        f"event-loop stall, under load:      longest {load_max:.1f} ms, p99 {load_p99:.1f} ms"
+        "  (goals <= 50 ms, <= 20 ms)"
+    )
+    if load_p99 and idle_p99:
+        print(
+            f"ratio under load / idle: longest x{load_max / max(idle_max, 0.1):.1f}, "
+            f"p99 x{load_p99 / max(idle_p99, 0.1):.1f}"
+        )
+    if decode is not None and painted is not None:
+        print(
+            f"live view latency median: capture-to-decode (live_view) {decode:.1f} ms, "
+            f"capture-to-paint (window) {painted:.1f} ms, painting adds {painted - decode:.1f} ms"
+            f"  (goal <= 10 ms)"
+        )
+    else:
+        print("live view latency: the stream carries no capture times")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--idle", type=float, default=3.0, help="seconds of idle baseline")
+    parser.add_argument("--big-mib", type=int, default=256, help="size of the downloaded file")
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    QApplication.setQuitOnLastWindowClosed(False)
+    work = Path(tempfile.mkdtemp(prefix="yicam-gui-bench-"))
+    server = None
+    try:
+        make_card(work / "sd", args.big_mib)
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(work / "sd")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert server.stdout is not None
+        ports = [int(p) for p in re.findall(r"\d+", server.stdout.readline())]
+        target = Target("127.0.0.1", *ports)
+        collector = GuiThreadGarbageCollector()
+        try:
+            qasync.run(run(args, target, work))
+        finally:
+            collector.stop()
+    finally:
+        if server is not None:
+            assert server.stdin is not None
+            server.stdin.close()
+            server.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+    del app
+
+
+if __name__ == "__main__":
+    main()
