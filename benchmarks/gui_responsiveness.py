@@ -95,7 +95,7 @@ def make_card(sd: Path, big_mib: int) -> Path:
         painter = QPainter(image)
         painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, f"photo {n}")
         painter.end()
-        image.save(str(folder / f"YDXJ{n:04d}.jpg"), b"JPG")
+        image.save(str(folder / f"YDXJ{n:04d}.jpg"))  # JPEG, from the suffix
     big = folder / f"YDXJ{PHOTOS + 1:04d}.mp4"
     with big.open("wb") as file:
         for _ in range(big_mib):
@@ -189,6 +189,7 @@ def main() -> None:
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QApplication.setQuitOnLastWindowClosed(False)
+    sys.setswitchinterval(0.001)  # as the app does
     work = Path(tempfile.mkdtemp(prefix="yicam-gui-bench-"))
     server = None
     try:

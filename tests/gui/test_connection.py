@@ -142,3 +142,18 @@ def test_the_window_reconnects_by_itself_when_the_camera_returns(
     qtbot.waitUntil(lambda: status.connection.text() == "Connected", timeout=30_000)
     assert not window.banner.isVisible()
     qtbot.waitUntil(lambda: window.capture_panel.photo.isEnabled(), timeout=WAIT)
+
+
+def test_a_missing_card_is_named_in_the_status_bar_and_on_photo(
+    qtbot: Any, make_window: Any, emu_thread: LoopThread
+) -> None:
+    emu = emu_thread.emulator(card_inserted=False)
+    window = make_window(target_of(emu))
+    connect(qtbot, window)
+    status: Any = window.statusBar()
+    qtbot.waitUntil(lambda: status.card.text() != "", timeout=WAIT)
+    assert status.card.text() == "SD card missing, busy or not formatted"
+    qtbot.mouseClick(window.capture_panel.photo, Qt.MouseButton.LeftButton)
+    message = window.capture_panel.message
+    qtbot.waitUntil(lambda: message.text() != "", timeout=WAIT)
+    assert message.text() == "Insert a card, or format it from the Camera menu."

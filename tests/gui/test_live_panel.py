@@ -89,3 +89,18 @@ def test_live_view_keeps_going_across_a_setting_change(
     painted = view.frames_painted
     qtbot.waitUntil(lambda: view.frames_painted > painted + 10, timeout=30_000)
     assert window.live_panel.toggle.text() == "Stop live view"
+
+
+def test_live_view_rides_out_packet_loss(qtbot: Any, make_window: Any, emu_thread: Any) -> None:
+    from yicam.emulator import Faults
+
+    from .conftest import target_of
+
+    emu = emu_thread.emulator(faults=Faults(rtp_loss=0.05, seed=7))
+    window = make_window(target_of(emu))
+    _start_live(qtbot, window)
+    view = window.live_panel.view
+    painted = view.frames_painted
+    qtbot.waitUntil(lambda: view.frames_painted > painted + 30, timeout=30_000)
+    qtbot.waitUntil(lambda: view.stats is not None and view.stats.dropped > 0, timeout=WAIT)
+    assert window.live_panel.toggle.text() == "Stop live view"
