@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import socket
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +54,8 @@ __all__ = ["Camera"]
 
 # Listing a file path kills the Yi 1 server: refuse paths that look like files.
 _FILE_LIKE = re.compile(r"\.[A-Za-z0-9]{1,4}$")
+# A Yi 1 deletes every match of these (AMBARPC); FAT names never contain them.
+_WILDCARD = re.compile(r"[*?]")
 
 
 class Camera:
@@ -109,8 +112,15 @@ class Camera:
         await self.close()
 
     async def connect(self) -> None:
-        """Open the control connection and start a session (msg 257)."""
+        """Open the control connection and start a session (msg 257).
+
+        A model whose app announces itself (the Yi 4K) also gets msg 261 with this
+        computer's address; a camera that refuses it is used all the same.
+        """
         await self.session.open()
+        if self.quirks.client_info:
+            with contextlib.suppress(CameraError, OSError):
+                await self.set_client_info()
 
     async def close(self) -> None:
         """End the session (msg 258) and close the connection; `connect()` may follow."""
@@ -309,14 +319,35 @@ class Camera:
 
     # -- capture ---------------------------------------------------------------------------
 
-    async def take_photo(self) -> str:
+    async def take_photo(self, mode: str | None = None) -> str:
         """Take a photo; returns its camera path from the `photo_taken` notification.
 
-        Other requests wait until the photo is written: a Yi 1 asked anything between
-        `start_photo_capture` and `photo_taken` can hang until power-cycled.
+        `mode` (a `capture_mode` value such as "burst quality") sends the YI SDK's msg
+        16777220, which the Yi 4K takes; a model without it raises `UnsupportedError`.
+        A burst or time-lapse returns the first photo's path. Other requests wait until the
+        photo is written: a Yi 1 asked anything between `start_photo_capture` and
+        `photo_taken` can hang until power-cycled.
         """
+        msg_id, fields = MsgId.TAKE_PHOTO, {}
+        if mode is not None:
+            msg_id, fields = MsgId.TAKE_PHOTO_WITH_MODE, {"param": f"{mode};off"}
         async with self.session.photo_gate():
-            return await self._request_then_event(MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN)
+            return await self._request_then_event(msg_id, Notify.PHOTO_TAKEN, fields)
+
+    async def stop_capture(self) -> None:
+        """Stop a time-lapse photo run (msg 770); `precise_cont_complete` follows."""
+        await self._request(MsgId.STOP_CONTINUOUS_CAPTURE, {})
+
+    async def get_zoom(self) -> int:
+        """The digital zoom level, 0-100 (msg 15; `UnsupportedError` where unknown)."""
+        reply = await self._request(MsgId.DIGITAL_ZOOM_INFO, {"type": "current"})
+        return parse_int(reply.param, "zoom level")
+
+    async def set_zoom(self, level: int) -> None:
+        """Set the digital zoom, 0-100 (msg 14; `UnsupportedError` where unknown)."""
+        if not 0 <= level <= 100:
+            raise ValueError(f"zoom level {level} is outside 0-100")
+        await self._request(MsgId.DIGITAL_ZOOM, {"type": "fast", "param": str(level)})
 
     async def start_recording(self) -> None:
         """Start recording video."""
@@ -405,6 +436,19 @@ class Camera:
         )
         return self._storage
 
+    async def sd_card_type(self) -> str:
+        """The card's type as the camera names it, e.g. `sd_hc` (msg 16777217)."""
+        reply = await self._request(MsgId.SD_TYPE, {})
+        if not isinstance(reply.param, str):
+            raise ProtocolError(f"SD card type: expected text, got {reply.param!r}")
+        return reply.param
+
+    async def set_client_info(self, address: str | None = None) -> None:
+        """Tell the camera this computer's address (msg 261, `TCP`), as the Yi 4K app does
+        before using the data port; default: the local address that reaches the camera."""
+        address = address or await asyncio.to_thread(_local_address, self.host, self.port)
+        await self._request(MsgId.SET_CLIENT_INFO, {"type": "TCP", "param": address})
+
     async def device_info(self) -> DeviceInfo:
         """Model, firmware and serial (msg 11; the settings where msg 11 is not known).
 
@@ -448,8 +492,18 @@ class Camera:
         reply = await self._request(MsgId.LIST, {"param": f"{path}/ -D -S"})
         return parse_listing(reply.fields.get("listing", []))
 
-    async def delete(self, path: str) -> None:
-        """Delete a file on the camera."""
+    async def delete(self, path: str, *, allow_wildcards: bool = False) -> None:
+        """Delete a file on the camera.
+
+        A Yi 1 deletes every match of `*` or `?` in the name; such a name is refused
+        (`UnsafeOperationError`) unless `allow_wildcards` (no real file has one: FAT forbids
+        both).
+        """
+        if not allow_wildcards and _WILDCARD.search(path.rsplit("/", 1)[-1]):
+            raise UnsafeOperationError(
+                f"refusing to delete {path!r}: a camera deletes every file matching * or ?; "
+                "allow wildcards explicitly (allow_wildcards=True, yicam rm --wildcards)"
+            )
         await self._request(MsgId.DELETE, {"param": path})
 
     async def media_info(self, path: str) -> MediaInfo:
@@ -586,11 +640,13 @@ class Camera:
         except CameraError:
             return None
 
-    async def _request_then_event(self, msg_id: int, kind: Notify) -> str:
+    async def _request_then_event(
+        self, msg_id: int, kind: Notify, fields: dict[str, Any] | None = None
+    ) -> str:
         # Some Yi 1 traces show the notifications without any reply to the request
         # (protocol.md 8.1, 8.5): the notification alone is success too.
         with self.session.expect(kind) as event:
-            ack = asyncio.create_task(self._request(msg_id, {}))
+            ack = asyncio.create_task(self._request(msg_id, fields or {}))
             note = asyncio.create_task(event.wait())
             try:
                 await asyncio.wait({ack, note}, return_when=asyncio.FIRST_COMPLETED)
@@ -635,3 +691,10 @@ class Camera:
             value = event.fields.get("value")
             if isinstance(value, str | int | float):
                 self._settings[param] = str(value)
+
+
+def _local_address(host: str, port: int) -> str:
+    """This computer's address on the route to `host` (a UDP connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect((host, port))
+        return str(probe.getsockname()[0])

@@ -29,6 +29,7 @@ class Quirks:
     vf_stop_on_connect: bool = False  # sends vf_stop right after the connection opens
     card_root: str = "/tmp/fuse_d"  # the SD card's mount point in camera paths
     stream_url: str = "rtsp://{host}/live"  # when 257 carries no `rtsp`
+    client_info: bool = False  # the official app sends msg 261 (its address) after 257
 
     def rtsp_url(self, host: str, port: int = 554) -> str:
         """The live stream's URL for `host`, with the port when it is not RTSP's 554."""
@@ -52,6 +53,7 @@ YI_4K = Quirks(
     model_ids=frozenset({"Z16"}),
     version_pattern=r"^Z16",
     heartbeat=True,
+    client_info=True,  # GOINK sends 261 to the Z16 only
 )
 # Which YI model reports "Z18" is not known (4K+ or Lite); it names itself and its stream.
 YI_Z18 = Quirks(name="Yi Z18", model_ids=frozenset({"Z18"}), heartbeat=True)

@@ -327,7 +327,7 @@ class Session:
         """
         limit = self.timeout if timeout is None else timeout
         params = dict(fields or {})
-        if msg_id != MsgId.TAKE_PHOTO:
+        if msg_id not in (MsgId.TAKE_PHOTO, MsgId.TAKE_PHOTO_WITH_MODE):
             await self._quiet.wait()
         conn = await self._ready(limit)
         reply = await self._send(conn, msg_id, params, limit)

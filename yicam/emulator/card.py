@@ -28,7 +28,7 @@ _LOG = logging.getLogger(__name__)
 _MEDIA_DIR = re.compile(r"^(\d{3})MEDIA$")
 _MEDIA_FILE = re.compile(r"^YDXJ(\d{4})\.(jpg|mp4)$", re.IGNORECASE)
 _FILES_PER_DIR = 999
-_WILDCARD = re.compile(r"[*?\[]")
+_WILDCARD = re.compile(r"[*?]")  # FAT names never hold these; `[` they may
 
 
 class CardPathError(Exception):

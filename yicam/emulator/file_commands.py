@@ -17,7 +17,7 @@ from .control import ControlSession, Handler
 __all__ = ["FILE_HANDLERS"]
 
 _LS_OPTIONS = re.compile(r"\s+-[A-Za-z](?=\s|$)")
-_WILDCARD = re.compile(r"[*?\[]")
+_WILDCARD = re.compile(r"[*?]")  # FAT names never hold these; `[` they may
 
 
 async def list_dir(session: ControlSession, req: Request) -> Reply | None:
