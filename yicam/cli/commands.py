@@ -32,6 +32,7 @@ __all__ = [
     "set_",
     "settings",
     "watch",
+    "zoom",
 ]
 
 
@@ -50,6 +51,10 @@ def info() -> Result:
             storage = await cam.get_storage()
         except CameraError:  # no card: still show the rest
             storage = None
+        try:
+            card_type: str | None = await cam.sd_card_type()
+        except CameraError:  # a model without msg 16777217, or no card
+            card_type = None
         return {
             "name": cam.model_name,
             "model": device.model,
@@ -58,6 +63,7 @@ def info() -> Result:
             "serial": device.serial,
             "rtsp_url": cam.rtsp_url,
             "storage": storage,
+            "card_type": card_type,
             "raw": device.raw,
         }
 
@@ -72,7 +78,7 @@ def info() -> Result:
         "Hardware": data["hardware"],
         "Serial": data["serial"],
         "Live view": data["rtsp_url"],
-        "SD card": card,
+        "SD card": card + (f" ({safe(data['card_type'])})" if data["card_type"] else ""),
     }
     return Result(data, key_value_table(rows))
 
@@ -180,10 +186,45 @@ def clock(action: str) -> Result:
 
 
 @click.command()
-def photo() -> Result:
+@click.option(
+    "--mode",
+    metavar="MODE",
+    help="A capture mode for this photo, e.g. 'burst quality' (models that take msg 16777220).",
+)
+def photo(mode: str | None) -> Result:
     """Take a photo and print its path on the camera."""
-    path = run_camera(lambda cam: cam.take_photo())
+
+    async def job(cam: Camera) -> str:
+        if mode is None:
+            return await cam.take_photo()
+        return await _or_lacks(cam, "photo modes", cam.take_photo(mode))
+
+    path = run_camera(job)
     return Result({"path": path}, safe(path))
+
+
+@click.command()
+@click.argument("level", type=click.IntRange(0, 100), required=False)
+def zoom(level: int | None) -> Result:
+    """Show the digital zoom, or set it to LEVEL (0-100)."""
+
+    async def job(cam: Camera) -> int:
+        if level is not None:
+            await _or_lacks(cam, "digital zoom", cam.set_zoom(level))
+        return await _or_lacks(cam, "digital zoom", cam.get_zoom())
+
+    value = run_camera(job)
+    return Result({"zoom": value}, f"Zoom: {value}")
+
+
+async def _or_lacks(cam: Camera, feature: str, call: Awaitable[T]) -> T:
+    """`call`, with a -23 turned into "this model has no FEATURE"."""
+    from .._errors import UnsupportedError, YicamError
+
+    try:
+        return await call
+    except UnsupportedError as exc:
+        raise YicamError(f"this camera ({cam.model_name}) has no {feature}") from exc
 
 
 @click.command()

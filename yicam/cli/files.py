@@ -52,12 +52,15 @@ def ls(path: str) -> Result:
 
 @click.command()
 @click.argument("paths", metavar="PATH...", nargs=-1, required=True)
-def rm(paths: tuple[str, ...]) -> Result:
+@click.option(
+    "--wildcards", is_flag=True, help="Let * and ? in a name delete every match (a Yi 1 does)."
+)
+def rm(paths: tuple[str, ...], wildcards: bool) -> Result:
     """Delete files on the camera."""
 
     async def job(cam: Camera) -> None:
         for path in paths:
-            await cam.delete(path)
+            await cam.delete(path, allow_wildcards=wildcards)
 
     run_camera(job)
     return Result({"deleted": list(paths)}, "\n".join(safe(f"Deleted {p}") for p in paths))

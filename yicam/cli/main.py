@@ -95,6 +95,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Upload a local file to the camera (DEST ending in / keeps the file name).",
     ),
     "watch": ("commands", "watch", "Print notifications until Ctrl-C, reconnecting after a drop."),
+    "zoom": ("commands", "zoom", "Show the digital zoom, or set it to LEVEL (0-100)."),
 }
 
 
