@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         Disconnected,
         Event,
         EventStream,
+        Expectation,
         Reconnected,
         Reconnecting,
         SessionRequested,
@@ -71,7 +72,7 @@ if TYPE_CHECKING:
     from ._profiles import Profile, ProfileReport, SettingOutcome
     from ._quirks import Quirks
     from ._results import Battery, CameraState, DeviceInfo, DirEntry, MediaInfo, Options, Storage
-    from ._session import ConnectionState, Expectation, ReconnectPolicy, Session
+    from ._session import ConnectionState, ReconnectPolicy, Session
     from ._sync import SyncEntry, SyncReport
     from ._tether import Tether
     from .live import LiveView
@@ -186,6 +187,7 @@ _EXPORTS: dict[str, str] = {
     "Disconnected": "._events",
     "Event": "._events",
     "EventStream": "._events",
+    "Expectation": "._events",
     "Reconnected": "._events",
     "Reconnecting": "._events",
     "SessionRequested": "._events",
@@ -216,7 +218,6 @@ _EXPORTS: dict[str, str] = {
     "Options": "._results",
     "Storage": "._results",
     "ConnectionState": "._session",
-    "Expectation": "._session",
     "ReconnectPolicy": "._session",
     "Session": "._session",
     "SyncEntry": "._sync",

@@ -1,4 +1,4 @@
-"""Events a `Camera` delivers to its subscribers."""
+"""Events a `Camera` delivers to its subscribers, and the helpers that consume them."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Self
 
+from ._errors import CameraTimeoutError, NotConnectedError
+from ._ids import Notify
 from ._messages import Notification
 
 __all__ = [
     "Disconnected",
     "Event",
     "EventStream",
+    "Expectation",
     "Notification",
     "Reconnected",
     "Reconnecting",
@@ -94,3 +97,62 @@ class EventStream:
 
     async def __aexit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class Expectation:
+    """Waits for the first notification of given types; subscribed from creation.
+
+    Create it (`session.expect(...)`) before sending the request that causes the
+    notification, then `await wait()`; `close()` (or leaving `with`) unsubscribes.
+    """
+
+    def __init__(
+        self,
+        subscribe: Callable[[Callable[[Event], None]], Callable[[], None]],
+        kinds: tuple[Notify | str, ...],
+        where: Callable[[Notification], bool] | None,
+        timeout: float,
+    ) -> None:
+        self.kinds = kinds
+        self._where = where
+        self._timeout = timeout
+        self._future: asyncio.Future[Notification] = asyncio.get_running_loop().create_future()
+        self._unsubscribe = subscribe(self._on_event)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def done(self) -> bool:
+        """True once the notification came or the connection ended."""
+        return self._future.done()
+
+    async def wait(self, timeout: float | None = None) -> Notification:
+        """The notification; `CameraTimeoutError` after `timeout` (default: event_timeout)."""
+        limit = self._timeout if timeout is None else timeout
+        try:
+            async with asyncio.timeout(limit):
+                return await asyncio.shield(self._future)
+        except TimeoutError as exc:
+            names = " or ".join(str(k) for k in self.kinds)
+            raise CameraTimeoutError(f"the camera sent no {names} within {limit:g} s") from exc
+
+    def close(self) -> None:
+        """Stop listening; a result or error that came meanwhile is dropped."""
+        self._unsubscribe()
+        if self._future.done() and not self._future.cancelled():
+            self._future.exception()  # mark as retrieved
+        self._future.cancel()
+
+    def _on_event(self, event: Event) -> None:
+        if self._future.done():
+            return
+        if isinstance(event, Notification):
+            if event.type in self.kinds and (self._where is None or self._where(event)):
+                self._future.set_result(event)
+        elif isinstance(event, Disconnected):
+            names = " or ".join(str(k) for k in self.kinds)
+            error = event.error or NotConnectedError(f"closed while waiting for {names}")
+            self._future.set_exception(error)

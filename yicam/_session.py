@@ -14,7 +14,7 @@ import random
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Self
+from typing import Any
 
 from ._connection import Connection
 from ._errors import (
@@ -27,7 +27,7 @@ from ._errors import (
     YicamError,
     error_for_rval,
 )
-from ._events import Disconnected, Event, EventStream, Reconnected, Reconnecting
+from ._events import Disconnected, Event, EventStream, Expectation, Reconnected, Reconnecting
 from ._ids import MsgId, Notify
 from ._messages import Notification, Reply, Request
 from ._quirks import UNKNOWN, Quirks, identify
@@ -37,7 +37,7 @@ __all__ = [
     "CHANGES_CAMERA",
     "HEARTBEAT_INTERVAL",
     "ConnectionState",
-    "Expectation",
+    "Expectation",  # defined in _events; re-exported for the modules that import it from here
     "ReconnectPolicy",
     "Session",
 ]
@@ -94,64 +94,6 @@ class ReconnectPolicy:
         """Seconds to wait before attempt number `attempt` (1-based)."""
         base = min(self.max_delay, self.initial_delay * self.factor ** max(0, attempt - 1))
         return base * (1.0 - self.jitter * random.random())
-
-
-class Expectation:
-    """Waits for the first notification of given types; subscribed from creation.
-
-    Create it (`session.expect(...)`) before sending the request that causes the
-    notification, then `await wait()`; `close()` (or leaving `with`) unsubscribes.
-    """
-
-    def __init__(
-        self,
-        session: Session,
-        kinds: tuple[Notify | str, ...],
-        where: Callable[[Notification], bool] | None,
-    ) -> None:
-        self.kinds = kinds
-        self._where = where
-        self._timeout = session.event_timeout
-        self._future: asyncio.Future[Notification] = asyncio.get_running_loop().create_future()
-        self._unsubscribe = session.subscribe(self._on_event)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def done(self) -> bool:
-        """True once the notification came or the connection ended."""
-        return self._future.done()
-
-    async def wait(self, timeout: float | None = None) -> Notification:
-        """The notification; `CameraTimeoutError` after `timeout` (default: event_timeout)."""
-        limit = self._timeout if timeout is None else timeout
-        try:
-            async with asyncio.timeout(limit):
-                return await asyncio.shield(self._future)
-        except TimeoutError as exc:
-            names = " or ".join(str(k) for k in self.kinds)
-            raise CameraTimeoutError(f"the camera sent no {names} within {limit:g} s") from exc
-
-    def close(self) -> None:
-        """Stop listening; a result or error that came meanwhile is dropped."""
-        self._unsubscribe()
-        if self._future.done() and not self._future.cancelled():
-            self._future.exception()  # mark as retrieved
-        self._future.cancel()
-
-    def _on_event(self, event: Event) -> None:
-        if self._future.done():
-            return
-        if isinstance(event, Notification):
-            if event.type in self.kinds and (self._where is None or self._where(event)):
-                self._future.set_result(event)
-        elif isinstance(event, Disconnected):
-            names = " or ".join(str(k) for k in self.kinds)
-            error = event.error or NotConnectedError(f"closed while waiting for {names}")
-            self._future.set_exception(error)
 
 
 class Session:
@@ -308,7 +250,7 @@ class Session:
         self, *kinds: Notify | str, where: Callable[[Notification], bool] | None = None
     ) -> Expectation:
         """Start waiting for the first notification of `kinds` (register before sending)."""
-        return Expectation(self, kinds, where)
+        return Expectation(self.subscribe, kinds, where, self.event_timeout)
 
     # -- requests --------------------------------------------------------------------------
 

@@ -21,10 +21,10 @@ from ._errors import (
     ProtocolError,
     error_for_rval,
 )
+from ._events import Expectation
 from ._fleet_results import Trigger
 from ._ids import MsgId, Notify
 from ._messages import Reply
-from ._session import Expectation
 
 __all__ = ["fire"]
 
