@@ -10,7 +10,9 @@ existing multi-camera tools trigger). The spread of a round is the time between 
 and the last arrival. Prints p50/p95/max of both and the ratio (goals: fleet p95 <= 5 ms,
 and at least 5x smaller than sequential), and yicam's own send spread. On a shared
 two-core machine the arrival spread is mostly the time the OS takes to wake eight
-emulator processes (real cameras each have their own CPU). CAMERAS=N overrides 8; PIN=1
+emulator processes (real cameras each have their own CPU); the bare baseline (sockets and
+pre-encoded requests written in one loop, no yicam, in blocks between the others) shows that
+floor and the ratio fleet/bare what yicam adds to it. CAMERAS=N overrides 8; PIN=1
 pins the client to CPU 0 and the emulators to the others (Linux), so that waking emulators
 cannot preempt the client's send loop.
 """
@@ -28,7 +30,9 @@ from yicam import Camera, Fleet
 
 CAMERAS = int(os.environ.get("CAMERAS", "8"))
 ROUNDS = 50
+BLOCKS = 5  # the bare client needs the sessions: it runs in blocks between the others
 START_RECORD = 513
+STOP_RECORD = 514
 SETTLE = 0.05  # seconds between rounds: the emulators finish their post-stop notifications
 
 _SERVER = """
@@ -63,14 +67,14 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
-async def drive(ports: dict[str, int], send_spreads: list[float]) -> list[str]:
+async def drive(ports: dict[str, int], rounds: int, send_spreads: list[float]) -> list[str]:
     """Interleaved rounds: a fleet start, then a sequential start; each followed by a stop."""
     cameras = {host: Camera(host, port, timeout=5.0) for host, port in ports.items()}
     order = []
     async with Fleet(cameras) as fleet:
         if not (connected := await fleet.connect()).ok:
             raise SystemExit(f"cannot reach the emulators: {connected.summary()}")
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             for kind in ("fleet", "sequential"):
                 if kind == "fleet":
                     shot = await fleet.start_recording()
@@ -86,6 +90,57 @@ async def drive(ports: dict[str, int], send_spreads: list[float]) -> list[str]:
                 order.append(kind)
                 await asyncio.sleep(SETTLE)
     return order
+
+
+class BareCamera:
+    """The least a client can do: a socket, pre-encoded requests, `raw_decode` for replies."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.buffer = ""
+        self.token = 0
+
+    async def reply(self, msg_id: int) -> dict[str, object]:
+        """The next reply to `msg_id` (notifications and other objects are skipped)."""
+        decoder = json.JSONDecoder()
+        while True:
+            text = self.buffer.lstrip()
+            try:
+                obj, end = decoder.raw_decode(text)
+            except ValueError:
+                self.buffer = text + (await self.reader.read(65536)).decode()
+                continue
+            self.buffer = text[end:]
+            if isinstance(obj, dict) and "rval" in obj and obj.get("msg_id") == msg_id:
+                return obj
+
+    def request(self, msg_id: int) -> bytes:
+        """A request, encoded beforehand."""
+        return json.dumps({"msg_id": msg_id, "token": self.token}, separators=(",", ":")).encode()
+
+
+async def drive_bare(ports: dict[str, int], rounds: int) -> list[str]:
+    """The bare baseline: every start written in one loop over bare sockets."""
+    cameras = []
+    for host, port in ports.items():
+        cam = BareCamera(*await asyncio.open_connection(host, port))
+        cam.writer.write(b'{"msg_id":257,"token":0}')
+        token = (await cam.reply(257))["param"]
+        assert isinstance(token, int)
+        cam.token = token
+        cameras.append(cam)
+    for msg_id in (START_RECORD, STOP_RECORD) * rounds:
+        payloads = [cam.request(msg_id) for cam in cameras]
+        for cam, payload in zip(cameras, payloads, strict=True):
+            cam.writer.write(payload)
+        for cam in cameras:
+            if (await cam.reply(msg_id))["rval"] != 0:
+                raise SystemExit(f"bare msg {msg_id} refused")
+        if msg_id == STOP_RECORD:
+            await asyncio.sleep(SETTLE)
+    for cam in cameras:
+        cam.writer.close()
+    return ["bare"] * rounds
 
 
 def main() -> None:
@@ -109,20 +164,24 @@ def main() -> None:
             assert server.stdout is not None
             ports[host] = int(server.stdout.readline())
         send_spreads: list[float] = []
-        order = asyncio.run(drive(ports, send_spreads))
+        order: list[str] = []
+        for _ in range(BLOCKS):  # blocks alternate, so the machine's load drifts over all three
+            order += asyncio.run(drive(ports, ROUNDS // BLOCKS, send_spreads))
+            order += asyncio.run(drive_bare(ports, ROUNDS // BLOCKS))
     finally:
         outputs = [server.communicate("")[0] for server in servers]
     arrivals = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
-    spreads: dict[str, list[float]] = {"fleet": [], "sequential": []}
+    spreads: dict[str, list[float]] = {"fleet": [], "sequential": [], "bare": []}
     for index, kind in enumerate(order):
         times = [camera[index] for camera in arrivals]
         spreads[kind].append((max(times) - min(times)) * 1000)
     print(f"{CAMERAS} emulators in their own processes, {ROUNDS} record starts each way")
     print("arrival spread (ms)      p50      p95      max")
-    for kind in ("fleet", "sequential"):
+    labels = {"fleet": "yicam Fleet", "sequential": "sequential", "bare": "bare one-pass"}
+    for kind, label in labels.items():
         values = spreads[kind]
         print(
-            f"  {'yicam Fleet' if kind == 'fleet' else 'sequential':<20}"
+            f"  {label:<20}"
             f"{statistics.median(values):8.3f} {percentile(values, 0.95):8.3f} {max(values):8.3f}"
         )
     print(
@@ -133,6 +192,10 @@ def main() -> None:
     fleet_p95, seq_p95 = percentile(fleet, 0.95), percentile(seq, 0.95)
     fleet_p50, seq_p50 = statistics.median(fleet), statistics.median(seq)
     print(f"ratio sequential/fleet: p50 {seq_p50 / fleet_p50:.1f}x, p95 {seq_p95 / fleet_p95:.1f}x")
+    bare_p50, bare_p95 = statistics.median(spreads["bare"]), percentile(spreads["bare"], 0.95)
+    print(
+        f"ratio fleet/bare:       p50 {fleet_p50 / bare_p50:.1f}x, p95 {fleet_p95 / bare_p95:.1f}x"
+    )
     print(
         f"goals: fleet p95 <= 5 ms ({'met' if fleet_p95 <= 5 else 'NOT met'}), "
         f">= 5x smaller than sequential ({'met' if seq_p95 / fleet_p95 >= 5 else 'NOT met'})"
