@@ -47,6 +47,10 @@ async def test_photo_survives_the_client_hanging_up(emu: Emulator) -> None:
     assert photo.name == "YDXJ0001.jpg"
     assert photo.with_suffix(".THM").is_file()
     assert photo.read_bytes()[:2] == b"\xff\xd8"
+    async with RawClient(emu.port) as again:  # the next client finds it on the card
+        listing = await again.call(MsgId.LIST, param="/tmp/fuse_d/DCIM/100MEDIA/ -D -S")
+    names = [next(iter(entry)) for entry in listing.fields["listing"]]
+    assert names == ["YDXJ0001.THM", "YDXJ0001.jpg"]
 
 
 async def test_recording_survives_the_client_hanging_up(emu: Emulator) -> None:
