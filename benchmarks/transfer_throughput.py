@@ -9,9 +9,10 @@ rounds are interleaved (every mode once per round). For each transport:
 - `bare+disk`: the same read in one thread that also writes the bytes to a file, MD5s them
   and fsyncs the file at the end: the plain way to do a verified, durable download, so the
   cost any such download starts from (disk and MD5 included, no pipelining).
-- `yicam`: `Camera.download` (to `dest.part`, MD5-verified on the data port, size-checked on
+- `yicam`: `Camera.download` (to a partial file, MD5-verified on the data port, size-checked on
   HTTP, fsynced, renamed). Its bytes move like `bare+disk`'s, in one worker thread (recv_into,
-  write, MD5, then fsync), with the event loop free for the control channel and progress.
+  or `http.client`'s request and `readinto1`; write, MD5, then fsync), with the event loop free
+  for the control channel and progress.
 
     python benchmarks/transfer_throughput.py [--size-mib 256] [--rounds 5] [--set MOD.NAME=INT]
 

@@ -52,7 +52,9 @@ class Get:
     via: Literal["data", "http"]
 
 
-ListingRule = Callable[[str], dict[str, Any] | None]  # folder -> a reply to send instead
+# folder -> a reply to send instead; HANGUP closes the control connection instead of answering
+ListingRule = Callable[[str], dict[str, Any] | None]
+HANGUP: dict[str, Any] = {"hangup": True}
 
 
 class HostileCamera:
@@ -155,6 +157,9 @@ class HostileCamera:
                 reply["model"] = self.model
         elif msg_id == 1282 and isinstance(param, str):
             reply = self._listing(param.split(" ")[0].rstrip("/"), reply)
+            if reply.get("hangup"):
+                writer.close()
+                return
         elif msg_id == 1285 and isinstance(param, str):
             await self._get(param, int(request.get("offset") or 0), writer)
             return

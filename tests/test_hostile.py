@@ -15,6 +15,7 @@ import pytest
 from yicam import (
     CameraConnectionError,
     CameraTimeoutError,
+    ReconnectPolicy,
     SyncReport,
     TransferError,
     UnsafeNameError,
@@ -22,7 +23,7 @@ from yicam import (
 from yicam._partial import Partial, Source
 from yicam._safety import check_name
 
-from .hostile import DCIM, CardFile, HostileCamera
+from .hostile import DCIM, HANGUP, CardFile, HostileCamera
 
 STALL = 0.3  # seconds: the stall timeout of these tests
 LONG = 300.0  # the camera's event_timeout: a wait of this long would fail the test
@@ -287,6 +288,49 @@ async def test_sync_finishes_every_file_it_can(tmp_path: Path) -> None:
     )
     assert not leftovers(dest) or all(p.stat().st_size <= 10 for p in leftovers(dest))
     assert_all_inside(tmp_path, dest)
+
+
+async def test_a_listing_cut_by_a_drop_is_tried_again_after_the_reconnect(
+    tmp_path: Path,
+) -> None:
+    data = {"A.jpg": os.urandom(3000), "B.mp4": os.urandom(9000)}
+    card = {"100MEDIA": {name: CardFile(d) for name, d in data.items()}}
+    cuts = [HANGUP, HANGUP]
+
+    def cut_twice(folder: str) -> dict[str, Any] | None:
+        return cuts.pop() if folder == "100MEDIA" and cuts else None
+
+    fake = HostileCamera(card, listing_reply=cut_twice)
+    async with fake, fake.client(reconnect=ReconnectPolicy(initial_delay=0.01)) as cam:
+        report = await bounded(cam.sync(tmp_path / "out"))
+    assert report.ok
+    assert on_disk(tmp_path / "out") == {f"100MEDIA/{n}": d for n, d in data.items()}
+
+
+async def test_without_a_session_the_rest_fails_at_once(tmp_path: Path) -> None:
+    card = {
+        "100MEDIA": {
+            "A.mp4": CardFile(os.urandom(50_000), faults=[("stall", 1000)]),
+            "B.mp4": CardFile(b"never tried"),
+        }
+    }
+    fake = HostileCamera(card)
+    async with fake, fake.client(event_timeout=LONG) as cam:  # no reconnect policy
+        started = asyncio.Event()
+
+        def progress(done: int, total: int) -> None:
+            if done:
+                started.set()
+
+        sync = asyncio.create_task(
+            cam.sync(tmp_path, progress=lambda item: progress, stall_timeout=STALL)
+        )
+        await bounded(started.wait())
+        await cam.close()  # the session ends while the transfer stalls
+        report = await bounded(sync)
+    assert status(report) == {"A.mp4": "failed", "B.mp4": "failed"}
+    assert "not tried" in (report.entries[1].error or "")
+    assert on_disk(tmp_path) == {}
 
 
 async def test_retries_are_bounded(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ A sync finishes every file it can, and reports each one: `downloaded`, `present`
 the folder with the camera's size), `skipped` (never tried: the name is unsafe, or a different
 local file has it) or `failed` (tried, with the reason). A transient failure (the data
 connection cut or stalled, the camera busy, a bad checksum) is retried `retries` times with a
-growing pause, resuming from the bytes already on disk; when the control connection is lost
-and cannot be restored, the files not yet tried are reported as failed at once. A local file of
+growing pause, resuming from the bytes already on disk; while the session reconnects
+(`Camera(reconnect=True)`) the retry waits for it, and once the session is closed the files not
+yet tried are reported as failed at once. A listing cut by a drop is retried too. A local file of
 the same name but another size (a card formatted since, numbering restarted) is never
 overwritten. A full or unwritable destination stops the sync: the files not tried are skipped.
 
@@ -113,7 +114,7 @@ async def sync_media(
     stall_timeout: float | None = None,
 ) -> SyncReport:
     """Download every media file not yet in `folder` (the caller holds `t.lock`)."""
-    items, problems = await scan_media(t.list_dir, t.session.quirks.card_root)
+    items, problems = await _scan(t, retries)
     entries = [SyncEntry(path, None, 0, "failed", error=why) for path, why in problems]
     files = [f for item in items for f in ([item, *item.sidecars] if include_sidecars else [item])]
     stopped: _Stop | None = None
@@ -129,6 +130,26 @@ async def sync_media(
     if delete_after and stopped is None:
         entries = [await _delete_if_verified(t.session, e) for e in entries]
     return SyncReport(tuple(entries))
+
+
+async def _scan(t: Transfers, retries: int) -> tuple[list[MediaItem], list[tuple[str, str]]]:
+    """The card's media; a listing cut by a drop is tried again once the session is back."""
+    attempt = 0
+    while True:
+        try:
+            return await scan_media(t.list_dir, t.session.quirks.card_root)
+        except CameraConnectionError:
+            if attempt >= retries:
+                raise
+            await _pause(attempt)
+            attempt += 1
+            if not await _back(t.session):
+                raise
+
+
+async def _pause(attempt: int) -> None:
+    if RETRY_DELAYS:
+        await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
 
 
 async def _fetch(
@@ -169,8 +190,7 @@ async def _fetch(
         except _TRANSIENT as exc:
             if attempt >= retries:
                 return _entry(item, local, "failed", f"{exc} (after {attempt} retries)", attempt)
-            if RETRY_DELAYS:
-                await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+            await _pause(attempt)
             attempt += 1
             if not await _back(t.session):
                 raise _Stop(f"the connection to the camera was lost: {exc}", "failed") from exc
@@ -199,7 +219,10 @@ def _entry(
 
 
 async def _back(session: Session) -> bool:
-    """True when the session is up, after waiting for a reconnect or reopening it once."""
+    """True when the session is up, after waiting for it to reconnect if it is doing so.
+
+    A closed session stays closed: the caller (or a drop without `reconnect=True`) ended it.
+    """
     if session.state is ConnectionState.RECONNECTING:
         back = asyncio.Event()
         unsubscribe = session.subscribe(
@@ -214,11 +237,6 @@ async def _back(session: Session) -> bool:
             return False
         finally:
             unsubscribe()
-    if session.state is ConnectionState.CLOSED:
-        try:
-            await session.open()
-        except YicamError:
-            return False
     return session.connected
 
 

@@ -132,7 +132,7 @@ def sync_cmd(
             )  # fmt: skip
 
     folder.mkdir(parents=True, exist_ok=True)
-    report = run_camera(job)
+    report = run_camera(job, reconnect=True)  # a Wi-Fi blip does not end the sync
     data = {
         "downloaded": report.count("downloaded"),
         "present": report.count("present"),
