@@ -69,6 +69,7 @@ class HostileCamera:
         thumbs: dict[str, tuple[int, bytes]] | None = None,
         web_thumbs: dict[str, bytes] | None = None,
         model: str | None = "Z18",
+        silent: frozenset[int] = frozenset(),
     ) -> None:
         self.folders = folders
         self.raw_listing = raw_listing or {}  # extra entries, e.g. a name no file has
@@ -76,6 +77,8 @@ class HostileCamera:
         self.thumbs = thumbs or {}  # path -> (announced size, bytes actually sent) for 1025
         self.web_thumbs = web_thumbs or {}  # "path?type=thumb" -> the JPEG the web port sends
         self.model = model
+        self.silent = silent  # msg ids never answered
+        self.requests: list[int] = []  # every msg id received, in order
         self.gets: list[Get] = []
         self.deleted: list[str] = []
         self.thumb_requests: list[str] = []  # 1025s
@@ -150,6 +153,9 @@ class HostileCamera:
     async def _answer(self, request: dict[str, Any], writer: asyncio.StreamWriter) -> None:
         msg_id = request.get("msg_id")
         param = request.get("param")
+        self.requests.append(int(msg_id) if isinstance(msg_id, int) else -1)
+        if msg_id in self.silent:
+            return
         reply: dict[str, Any] = {"rval": 0, "msg_id": msg_id}
         if msg_id == 257:
             reply["param"] = 1

@@ -371,6 +371,18 @@ async def test_no_get_file_complete_after_every_byte_costs_one_stall_timeout(
     assert (tmp_path / "A.mp4").read_bytes() == data
 
 
+async def test_closing_after_a_timeout_does_not_wait_again(tmp_path: Path) -> None:
+    card = {"100MEDIA": {"A.mp4": CardFile(b"never sent")}}
+    fake = HostileCamera(card, silent=frozenset({1285}))
+    async with fake:
+        cam = fake.client(timeout=STALL, event_timeout=LONG)
+        async with cam as camera:
+            with pytest.raises(CameraTimeoutError, match="did not answer msg 1285"):
+                await bounded(camera.download(media("A.mp4")[0], tmp_path))
+        assert fake.requests[-1] == 1285  # no 258 sent after the timeout, so no second wait
+    assert not any(tmp_path.iterdir())  # noqa: ASYNC240
+
+
 async def test_get_file_fail_after_the_bytes_is_a_failure(tmp_path: Path) -> None:
     card = {"100MEDIA": {"A.mp4": CardFile(os.urandom(10_000), complete="fail")}}
     async with HostileCamera(card) as fake, fake.client() as cam:

@@ -146,6 +146,7 @@ class Session:
         self._quiet = asyncio.Event()  # cleared while a photo is being taken
         self._quiet.set()
         self._last_error: Exception | None = None
+        self._unanswered: Connection | None = None  # left a request unanswered: no 258 on close
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -218,7 +219,13 @@ class Session:
         self._heartbeat = None
         conn, self._conn = self._conn, None
         if conn is not None:
-            if conn.connected and self._token is not None and not conn.session_given_away:
+            answers = conn is not self._unanswered  # after a timeout, do not wait again
+            if (
+                conn.connected
+                and self._token is not None
+                and not conn.session_given_away
+                and answers
+            ):
                 with contextlib.suppress(YicamError, OSError):
                     await conn.request(Request(MsgId.STOP_SESSION, self._token), self.timeout)
             await conn.close()
@@ -385,8 +392,11 @@ class Session:
     ) -> Reply:
         self._last_request = asyncio.get_running_loop().time()
         try:
-            return await conn.request(Request(msg_id, self._token, fields), timeout)
-        except (NotConnectedError, CameraTimeoutError):
+            reply = await conn.request(Request(msg_id, self._token, fields), timeout)
+        except CameraTimeoutError:
+            self._unanswered = conn
+            raise
+        except NotConnectedError:
             raise
         except (CameraConnectionError, ProtocolError) as exc:
             if msg_id in CHANGES_CAMERA:
@@ -395,6 +405,9 @@ class Session:
                     f"may not have carried it out, and yicam does not send it again ({exc})"
                 ) from exc
             raise
+        if self._unanswered is conn:
+            self._unanswered = None
+        return reply
 
     def _on_event(self, generation: int, event: Event) -> None:
         if generation != self._generation:
