@@ -7,7 +7,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -16,6 +16,7 @@ from yicam import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
+    TransferCancelledError,
     UnsafeNameError,
 )
 from yicam._data_port import put_file
@@ -223,3 +224,58 @@ async def test_sync_reports_a_conflict_and_keeps_the_local_file(
     assert "exists with another size" in (report.entries[0].error or "")
     assert report.deleted == 0
     assert local.read_bytes() == b"another card's photo"
+
+
+@pytest.mark.parametrize("size", ["thumb", "screen"])
+async def test_http_thumbnails_from_the_emulator(
+    start_emulator: Callable[..., Any], size: Literal["thumb", "screen"]
+) -> None:
+    emu: Emulator = await start_emulator(model="yi4k")  # its web server needs no viewfinder
+    async with connect(emu) as cam:
+        photo = await cam.take_photo()
+        await cam.start_recording()
+        video = await cam.stop_recording()
+        for path in (photo, video):
+            local = emu.state.card.local_path(path)
+            expected = emu.state.card.preview(local, size)
+            assert expected.startswith(b"\xff\xd8")
+            assert await cam.thumbnail(path, size=size, via="http") == expected
+            assert await cam.thumbnail(path, size=size) == expected  # auto: HTTP here
+            assert await cam.thumbnail(path, size=size, via="data") == expected  # msg 1025
+
+
+async def test_http_thumbnails_while_a_download_holds_the_data_port(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu: Emulator = await start_emulator(model="yi4k", faults=Faults(slow_data=256))
+    (emu.sd / "DCIM" / "100MEDIA" / "BIG.mp4").write_bytes(os.urandom(3_000_000))
+    async with connect(emu) as cam:
+        photo = await cam.take_photo()
+        started = asyncio.Event()
+
+        def progress(done: int, total: int) -> None:
+            if done:
+                started.set()
+
+        download = asyncio.create_task(
+            cam.download(f"{MEDIA}/BIG.mp4", tmp_path, progress=progress)
+        )
+        await started.wait()
+        for _ in range(20):  # a media grid loading thumbnails while the download runs
+            assert (await cam.thumbnail(photo)).startswith(b"\xff\xd8")
+        assert not download.done()
+        assert await cam.cancel_transfer()
+        with pytest.raises(TransferCancelledError):
+            await download
+
+
+async def test_auto_thumbnails_do_not_start_a_yi1_viewfinder(
+    camera: Camera, emulator: Emulator
+) -> None:
+    photo = await camera.take_photo()
+    assert (await camera.thumbnail(photo)).startswith(b"\xff\xd8")  # msg 1025
+    assert not emulator.state.viewfinder
+    local = emulator.state.card.local_path(photo)
+    screen = await camera.thumbnail(photo, size="screen", via="http")  # starts it (259)
+    assert screen == emulator.state.card.preview(local, "screen")
+    assert emulator.state.viewfinder
