@@ -38,10 +38,16 @@ from ._results import (
     MediaInfo,
     Options,
     Storage,
+    optional_text,
+    parse_battery,
     parse_date,
+    parse_duration,
     parse_int,
     parse_listing,
     parse_options,
+    parse_settings,
+    parse_storage,
+    parse_text,
 )
 from ._session import ConnectionState, ReconnectPolicy, Session
 from ._sync import SyncReport
@@ -258,14 +264,7 @@ class Camera:
     async def get_settings(self) -> dict[str, str]:
         """Every setting in the camera's order (a repeated key keeps its last value)."""
         reply = await self._request(MsgId.GET_ALL_SETTINGS, {})
-        if not isinstance(reply.param, list):
-            raise ProtocolError(f"settings: expected an array, got {reply.param!r}")
-        settings: dict[str, str] = {}
-        for item in reply.param:
-            if isinstance(item, dict):
-                for key, value in item.items():
-                    settings.pop(key, None)  # a repeated key moves to its last position
-                    settings[key] = str(value)
+        settings = parse_settings(reply.param)
         self._settings = dict(settings)
         self.session.identify(None, settings)
         return settings
@@ -273,7 +272,7 @@ class Camera:
     async def get_setting(self, name: str) -> str:
         """The current value of one setting (msg 1)."""
         reply = await self._request(MsgId.GET_SETTING, {"type": name})
-        return str(reply.param)
+        return parse_text(reply.param, f"setting {name!r}")
 
     async def set_setting(self, name: str, value: str) -> None:
         """Change a setting; refused while recording, a no-op when already at `value`."""
@@ -363,7 +362,7 @@ class Camera:
     async def record_time(self) -> int:
         """Seconds recorded so far in the current video."""
         reply = await self._request(MsgId.RECORD_TIME, {})
-        return parse_int(reply.param, "record time")
+        return parse_int(reply.param, "record time (the camera may not be recording)", 0)
 
     async def start_viewfinder(self) -> None:
         """Start the live stream (msg 259), recovering from the Yi 1's -21 once."""
@@ -422,18 +421,14 @@ class Camera:
     async def get_battery(self) -> Battery:
         """Battery level, and whether the adapter powers the camera."""
         reply = await self._request(MsgId.GET_BATTERY, {})
-        level = parse_int(reply.param, "battery level")
-        self._battery = Battery(level=level, on_adapter=reply.fields.get("type") == "adapter")
+        self._battery = parse_battery(reply.param, reply.fields.get("type"))
         return self._battery
 
     async def get_storage(self) -> Storage:
         """Total and free bytes on the SD card."""
         total = await self._request(MsgId.GET_SPACE, {"type": "total"})
         free = await self._request(MsgId.GET_SPACE, {"type": "free"})
-        self._storage = Storage(
-            total=parse_int(total.param, "total space") * 1024,
-            free=parse_int(free.param, "free space") * 1024,
-        )
+        self._storage = parse_storage(total.param, free.param)
         return self._storage
 
     async def sd_card_type(self) -> str:
@@ -461,17 +456,17 @@ class Camera:
         if raw.get("fw_ver") or raw.get("firmwareVersion"):
             self.session.identify(raw.get("model"))
             return DeviceInfo(
-                model=raw.get("model") or self.model,
-                firmware=raw.get("firmwareVersion") or raw.get("fw_ver"),
-                hardware=raw.get("chip"),
-                serial=raw.get("serial_number"),
+                model=optional_text(raw.get("model")) or self.model,
+                firmware=optional_text(raw.get("firmwareVersion") or raw.get("fw_ver")),
+                hardware=optional_text(raw.get("chip")),
+                serial=optional_text(raw.get("serial_number")),
                 raw=raw,
                 name=self.model_name,
             )
         settings = await self.get_settings()
         self.session.identify(raw.get("model"), settings)
         return DeviceInfo(
-            model=self.model or raw.get("model"),
+            model=self.model or optional_text(raw.get("model")),
             firmware=settings.get("sw_version"),
             hardware=settings.get("hw_version"),
             serial=settings.get("serial_number"),
@@ -509,13 +504,12 @@ class Camera:
     async def media_info(self, path: str) -> MediaInfo:
         """Size, date, resolution and type of a media file (msg 1026)."""
         raw = (await self._request(MsgId.GET_MEDIA_INFO, {"param": path})).to_json()
-        duration = raw.get("duration")
         return MediaInfo(
-            size=parse_int(raw.get("size", 0), "media size"),
+            size=parse_int(raw.get("size", 0), "media size", 0),
             date=parse_date(raw.get("date")),
-            resolution=raw.get("resolution"),
-            media_type=raw.get("media_type"),
-            duration=float(duration) if isinstance(duration, int | float | str) else None,
+            resolution=optional_text(raw.get("resolution")),
+            media_type=optional_text(raw.get("media_type")),
+            duration=parse_duration(raw.get("duration")),
             raw=raw,
         )
 
@@ -680,7 +674,7 @@ class Camera:
         param = event.param
         if event.type == Notify.BATTERY:
             with contextlib.suppress(ProtocolError):
-                level = parse_int(param, "battery level")
+                level = parse_int(param, "battery level", 0, 100)
                 on_adapter = self._battery is not None and self._battery.on_adapter
                 self._battery = Battery(level, on_adapter)
         elif event.type == Notify.ADAPTER_STATUS and self._battery is not None:

@@ -169,6 +169,11 @@ class Connection:
             self._fail(exc)
         except OSError as exc:
             self._fail(CameraConnectionError(f"connection to the camera lost: {exc}"))
+        except Exception as exc:  # a bug must not end the reader silently: every caller hears
+            _LOG.exception("control reader failed")
+            error = ProtocolError(f"cannot read the camera's messages: {exc!r}")
+            error.__cause__ = exc
+            self._fail(error)
 
     def _dispatch(self, message: Reply | Notification | Request) -> None:
         if isinstance(message, Reply):

@@ -2,8 +2,10 @@
 
 The camera sends JSON objects back to back with no delimiter, split at any byte and glued
 together at will. The framer tracks braces outside strings, so it finds where each object
-ends without re-parsing the buffer; `{`, `}`, `"` and backslash are ASCII and never occur
-inside a multi-byte UTF-8 sequence, so scanning bytes is safe.
+ends without re-parsing the buffer; `{`, `}`, `[`, `]`, `"` and backslash are ASCII and never
+occur inside a multi-byte UTF-8 sequence, so scanning bytes is safe. It also counts open
+brackets: an object nested deeper than `MAX_DEPTH` (real messages nest four levels) is a
+`ProtocolError` as soon as the bytes show it, before any parser could recurse into it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import Any
 
 from ._errors import ProtocolError
 
-__all__ = ["MAX_OBJECT_SIZE", "JsonStreamFramer"]
+__all__ = ["MAX_DEPTH", "MAX_OBJECT_SIZE", "JsonStreamFramer"]
 
 MAX_OBJECT_SIZE = 1 << 20
+MAX_DEPTH = 64
 _WHITESPACE = b" \t\r\n"
-_SPECIAL = re.compile(rb'[{}"\\]')
+_SPECIAL = re.compile(rb'[{}\[\]"\\]')
 _IN_STRING = re.compile(rb'["\\]')
 
 
@@ -29,7 +32,8 @@ class JsonStreamFramer:
         self._max = max_object_size
         self._buf = bytearray()
         self._pos = 0  # how far the current object has been scanned
-        self._depth = 0
+        self._depth = 0  # open braces: the object ends when they close
+        self._nesting = 0  # open braces and brackets
         self._in_string = False
 
     @property
@@ -42,6 +46,7 @@ class JsonStreamFramer:
         self._buf.clear()
         self._pos = 0
         self._depth = 0
+        self._nesting = 0
         self._in_string = False
 
     def feed(self, data: bytes) -> list[dict[str, Any]]:
@@ -65,7 +70,7 @@ class JsonStreamFramer:
                 snippet = bytes(buf[:20])
                 self.reset()
                 raise ProtocolError(f"expected a JSON object, got {snippet!r}")
-            self._pos, self._depth = 1, 1
+            self._pos, self._depth, self._nesting = 1, 1, 1
         end = self._scan()
         if end is None:
             if len(buf) > self._max:
@@ -105,10 +110,17 @@ class JsonStreamFramer:
             pos += 1
             if char == ord('"'):
                 self._in_string = True
-            elif char == ord("{"):
-                self._depth += 1
+            elif char == ord("{") or char == ord("["):
+                self._depth += char == ord("{")
+                self._nesting += 1
+                if self._nesting > MAX_DEPTH:
+                    self.reset()
+                    raise ProtocolError(f"JSON nested deeper than {MAX_DEPTH} levels")
+            elif char == ord("]"):
+                self._nesting -= 1
             elif char == ord("}"):
                 self._depth -= 1
+                self._nesting -= 1
                 if self._depth == 0:
                     return pos
             if pos > self._max:
@@ -119,7 +131,7 @@ class JsonStreamFramer:
 def _decode(raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ProtocolError(f"malformed JSON from peer: {raw[:60]!r}") from exc
     if not isinstance(value, dict):  # pragma: no cover - the scanner only yields {...}
         raise ProtocolError("expected a JSON object")

@@ -1,7 +1,14 @@
-"""Frozen result types returned by `Camera` methods, and the parsers that build them."""
+"""Frozen result types returned by `Camera` methods, and the parsers that build them.
+
+Every value comes from the camera and is untrusted: a parser returns a value inside its
+domain (a battery level of 0-100 %, a size of 0 or more bytes, a setting that is text) or
+raises `ProtocolError`; optional descriptive fields (a model name, a resolution) that are
+not what they should be read as None, that is, unknown.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,11 +25,22 @@ __all__ = [
     "MediaInfo",
     "Options",
     "Storage",
+    "optional_text",
+    "parse_battery",
+    "parse_date",
+    "parse_duration",
+    "parse_int",
     "parse_listing",
     "parse_options",
+    "parse_settings",
+    "parse_storage",
+    "parse_text",
 ]
 
-_LISTING_VALUE = re.compile(r"^\s*(\d+)\s*bytes?\s*(?:\|\s*(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d))?\s*$")
+_LISTING_VALUE = re.compile(
+    r"^\s*(\d{1,19})\s*bytes?\s*(?:\|\s*(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d))?\s*$", re.ASCII
+)
+_MAX_DIGITS = 19  # beyond any real size or count, and far below int()'s own digit limit
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -108,18 +126,77 @@ def parse_date(text: object) -> datetime | None:
         return None
 
 
-def parse_int(value: object, what: str) -> int:
-    """An int the camera may send as a number or as a string."""
-    if isinstance(value, bool):
-        raise ProtocolError(f"{what}: expected a number, got {value!r}")
-    if isinstance(value, int):
-        return value
+def parse_int(
+    value: object, what: str, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """An int the camera may send as a number or as a string, within [minimum, maximum]."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        digits = text.removeprefix("-")
+        if digits.isascii() and digits.isdigit() and len(digits) <= _MAX_DIGITS:
+            number = int(text)
+    if number is None:
+        raise ProtocolError(f"{what}: expected a number, got {_short(value)}")
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        low = "" if minimum is None else minimum
+        high = "" if maximum is None else maximum
+        raise ProtocolError(f"{what}: {number} is outside {low}..{high}")
+    return number
+
+
+def parse_text(value: object, what: str) -> str:
+    """A text value (a setting, a path); numbers are accepted as their decimal text."""
     if isinstance(value, str):
-        try:
-            return int(value.strip())
-        except ValueError:
-            pass
-    raise ProtocolError(f"{what}: expected a number, got {value!r}")
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ProtocolError(f"{what}: expected a text value, got {_short(value)}")
+
+
+def optional_text(value: object) -> str | None:
+    """A descriptive text field, or None (unknown) when absent or not text."""
+    return value if isinstance(value, str) and value else None
+
+
+def parse_duration(value: object) -> float | None:
+    """Seconds of a media file (a number or numeric text), or None when absent or invalid."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        seconds = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def parse_battery(param: object, kind: object) -> Battery:
+    """A msg 13 reply's `param` (percent) and `type` ("battery" or "adapter")."""
+    return Battery(parse_int(param, "battery level", 0, 100), kind == "adapter")
+
+
+def parse_storage(total: object, free: object) -> Storage:
+    """Card space from the two msg 5 replies, in KiB on the wire."""
+    return Storage(
+        total=parse_int(total, "total space", 0) * 1024,
+        free=parse_int(free, "free space", 0) * 1024,
+    )
+
+
+def parse_settings(param: object) -> dict[str, str]:
+    """The msg 3 array of one-key objects, in camera order (a repeated key moves last)."""
+    if not isinstance(param, list):
+        raise ProtocolError(f"settings: expected an array, got {_short(param)}")
+    settings: dict[str, str] = {}
+    for item in param:
+        if not isinstance(item, dict):
+            raise ProtocolError(f"settings: expected objects, got {_short(item)}")
+        for key, value in item.items():
+            settings.pop(key, None)
+            settings[key] = parse_text(value, f"setting {key!r}")
+    return settings
 
 
 def parse_listing(listing: object) -> list[DirEntry]:
@@ -151,7 +228,10 @@ def parse_options(name: str, reply: Mapping[str, Any]) -> Options:
     options = reply.get("options")
     if isinstance(options, list):
         permission = reply.get("permission", "settable")
-        return Options(name, str(permission), tuple(str(o) for o in options))
+        if not isinstance(permission, str):
+            raise ProtocolError(f"options for {name!r}: permission {_short(permission)}")
+        values = tuple(parse_text(o, f"an option of {name!r}") for o in options)
+        return Options(name, permission, values)
     param = reply.get("param")
     text: object = param
     if isinstance(param, list):
@@ -159,7 +239,13 @@ def parse_options(name: str, reply: Mapping[str, Any]) -> Options:
     if isinstance(text, str) and ":" in text:
         permission, _, rest = text.partition(":")
         return Options(name, permission, tuple(o for o in rest.split("#") if o))
-    raise ProtocolError(f"options for {name!r}: cannot read {dict(reply)!r}")
+    raise ProtocolError(f"options for {name!r}: cannot read {_short(dict(reply))}")
+
+
+def _short(value: object) -> str:
+    """The repr of a camera value, cut short: error messages stay one readable line."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 @dataclass(frozen=True, slots=True)
