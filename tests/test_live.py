@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -513,3 +514,18 @@ async def test_ffprobe_reads_the_recording(
     assert int(stream["nb_read_frames"]) == result.frames
     assert float(stream["duration"]) == pytest.approx(result.duration, abs=0.05)
     assert not (tmp_path / "clip.mp4.part").exists()
+
+
+async def test_a_recording_cut_short_leaves_no_file(
+    server: RtspServer, viewfinder: Viewfinder, tmp_path: Path
+) -> None:
+    path = tmp_path / "clip.mp4"
+    live = live_view(server, viewfinder)
+    await live.open()
+    recording = asyncio.ensure_future(live.record(path, 30.0))
+    await take(live, 20)  # more than a GOP: the recording has started at a keyframe
+    assert await asyncio.to_thread(os.listdir, tmp_path) == ["clip.mp4.part"]
+    await live.close()  # mid-recording
+    with pytest.raises(CameraConnectionError, match="closed while recording"):
+        await recording
+    assert await asyncio.to_thread(os.listdir, tmp_path) == []
