@@ -39,6 +39,7 @@ def rtp(seq: int, ts: int, payload: bytes, *, marker: bool = False, ssrc: int = 
 def packetize(units: list[list[bytes]], **options: object) -> list[RtpPacket]:
     """The emulator's packetizer, parsed back: one packet list for all units, 3000 ticks apart."""
     packetizer = RtpPacketizer(200, **options)  # type: ignore[arg-type]
+    packetizer.seq = 60000  # far from 5000, and wrapping within a few units
     packets = []
     for i, nals in enumerate(units):
         packets += [parse_rtp(p) for p in packetizer.packetize(nals, 1000 + i / 30)]
@@ -191,6 +192,14 @@ def test_a_hole_is_given_up_after_max_wait() -> None:
     got = depack.expire(1.03)
     assert [u.keyframe for u in got] == [True]
     assert depack.stats.lost == 1
+
+
+def test_a_wrong_rtp_info_sequence_number_does_not_stall_the_stream() -> None:
+    depack = H264Depacketizer(first_seq=5000)
+    packets = packetize([keyframe(), pframe(fill=3)])
+    assert packets[0].seq != 5000
+    got = feed(depack, packets)
+    assert [u.keyframe for u in got] == [True, False]
 
 
 def test_a_new_ssrc_starts_over() -> None:

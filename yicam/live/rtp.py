@@ -27,6 +27,7 @@ _SPS = 7
 _PPS = 8
 _AUD = 9
 _MAX_DROPOUT = 3000  # a forward jump this large in sequence numbers means a new stream (RFC 3550)
+_MAX_MISORDER = 100  # a packet this far behind is not late but from a new position (RFC 3550)
 _MAX_UNIT = 8 << 20  # bytes; a camera that never ends a frame must not fill our memory
 
 
@@ -132,7 +133,7 @@ class H264Depacketizer:
             out += self._restart(packet)
         assert self._next is not None
         ahead = (packet.seq - self._next + 0x8000) % 0x10000 - 0x8000
-        if ahead > _MAX_DROPOUT:
+        if ahead > _MAX_DROPOUT or ahead < -_MAX_MISORDER:  # or RTP-Info named a wrong number
             out += self._restart(packet)
             ahead = 0
         if ahead < 0 or self._next + ahead in self._held:
