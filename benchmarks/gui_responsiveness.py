@@ -127,6 +127,7 @@ async def run(args: argparse.Namespace, target: Target, work: Path) -> None:
         window.live.start()
         view = window.live_panel.view
         await until(lambda: view.frames_painted > 60)
+        GuiThreadGarbageCollector.settle()  # PyAV and the stream are loaded now
         window.tabs.setCurrentWidget(window.media_panel)
         grid = window.media_panel.grid
         big = next(i for i in window.media.items.items if i.name.endswith(".mp4"))

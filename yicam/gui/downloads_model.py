@@ -328,7 +328,9 @@ class DownloadsModel(QObject):
             self._repaint(job, force=True)
             try:
                 dest.mkdir(parents=True, exist_ok=True)
-                result = await cam.download(job.path, dest, progress=self._progress(job))
+                result = await cam.download(
+                    job.path, dest, progress=self._progress(job), expected_size=job.size or None
+                )
             except TransferCancelledError:
                 job.state = JobState.CANCELLED
             except (CameraConnectionError, YicamError, OSError) as exc:
@@ -344,11 +346,9 @@ class DownloadsModel(QObject):
         job.speed = 0.0
         self._repaint(job, force=True)
 
-    async def _finished(self, cam: Camera, job: DownloadJob, result: DownloadResult | Path) -> None:
-        local, verified = (
-            (result.path, result.verified) if isinstance(result, DownloadResult) else (result, True)
-        )
-        job.state, job.local, job.verified, job.done = JobState.DONE, local, verified, job.size
+    async def _finished(self, cam: Camera, job: DownloadJob, result: DownloadResult) -> None:
+        local, verified = result.path, result.verified
+        job.state, job.local, job.verified, job.done = JobState.DONE, local, verified, result.size
         self.fileDone.emit(job.path, str(local))
         if job.open_when_done:
             self.openFile.emit(str(local))

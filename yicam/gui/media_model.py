@@ -241,7 +241,8 @@ class MediaModel(QObject):
             while self.items.wanted:
                 path = self.items.wanted.pop()  # the most recently painted first
                 try:
-                    data = await cam.thumbnail(path)
+                    # HTTP when it needs no viewfinder start: no wait behind a download.
+                    data = await cam.thumbnail(path, size="thumb", via="auto")
                 except CameraConnectionError:
                     self.items.forget_request(path)
                     return
