@@ -157,3 +157,42 @@ def test_a_missing_card_is_named_in_the_status_bar_and_on_photo(
     message = window.capture_panel.message
     qtbot.waitUntil(lambda: message.text() != "", timeout=WAIT)
     assert message.text() == "Insert a card, or format it from the Camera menu."
+
+
+def test_event_log_shows_notifications_and_runs_raw_commands(
+    qtbot: Any, window: MainWindow, emu: Emulator
+) -> None:
+    connect(qtbot, window)
+    log = window.log_dock.text
+    qtbot.mouseClick(window.capture_panel.photo, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "photo_taken" in log.toPlainText(), timeout=WAIT)
+    assert "/tmp/fuse_d/DCIM/100MEDIA/YDXJ0001.jpg" in log.toPlainText()
+    command = window.log_dock.command
+    qtbot.keyClicks(command, 'get_setting {"type": "video_quality"}')
+    qtbot.keyClick(command, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: '"param": "S.Fine"' in log.toPlainText(), timeout=WAIT)
+    assert command.text() == ""
+    qtbot.keyClicks(command, "1 [not json")
+    qtbot.keyClick(command, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "raw: the fields are not valid JSON" in log.toPlainText(), timeout=WAIT)
+
+
+def test_demo_camera_runs_in_the_windows_own_loop(qtbot: Any, make_window: Any) -> None:
+    from contextlib import AsyncExitStack
+
+    from yicam.gui.app import demo_camera
+
+    from .conftest import run
+
+    stack = AsyncExitStack()
+    target = run(qtbot, stack.enter_async_context(demo_camera()))
+    try:
+        assert target.host == "127.0.0.1"
+        assert target.port not in (0, 7878)
+        window = make_window(target)
+        connect(qtbot, window)
+        status: Any = window.statusBar()
+        qtbot.waitUntil(lambda: status.battery.text() == "Battery 86%", timeout=WAIT)
+        run(qtbot, window.shutdown())
+    finally:
+        run(qtbot, stack.aclose())

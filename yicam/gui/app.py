@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import gc
 import os
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -78,10 +79,37 @@ def display_problem() -> str | None:
     if platform and not platform.startswith(("xcb", "wayland")):
         return None  # offscreen, vnc, eglfs...: Qt needs no display server
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return None
+        return _platform_problem()
     return (
         "no display: the desktop app needs a graphical session (DISPLAY or WAYLAND_DISPLAY "
         "is not set); run it on a desktop, over `ssh -X`, or set QT_QPA_PLATFORM=offscreen"
+    )
+
+
+_PROBE = "import sys\nfrom PySide6.QtGui import QGuiApplication\nQGuiApplication(sys.argv[:1])"
+
+
+def _platform_problem() -> str | None:
+    """Open Qt's platform plugin in a child process first: when it fails, Qt aborts the
+    process with a page of plugin diagnostics, so the user gets one line from us instead."""
+    try:
+        probe = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+            [sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None  # cannot tell: let Qt try
+    if probe.returncode == 0:
+        return None
+    display = os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY")
+    reason = (
+        "no display server answers there"
+        if "could not connect to display" in probe.stderr
+        else "its platform plugin does not load"
+    )
+    return (
+        f"Qt cannot open the display {display!r}: {reason}; Debian/Ubuntu need "
+        "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxkbcommon-x11-0 "
+        "(QT_DEBUG_PLUGINS=1 shows the details)"
     )
 
 
