@@ -104,3 +104,24 @@ def test_live_view_rides_out_packet_loss(qtbot: Any, make_window: Any, emu_threa
     qtbot.waitUntil(lambda: view.frames_painted > painted + 30, timeout=30_000)
     qtbot.waitUntil(lambda: view.stats is not None and view.stats.dropped > 0, timeout=WAIT)
     assert window.live_panel.toggle.text() == "Stop live view"
+
+
+def test_live_view_comes_back_after_the_camera_does(
+    qtbot: Any, window: MainWindow, emu: Emulator, emu_thread: Any
+) -> None:
+    _start_live(qtbot, window)
+    ports = {
+        "port": emu.port,
+        "data_port": emu.data_port,
+        "http_port": emu.http_port,
+        "rtsp_port": emu.rtsp_port,
+    }
+    emu_thread.run(emu.close())
+    panel = window.live_panel
+    qtbot.waitUntil(lambda: panel.toggle.text() == "Start live view", timeout=WAIT)
+    assert not panel.toggle.isEnabled()
+    emu_thread.emulator(**ports)
+    qtbot.mouseClick(window.banner.reconnect, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.toggle.text() == "Stop live view", timeout=WAIT)
+    painted = panel.view.frames_painted
+    qtbot.waitUntil(lambda: panel.view.frames_painted > painted + 10, timeout=WAIT)

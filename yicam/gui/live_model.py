@@ -65,6 +65,7 @@ class LiveModel(QObject):
         self._live: LiveView | None = None
         self._running = False
         self._clip = False
+        self._resume = False  # the camera went away while the live view ran: start it again
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
 
@@ -90,6 +91,7 @@ class LiveModel(QObject):
 
     def stop(self) -> None:
         """Stop the live view (and the viewfinder)."""
+        self._resume = False
         if self._task is not None:
             self._task.cancel()
 
@@ -182,7 +184,12 @@ class LiveModel(QObject):
 
     def _on_camera(self, cam: Camera) -> None:
         self._cam = cam
+        if self._resume:
+            self._resume = False
+            self.start()
 
     def _on_gone(self) -> None:
         self._cam = None
+        running = self._task is not None
         self.stop()
+        self._resume = running

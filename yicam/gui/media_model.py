@@ -82,6 +82,15 @@ class MediaListModel(QAbstractListModel):
             index = self.index(row)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
+    def retry_missing(self) -> None:
+        """Let views ask again for every thumbnail not loaded yet (after a reconnect)."""
+        self._asked &= set(self._thumbs)
+        self.wanted.clear()
+        if self.items:
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self.items) - 1), [Qt.ItemDataRole.DecorationRole]
+            )
+
     def forget_request(self, path: str) -> None:
         """Allow a failed thumbnail to be asked for again."""
         self._asked.discard(path)
@@ -257,6 +266,7 @@ class MediaModel(QObject):
     def _on_camera(self, cam: Camera) -> None:
         self._cam = cam
         self.refresh()
+        self.items.retry_missing()
         self._kick_thumbnails()
 
     def _on_gone(self) -> None:
