@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
 
 from yicam import MsgId
+from yicam.cli import main as cli_main
 from yicam.cli.main import COMMANDS, cli
 from yicam.emulator import Emulator
 
@@ -162,3 +165,19 @@ def test_help_loads_neither_asyncio_nor_rich_nor_the_library() -> None:
     )
     assert "Control a Xiaomi Yi" in result.stdout
     assert result.stderr.strip() == "[]"
+
+
+def test_no_command_hard_codes_a_timeout() -> None:
+    # Timeouts come from the global --timeout/--event-timeout, never from a number in a command.
+    found = []
+    for path in Path(cli_main.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if (
+                        keyword.arg is not None
+                        and keyword.arg.endswith("timeout")
+                        and isinstance(keyword.value, ast.Constant)
+                    ):
+                        found.append(f"{path.name}:{node.lineno} {keyword.arg}=")
+    assert found == []

@@ -14,7 +14,7 @@ from .._profiles import differing_settings
 from .base import global_options, run_camera
 from .fleet import finish, run_fleet, selection, selection_options
 from .fleet_views import clean
-from .output import Result
+from .output import Result, safe
 
 __all__ = ["profile"]
 
@@ -34,7 +34,8 @@ def save(file: Path) -> Result:
     saved = run_camera(Profile.read)
     saved.save(file)
     data = {"file": str(file), "model": saved.model, "settings": dict(saved.settings)}
-    return Result(data, f"Saved {len(saved.settings)} settings of a {saved.model} to {file}")
+    text = f"Saved {len(saved.settings)} settings of a {saved.model} to {file}"
+    return Result(data, safe(text))
 
 
 @profile.command()

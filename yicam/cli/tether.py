@@ -207,7 +207,7 @@ def tether_cmd(
                 await hook.cancel()
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a tether ends
-        run_camera(job, event_timeout=120.0)
+        run_camera(job)
     failed = [e for e in entries if e.status != "downloaded"]
     total = sum(e.size for e in entries if e.status == "downloaded")
     summary = f"{len(entries) - len(failed)} file(s), {human_size(total)} saved in {folder}"

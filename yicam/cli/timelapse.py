@@ -161,7 +161,7 @@ def timelapse(
 
     report: TimelapseReport | None
     try:
-        report = run_camera(job, event_timeout=120.0)
+        report = run_camera(job)
     except KeyboardInterrupt:
         timer = holder.get("timer")
         report = timer.report if timer is not None else None
