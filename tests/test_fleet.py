@@ -240,8 +240,10 @@ async def test_clock_sync_aligns_every_clock(start_emulator: Start) -> None:
         assert sync.set_to.microsecond == 0
     # Every write landed on its whole second: clocks agree to well under a second, where
     # writing `now()` truncated to the second would leave each up to a second behind.
+    # (0.5 s of slack: a loaded machine may run a write late; typical offsets are a few ms.)
     after = [e.state.clock_offset.total_seconds() for e in emulators]
-    assert max(abs(a) for a in after) < 0.3, after
+    assert max(abs(a) for a in after) < 0.5, after
+    assert max(after) - min(after) < 0.5, after
 
 
 async def test_sync_into_one_folder_per_camera(start_emulator: Start, tmp_path: Path) -> None:
