@@ -24,6 +24,7 @@ from ._errors import (
     CameraConnectionError,
     CameraError,
     CameraTimeoutError,
+    DataPortUnavailableError,
     ProtocolError,
     TransferError,
     error_for_rval,
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_THUMBNAIL",
     "DataGet",
-    "DataPortUnavailableError",
     "cancel",
     "connect_socket",
     "get_thumbnail",
@@ -81,10 +81,6 @@ def shutdown(sock: socket.socket) -> None:
     """End both directions of `sock`: a `recv` blocked on it in another thread returns."""
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-
-
-class DataPortUnavailableError(CameraConnectionError):
-    """The data port cannot be opened (HTTP may still work)."""
 
 
 @dataclass

@@ -44,14 +44,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
-from ._data_port import DataGet, DataPortUnavailableError
+from ._data_port import DataGet
 from ._errors import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
+    DataPortUnavailableError,
     InvalidOperationError,
     InvalidPathError,
     LocalFileError,
+    SizeMismatchError,
     TransferCancelledError,
     TransferError,
     UnsafeOperationError,
@@ -63,7 +65,7 @@ from ._safety import check_name, safe_join
 if TYPE_CHECKING:
     from ._transfers import Transfers
 
-__all__ = ["DownloadResult", "Progress", "SizeMismatchError", "Via", "fetch"]
+__all__ = ["DownloadResult", "Progress", "Via", "fetch"]
 
 Via = Literal["auto", "data", "http"]
 Progress = Callable[[int, int], None]  # (bytes_done, total)
@@ -90,10 +92,6 @@ class DownloadResult:
     def verified(self) -> bool:
         """True when the file was checked against the camera."""
         return self.verified_by is not None
-
-
-class SizeMismatchError(TransferError):
-    """The camera announced a size that disagrees with its listing; nothing was written."""
 
 
 class _Restart(Exception):

@@ -4,6 +4,7 @@ YicamError
 ├── CameraConnectionError       cannot reach the camera, or the connection was lost
 │   ├── CameraTimeoutError      no answer in time (also a builtin TimeoutError)
 │   ├── NotConnectedError       no session: not connected yet, closed, or reconnecting
+│   ├── DataPortUnavailableError  the data port (8787) cannot be opened (HTTP may still work)
 │   └── OutcomeUnknownError     the connection dropped after a photo, record, delete or format
 │                               may have reached the camera; it is never sent again
 ├── ProtocolError               bytes or messages that break the protocol
@@ -12,7 +13,8 @@ YicamError
 ├── LocalFileError              the local destination cannot be written (disk full, no permission)
 ├── RemoteFileNotFoundError     the camera's web server answered 404: no such file
 ├── TransferError               a file transfer failed its checks (size, MD5) or was cancelled
-│   └── TransferCancelledError  cancel_transfer() stopped it; the partial `.part` file is kept
+│   ├── SizeMismatchError       the sizes the camera announced disagree; nothing was written
+│   └── TransferCancelledError  cancel_transfer() stopped it; the partial file is kept
 └── CameraError                 the camera answered with rval != 0; carries .rval and .msg_id
                                 (only ever an rval the camera sent; local trouble has its own class)
     ├── SessionHeldError        -3: another device (usually the phone app) holds the session
@@ -32,6 +34,7 @@ __all__ = [
     "CameraError",
     "CameraTimeoutError",
     "CardError",
+    "DataPortUnavailableError",
     "InvalidOperationError",
     "InvalidPathError",
     "InvalidTokenError",
@@ -41,6 +44,7 @@ __all__ = [
     "ProtocolError",
     "RemoteFileNotFoundError",
     "SessionHeldError",
+    "SizeMismatchError",
     "TransferCancelledError",
     "TransferError",
     "UnsafeNameError",
@@ -131,6 +135,14 @@ class TransferError(YicamError):
 
 class TransferCancelledError(TransferError):
     """The transfer was cancelled with `cancel_transfer()`."""
+
+
+class SizeMismatchError(TransferError):
+    """The camera announced a size that disagrees with its listing; nothing was written."""
+
+
+class DataPortUnavailableError(CameraConnectionError):
+    """The data port cannot be opened (HTTP may still work)."""
 
 
 class CameraError(YicamError):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ._download import Progress, SizeMismatchError, Via, fetch
+from ._download import Progress, Via, fetch
 from ._errors import (
     CameraBusyError,
     CameraConnectionError,
@@ -31,6 +31,7 @@ from ._errors import (
     InvalidOperationError,
     LocalFileError,
     ProtocolError,
+    SizeMismatchError,
     TransferCancelledError,
     TransferError,
     UnsafeNameError,
