@@ -20,7 +20,7 @@ from yicam import MsgId
 from yicam.emulator import Emulator, Faults
 
 from .cli_helpers import LoopThread, yicam
-from .test_tether import card_bytes, files_in, press_shutter
+from .test_tether import card_bytes, files_in, jpegs_on_card, press_shutter
 
 YICAM = [sys.executable, "-m", "yicam.cli.main"]
 APPEND_ARG = "import sys; open(sys.argv[1], 'a').write(sys.argv[2] + '\\n')"
@@ -73,11 +73,12 @@ def test_tether_saves_shutter_photos_and_runs_exec_once_each(
     args = ("--json", "tether", str(dest), "--count", "3", "--exec", hook)
     done = in_thread(lambda: cli(emu, *args))
     wait_for(watching(loop, emu), "the tether to start")
-    paths = [loop.call(lambda: press_shutter(emu)) for _ in range(3)]
+    for _ in range(3):
+        loop.run(press_shutter(emu))
     result = done()
     assert result.exit_code == 0, result.output
     files = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [f["path"] for f in files] == paths
+    assert [f["path"] for f in files] == loop.call(lambda: jpegs_on_card(emu))
     for file in files:
         assert file["status"] == "downloaded"
         camera = loop.call(lambda: card_bytes(emu, file["path"]))  # noqa: B023
@@ -93,7 +94,7 @@ def test_tether_reports_a_failing_exec_and_goes_on(
     done = in_thread(lambda: cli(emu, *args))
     wait_for(watching(loop, emu), "the tether to start")
     for _ in range(2):
-        loop.call(lambda: press_shutter(emu))
+        loop.run(press_shutter(emu))
     result = done()
     assert result.exit_code == 1
     assert result.stderr.count("failed for") == 2
@@ -155,7 +156,7 @@ def test_ctrl_c_leaves_no_partial_file_under_a_final_name(loop: LoopThread, tmp_
     )  # fmt: skip
     try:
         wait_for(watching(loop, emu), "the tether to start")
-        loop.call(lambda: press_shutter(emu))
+        loop.run(press_shutter(emu))
         wait_for(lambda: bool(files_in(tmp_path, ".yicam-*.partial")), "the download to start")
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)

@@ -21,13 +21,12 @@ from yicam import (
     MsgId,
     Notification,
     Notify,
-    ReconnectPolicy,
     Shot,
     Tether,
 )
 from yicam.emulator import Emulator, Faults
 
-from .test_tether import camera_for, card_bytes
+from .test_tether import camera_for, card_bytes, dropping_camera
 
 # The emulator's photo takes 0.9 s x time scale (start_photo_capture .. vf_start).
 PHOTO = 0.9
@@ -180,8 +179,7 @@ async def test_a_tethered_timelapse_through_drops_loses_no_photo(
     start_emulator: Callable[..., Any], tmp_path: Path
 ) -> None:
     emu = await start_emulator(faults=Faults(drop=True))
-    policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
-    async with camera_for(emu, reconnect=policy) as cam:
+    async with dropping_camera(emu) as cam:
         tether = Tether(cam, tmp_path, retry_delay=0)
         report = await Intervalometer(cam, every=0.15, count=12, tether=tether).run()
         on_card = sorted(p.name for p in emu.sd.rglob("*.jpg"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from yicam import (
     Camera,
+    CameraConnectionError,
     Event,
     MediaItem,
     NewMedia,
@@ -41,14 +43,38 @@ def files_in(folder: Path, pattern: str = "*") -> list[Path]:
     return [p for p in folder.rglob(pattern) if p.is_file()]
 
 
-def press_shutter(emu: Emulator, *, required: bool = True) -> str:
-    """A photo taken with the camera's own button: the file, then `photo_taken` to the client."""
-    state = emu.state
-    path = state.card.camera_path(state.card.new_media("jpg", state.now()))
-    assert state.holder is not None or not required
-    if state.holder is not None:
-        state.holder.notify(Notify.PHOTO_TAKEN, path)
-    return path
+async def press_shutter(emu: Emulator) -> None:
+    """Press the camera's own shutter button once the camera is done with what it was doing."""
+    await emu.idle()
+    assert emu.press_shutter() == "photo"
+
+
+def jpegs_on_card(emu: Emulator) -> list[str]:
+    """The camera paths of the photos on the emulated card, in order."""
+    return sorted(emu.state.card.camera_path(p) for p in files_in(emu.sd, "*.jpg"))
+
+
+async def landed(queue: asyncio.Queue[SyncEntry], count: int) -> list[SyncEntry]:
+    """The next `count` files the tether reports; a test never waits forever."""
+    async with asyncio.timeout(30):
+        return [await queue.get() for _ in range(count)]
+
+
+@contextlib.asynccontextmanager
+async def dropping_camera(emu: Emulator) -> AsyncIterator[Camera]:
+    """A reconnecting client of an emulator that drops connections (even the first one)."""
+    cam = camera_for(emu, reconnect=ReconnectPolicy(initial_delay=0.01, max_delay=0.05))
+    for attempt in range(10):
+        try:
+            await cam.connect()
+            break
+        except CameraConnectionError:
+            if attempt == 9:
+                raise
+    try:
+        yield cam
+    finally:
+        await cam.close()
 
 
 async def next_item(media: NewMedia) -> MediaItem:
@@ -81,9 +107,52 @@ async def test_new_media_yields_client_photos_with_sidecars(cam: Camera) -> None
 
 async def test_new_media_yields_camera_button_photos(emulator: Emulator, cam: Camera) -> None:
     async with cam.new_media() as media:
-        await cam.list_media()  # the session is held: the camera notifies this client
-        path = press_shutter(emulator)
-        assert (await next_item(media)).path == path
+        await press_shutter(emulator)
+        item = await next_item(media)
+        await emulator.idle()
+        assert [item.path] == jpegs_on_card(emulator)
+        assert [s.name for s in item.sidecars] == [item.name.replace(".jpg", ".THM")]
+
+
+async def test_new_media_yields_every_photo_of_a_burst(emulator: Emulator, cam: Camera) -> None:
+    emulator.set_setting("capture_mode", "burst quality")
+    emulator.set_setting("burst_capture_number", "5 p / s")
+    async with cam.new_media() as media:
+        await press_shutter(emulator)
+        burst = [(await next_item(media)).path for _ in range(5)]
+        await emulator.idle()
+    assert burst == jpegs_on_card(emulator)
+
+
+async def test_new_media_yields_a_camera_time_lapse(emulator: Emulator, cam: Camera) -> None:
+    emulator.set_setting("capture_mode", "precise quality cont.")
+    emulator.set_setting("precise_cont_time", "0.5 sec")
+    async with cam.new_media() as media:
+        assert emulator.press_shutter() == "photo"
+        paths = [(await next_item(media)).path for _ in range(3)]
+        assert emulator.press_shutter() == "time-lapse stopped"
+        await emulator.idle()
+        on_card = jpegs_on_card(emulator)
+        assert paths == on_card[:3]
+        paths += [(await next_item(media)).path for _ in on_card[3:]]
+    assert paths == on_card
+
+
+async def test_new_media_yields_loop_recording_segments(
+    start_emulator: Callable[..., Any],
+) -> None:
+    emu = await start_emulator(model="yi4k", time_scale=0.002)  # 5-minute segments: 0.6 s
+    emu.set_setting("rec_mode", "record_loop")
+    async with camera_for(emu) as cam, cam.new_media() as media:
+        assert emu.press_shutter() == "recording started"
+        segments = [await next_item(media) for _ in range(2)]  # video_record_split
+        assert emu.press_shutter() == "recording stopped"
+        last = await next_item(media)  # video_record_complete
+        await emu.idle()
+    videos = sorted(emu.state.card.camera_path(p) for p in files_in(emu.sd, "*.mp4"))
+    items = [*segments, last]
+    assert [i.path for i in items] == [v for v in videos if not v.endswith("_thm.mp4")]
+    assert all(i.sidecars and i.sidecars[0].name.endswith("_thm.mp4") for i in items)
 
 
 async def test_new_media_finds_unannounced_files_by_listing(
@@ -91,18 +160,13 @@ async def test_new_media_finds_unannounced_files_by_listing(
 ) -> None:
     card = emulator.state.card
     async with cam.new_media() as media:
-        await cam.list_media()
-        burst = [card.camera_path(card.new_media("jpg", emulator.state.now())) for _ in range(3)]
-        assert emulator.state.holder is not None
-        emulator.state.holder.notify(Notify.BURST_COMPLETE)  # names no file
-        assert [(await next_item(media)).path for _ in burst] == burst
         # Found without any notification (e.g. while disconnected): a rescan lists the card.
         quiet = card.camera_path(card.new_media("jpg", emulator.state.now()))
         media.rescan()
         assert (await next_item(media)).path == quiet
         # A photo_taken for a file a listing already yielded is not yielded twice.
         async with cam.events() as events:
-            emulator.state.holder.notify(Notify.PHOTO_TAKEN, quiet)
+            emulator.state.notify(Notify.PHOTO_TAKEN, quiet)
             async for event in events:
                 if isinstance(event, Notification) and event.param == quiet:
                     break
@@ -131,12 +195,13 @@ async def test_new_media_ends_with_the_connection(emulator: Emulator) -> None:
 async def test_tether_lands_each_photo_with_the_cameras_bytes(
     emulator: Emulator, cam: Camera, tmp_path: Path
 ) -> None:
-    seen: list[SyncEntry] = []
-    async with Tether(cam, tmp_path, on_file=seen.append) as tether:
-        paths = [await cam.take_photo() for _ in range(3)]
-        paths.append(press_shutter(emulator))
-        await tether.drain()
-    assert [e.path for e in seen] == paths
+    arrived: asyncio.Queue[SyncEntry] = asyncio.Queue()
+    async with Tether(cam, tmp_path, on_file=arrived.put_nowait):
+        for _ in range(3):
+            await cam.take_photo()
+        await press_shutter(emulator)
+        seen = await landed(arrived, 4)
+    assert [e.path for e in seen] == jpegs_on_card(emulator)
     for entry in seen:
         assert entry.status == "downloaded"
         assert entry.local is not None
@@ -221,23 +286,21 @@ async def test_tether_loses_no_file_when_the_connection_drops(
     start_emulator: Callable[..., Any], tmp_path: Path, faults: Faults
 ) -> None:
     emu = await start_emulator(faults=faults)
-    policy = ReconnectPolicy(initial_delay=0.01, max_delay=0.05)
     reconnects = 0
 
     def on_event(event: Event) -> None:
         nonlocal reconnects
         reconnects += isinstance(event, Reconnected)
 
-    async with camera_for(emu, reconnect=policy) as cam:
+    async with dropping_camera(emu) as cam:
         cam.subscribe(on_event)
-        landed: asyncio.Queue[SyncEntry] = asyncio.Queue()
-        async with Tether(cam, tmp_path, on_file=landed.put_nowait, retry_delay=0):
-            paths, entries = [], []
+        arrived: asyncio.Queue[SyncEntry] = asyncio.Queue()
+        async with Tether(cam, tmp_path, on_file=arrived.put_nowait, retry_delay=0):
+            entries = []
             for _ in range(8):
-                paths.append(press_shutter(emu, required=False))  # unannounced when down
-                async with asyncio.timeout(30):  # by its notification, or on reconnect
-                    entries.append(await landed.get())
-    assert sorted(e.path for e in entries) == paths
+                await press_shutter(emu)  # its photo_taken is lost when the session is down
+                entries += await landed(arrived, 1)  # by its notification, or on reconnect
+    assert sorted(e.path for e in entries) == jpegs_on_card(emu)
     for entry in entries:
         assert entry.status == "downloaded", entry.error
         assert entry.local is not None

@@ -87,8 +87,12 @@ class NewMedia:
 
         Otherwise the first `__anext__` lists it. `async with cam.new_media()` starts at once.
         """
-        if self._known is None:
-            self._known = _keys(await self._cam.list_media())
+        while self._known is None:
+            try:
+                self._known = _keys(await self._cam.list_media())
+            except CameraConnectionError:
+                if not await back_online(self._cam):
+                    raise
 
     async def __anext__(self) -> MediaItem:
         await self.start()
