@@ -613,10 +613,6 @@ class Camera:
     async def _request(self, msg_id: int, fields: dict[str, Any]) -> Reply:
         return await self.session.request(msg_id, fields)
 
-    @property
-    def _viewfinder(self) -> bool:
-        return self.session.viewfinder
-
     async def _set(self, name: str, value: str) -> None:
         try:
             await self._request(MsgId.SET_SETTING, {"type": name, "param": value})
