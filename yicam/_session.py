@@ -64,6 +64,9 @@ CHANGES_CAMERA = frozenset(
 )
 
 
+_PHOTO_IDS = frozenset({MsgId.TAKE_PHOTO, MsgId.TAKE_PHOTO_WITH_MODE})  # sent inside the gate
+
+
 class ConnectionState(enum.Enum):
     """Where the session is in its life."""
 
@@ -276,9 +279,11 @@ class Session:
         """
         limit = self.timeout if timeout is None else timeout
         params = dict(fields or {})
-        if msg_id not in (MsgId.TAKE_PHOTO, MsgId.TAKE_PHOTO_WITH_MODE):
+        if not self._quiet.is_set() and msg_id not in _PHOTO_IDS:
             await self._quiet.wait()
-        conn = await self._ready(limit)
+        conn = self._conn
+        if self._state is not ConnectionState.CONNECTED or conn is None or not conn.connected:
+            conn = await self._ready(limit)
         reply = await self._send(conn, msg_id, params, limit)
         if reply.rval == -4 and not conn.session_given_away:
             await self._start_session(conn)  # the token went stale: get a new one, resend once
