@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from yicam._partial import Partial
 from yicam.emulator import Emulator, Faults
-from yicam.gui.downloads_model import JobState
+from yicam.gui.downloads_table import JobState
 from yicam.gui.main_window import MainWindow
 from yicam.gui.media_model import ItemRole
 

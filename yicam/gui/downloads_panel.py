@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .downloads_model import DownloadsModel, DownloadsTable, ProgressRole, Totals, format_duration
+from .downloads_model import DownloadsModel
+from .downloads_table import DownloadsTable, ProgressRole, Totals, format_duration
 from .prefs import Prefs
 from .status_bar import human_size
 

@@ -6,7 +6,6 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -156,8 +155,3 @@ class MainWindow(QMainWindow):
     def _report(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)
         self.log.log(text)
-
-    def alert(self, title: str, text: str) -> None:
-        """A non-blocking information box."""
-        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
-        box.open()

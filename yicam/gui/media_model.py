@@ -109,7 +109,10 @@ class MediaListModel(QAbstractListModel):
             return None
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{clean_text(item.name, 60, single_line=True)}\n{human_size(item.size)}"
+            name = clean_text(item.name, 60, single_line=True)
+            when = item.modified.strftime("%Y-%m-%d %H:%M") if item.modified else ""
+            mark = "▶ " if kind_of(item) == "video" else ""
+            return f"{mark}{name}\n{human_size(item.size)}\n{when}"
         if role == Qt.ItemDataRole.DecorationRole:
             image = self._thumbs.get(item.path)
             if image is None:
@@ -196,10 +199,6 @@ class MediaModel(QObject):
             self._again = True
             return
         self._listing = self._jobs.spawn(self._list(self._cam))
-
-    def item(self, path: str) -> MediaItem | None:
-        """The listed item with camera path `path`."""
-        return next((i for i in self.items.items if i.path == path), None)
 
     async def delete(self, items: list[MediaItem]) -> list[str]:
         """Delete files and their sidecars (the caller asked the user); returns the failures."""

@@ -69,7 +69,7 @@ class MediaPanel(QWidget):
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setUniformItemSizes(True)
         self.grid.setIconSize(THUMB_SIZE)
-        self.grid.setGridSize(QSize(THUMB_SIZE.width() + 16, THUMB_SIZE.height() + 44))
+        self.grid.setGridSize(QSize(THUMB_SIZE.width() + 16, THUMB_SIZE.height() + 58))
         self.grid.setSpacing(4)
         self.grid.setWordWrap(True)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
