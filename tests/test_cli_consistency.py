@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from yicam import MsgId
 from yicam.cli import main as cli_main
@@ -55,6 +56,12 @@ def test_usage_error_under_json_keeps_its_exit_status(emu: Emulator) -> None:
     error = json.loads(result.stderr)
     assert "neither a number nor a known message name" in error["error"]
     assert "rval" not in error
+
+
+def test_bad_global_option_under_json() -> None:
+    result = CliRunner().invoke(cli, ["--json", "--port", "abc", "info"])
+    assert result.exit_code == 2
+    assert "'abc' is not a valid integer" in json.loads(result.stderr)["error"]
 
 
 def test_refused_format_under_json(emu: Emulator) -> None:

@@ -130,6 +130,17 @@ class YicamGroup(click.Group):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse the global options; under --json, a bad one is reported as JSON too."""
+        json_mode = "--json" in args
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:
+            if not json_mode:
+                raise
+            click.echo(dumps({"error": exc.format_message()}), err=True)
+            ctx.exit(exc.exit_code)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; report user errors as `Error: ...` (JSON under --json), exit 1."""
         from .._errors import YicamError
