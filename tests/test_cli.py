@@ -16,6 +16,7 @@ from yicam.cli.main import cli
 from yicam.emulator import Emulator, parse_faults
 
 from .cli_helpers import LoopThread, yicam
+from .conftest import wait_until
 from .scripted import scripted_camera, session_then
 
 MEDIA = "/tmp/fuse_d/DCIM/100MEDIA"
@@ -309,6 +310,43 @@ def test_watch_reports_a_lost_camera(emu: Emulator, loop: LoopThread) -> None:
 
     loop.loop.call_soon_threadsafe(drop_all)
     assert "closed the connection" in failed(yicam(emu.port, "watch", "--no-reconnect"))
+
+
+def test_watch_rides_out_a_camera_that_goes_away(loop: LoopThread) -> None:
+    first = loop.emulator(rtsp_port=None)
+    port = first.port
+
+    async def outage() -> Emulator:  # on the emulators' loop, while watch runs in this thread
+        await wait_until(lambda: first.state.holder is not None)  # watch holds the session
+        await first.close()
+        refused = asyncio.Event()
+        attempts = 0
+
+        def refuse(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal attempts
+            attempts += 1
+            writer.close()  # the address answers, the camera does not
+            if attempts >= 2:
+                refused.set()
+
+        gone = await asyncio.start_server(refuse, "127.0.0.1", port)
+        async with gone:
+            await refused.wait()  # watch kept trying while the camera was away
+        gone.close()
+        await gone.wait_closed()
+        back = Emulator("127.0.0.1", port, data_port=0, http_port=0, rtsp_port=None)
+        await back.start()
+        push_notifications(loop, back)
+        return back
+
+    story = asyncio.run_coroutine_threadsafe(outage(), loop.loop)
+    lines = ok(yicam(port, "--json", "watch", "--count", "2")).splitlines()
+    loop.run(story.result(5).close())
+    kinds = [json.loads(line)["type"] for line in lines]
+    assert kinds[0] == "disconnected"
+    assert kinds.count("reconnecting") >= 2
+    assert "reconnected" in kinds
+    assert kinds[-1] == "battery"  # from the camera that came back
 
 
 def test_watch_survives_a_drop(emu: Emulator, loop: LoopThread) -> None:
