@@ -21,9 +21,18 @@ from .._download import Via
 from .base import global_options, run_camera
 from .output import Result, console, dumps, emit, human_size, safe
 
-__all__ = ["ExecHook", "entry_data", "entry_line", "exec_argv", "tether_cmd"]
+__all__ = ["ExecHook", "entry_data", "entry_line", "exec_argv", "print_line", "tether_cmd"]
 
 _VIA = click.Choice(["auto", "data", "http"])
+
+
+def print_line(line: str) -> None:
+    """A line on stdout that a live status line or progress bar on the terminal redraws under.
+
+    `print`, not `click.echo`: rich redirects `sys.stdout` while the display is live, and
+    click writes past that redirection to the stream underneath.
+    """
+    print(line, flush=True)
 
 
 def exec_argv(command: str | None) -> list[str] | None:
@@ -221,7 +230,7 @@ def tether_cmd(
 
 
 class _Status:
-    """The status line under the file lines (stderr; none under --json)."""
+    """The status line under the file lines (on stderr when it is a terminal; not with --json)."""
 
     def __init__(self, json_mode: bool) -> None:
         self._live = (
@@ -240,10 +249,7 @@ class _Status:
             self._live.stop()
 
     def print(self, line: str) -> None:
-        if self._live is not None:
-            self._live.console.print(Text(line))
-        else:
-            click.echo(line)
+        print_line(line)
 
     def update(self, entries: list[SyncEntry]) -> None:
         if self._live is None:

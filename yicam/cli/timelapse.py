@@ -15,7 +15,7 @@ from .. import Camera, Intervalometer, Shot, SyncEntry, Tether, TimelapseReport,
 from .._durations import format_duration
 from .base import global_options, run_camera
 from .output import Result, console, emit, human_size, safe
-from .tether import ExecHook, entry_data, entry_line, exec_argv
+from .tether import ExecHook, entry_data, entry_line, exec_argv, print_line
 
 __all__ = ["timelapse"]
 
@@ -124,7 +124,7 @@ def timelapse(
         def on_file(entry: SyncEntry) -> None:
             files.append(entry)
             if not json_mode:
-                bar.console.print(safe(entry_line(entry)))
+                print_line(entry_line(entry))
             if hook is not None and entry.status == "downloaded" and entry.local is not None:
                 hook.submit(entry.local)
 
@@ -141,7 +141,7 @@ def timelapse(
             clip_seconds=clip,
             min_free=min_free,
             tether=tether,
-            on_shot=lambda shot: _show_shot(bar, shot, json_mode),
+            on_shot=lambda shot: _show_shot(shot, json_mode),
         )
         holder["timer"] = timer
         try:
@@ -202,10 +202,10 @@ async def _tick(bar: Progress, task: Any, timer: Intervalometer) -> None:
         await asyncio.sleep(0.5)
 
 
-def _show_shot(bar: Progress, shot: Shot, json_mode: bool) -> None:
+def _show_shot(shot: Shot, json_mode: bool) -> None:
     if json_mode or shot.status == "taken":
         return
-    bar.console.print(safe(f"shot {shot.index + 1} {shot.status}: {shot.reason}"))
+    print_line(safe(f"shot {shot.index + 1} {shot.status}: {shot.reason}"))
 
 
 def _summary(report: TimelapseReport, files: list[SyncEntry], json_mode: bool) -> None:
@@ -230,11 +230,11 @@ def _summary(report: TimelapseReport, files: list[SyncEntry], json_mode: bool) -
         "stopped": "stopped",
         "cancelled": "stopped by Ctrl-C",
         "card full": "stopped: the card is nearly full",
-        "error": f"stopped: {report.error}",
+        "error": f"stopped: {safe(report.error)}",
     }[report.stopped]
     if files:
         saved = [e for e in files if e.status == "downloaded"]
         text += f"\n{len(saved)} file(s), {human_size(sum(e.size for e in saved))} downloaded"
         text += f", {len(files) - len(saved)} failed" if len(saved) < len(files) else ""
     with contextlib.suppress(BrokenPipeError):
-        emit(Result(data, safe(text)), json_mode=json_mode)
+        emit(Result(data, text), json_mode=json_mode)
