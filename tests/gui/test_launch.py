@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -126,3 +127,48 @@ def test_yicam_gui_entry_point_is_declared() -> None:
 
     (script,) = [e for e in entry_points(group="gui_scripts") if e.name == "yicam-gui"]
     assert script.value == "yicam.gui.app:main"
+
+
+DEMO_RUN = textwrap.dedent(
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from yicam.gui import app
+    from yicam.gui.main_window import MainWindow
+    from yicam.gui.target import Target
+
+    qapp = QApplication([])
+    seen = {}
+
+    def poll():
+        for window in QApplication.topLevelWidgets():
+            if not isinstance(window, MainWindow):
+                continue
+            if window.live.available and not window.live.running and "live" not in seen:
+                seen["live"] = True
+                window.live.start()
+            if window.live_panel.view.frames_painted > 10:
+                print(window.windowTitle(), flush=True)
+                window.close()
+                return
+        QTimer.singleShot(50, poll)
+
+    QTimer.singleShot(50, poll)
+    print("exit", app.run(Target(), demo=True))
+    """
+)
+
+
+def test_demo_app_opens_streams_and_closes_cleanly(tmp_path: Path) -> None:
+    done = _python(
+        DEMO_RUN,
+        QT_QPA_PLATFORM="offscreen",
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["yicam - Yi 1 (127.0.0.1)", "exit 0"]
+    assert "Traceback" not in done.stderr
+    assert list((tmp_path / "config").rglob("*.conf")) == [
+        tmp_path / "config" / "yicam" / "yicam-demo.conf"
+    ]

@@ -153,9 +153,11 @@ async def _main(target: Target, demo: bool, model: str) -> int:
     async with contextlib.AsyncExitStack() as stack:
         if demo:
             target = await stack.enter_async_context(demo_camera(model))
-        window = MainWindow(target, QSettings())
+        # The demo keeps its own settings: its host, folder and queue are not the camera's.
+        settings = QSettings(APP_NAME, "yicam-demo") if demo else QSettings()
+        window = MainWindow(target, settings)
         if demo:
-            window.session.target = target  # never a remembered host in demo mode
+            window.session.target = target  # the emulator's address, whatever was remembered
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         window.show()
