@@ -279,3 +279,22 @@ async def test_auto_thumbnails_do_not_start_a_yi1_viewfinder(
     screen = await camera.thumbnail(photo, size="screen", via="http")  # starts it (259)
     assert screen == emulator.state.card.preview(local, "screen")
     assert emulator.state.viewfinder
+
+
+async def test_sync_finishes_against_an_emulator_that_cuts_transfers(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu: Emulator = await start_emulator(faults=Faults(drop_data=0.5, seed=3))
+    folder = emu.sd / "DCIM" / "100MEDIA"
+    data = {f"YDXJ{n:04d}.mp4": os.urandom(200_000 + n) for n in range(4)}
+    for name, content in data.items():
+        (folder / name).write_bytes(content)
+    async with connect(emu) as cam:
+        report = await cam.sync(tmp_path, delete_after=True, retries=20)
+    assert report.ok, report
+    assert report.retries > 0
+    assert any(e.resumed_from for e in report.entries)  # a cut transfer went on where it was
+    for name, content in data.items():
+        assert (tmp_path / "100MEDIA" / name).read_bytes() == content
+    assert report.deleted == 4
+    assert not list(tmp_path.rglob(".yicam-*"))  # noqa: ASYNC240
