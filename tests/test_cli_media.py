@@ -170,6 +170,8 @@ def test_sync_of_a_hostile_card_reports_each_file_and_exits_1(
                     "A.jpg": CardFile(good),
                     "x" * 300 + ".jpg": CardFile(b"name too long"),
                     ".yicam-0123.partial": CardFile(b"reserved"),
+                    "\udc80bad.jpg": CardFile(b"lone surrogate"),
+                    "\x1b[2Jevil.jpg": CardFile(b"terminal escape"),
                     "LIE.mp4": CardFile(b"0123456789", rem_size=1 << 30),
                     "Z.jpg": CardFile(good[::-1]),
                 }
@@ -186,7 +188,8 @@ def test_sync_of_a_hostile_card_reports_each_file_and_exits_1(
     assert (tmp_path / "out" / "100MEDIA" / "Z.jpg").read_bytes() == good[::-1]
     if json_mode:
         summary = json.loads(result.stdout)
-        assert (summary["downloaded"], summary["skipped"], summary["failed"]) == (2, 2, 1)
+        assert (summary["downloaded"], summary["skipped"], summary["failed"]) == (2, 4, 1)
     else:
-        assert "2 downloaded, 0 already present, 2 skipped, 1 failed" in result.stdout
+        assert "2 downloaded, 0 already present, 4 skipped, 1 failed" in result.stdout
+        assert "\x1b" not in result.output  # shown escaped
         assert "nothing written" in result.stdout
