@@ -11,6 +11,7 @@ import pytest
 from yicam import Camera, Notification, Notify
 from yicam._quirks import SJ8, UNKNOWN, YI_1, YI_4K, YI_Z18, identify
 from yicam.emulator import Emulator
+from yicam.emulator.card import CARD_ROOT
 from yicam.emulator.profiles import PROFILES
 
 
@@ -51,6 +52,7 @@ def test_rtsp_url_form() -> None:
 
 
 def test_the_emulator_takes_shared_facts_from_the_same_table() -> None:
+    assert {p.quirks.card_root for p in PROFILES.values()} == {CARD_ROOT}
     for profile in PROFILES.values():
         assert profile.model_id in profile.quirks.model_ids
         assert profile.spaced_json == profile.quirks.spaced_json

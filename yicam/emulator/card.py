@@ -20,9 +20,11 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
+from .._quirks import YI_1
+
 __all__ = ["CARD_ROOT", "NAME_MAX", "Card", "CardPathError", "unique_jpeg"]
 
-CARD_ROOT = "/tmp/fuse_d"
+CARD_ROOT = YI_1.card_root  # from the client's model table (the Yi 4K's is the same)
 NAME_MAX = 255  # bytes in one file name: FAT32/exFAT (the camera's card) and most systems
 _LOG = logging.getLogger(__name__)
 _MEDIA_DIR = re.compile(r"^(\d{3})MEDIA$")
