@@ -1,7 +1,14 @@
 """The session with one camera: connection, token, photo gate, heartbeat, reconnect.
 
-`Camera` is the command facade over a `Session`; the transfer code uses the same session
-through its public methods (`request`, `expect`, `subscribe`) and attributes.
+`Camera` is the command facade over a `Session` (`cam.session`); the transfer, fleet and
+tether code use the same object, only through its public names:
+
+- `await request(msg_id, fields, timeout=)` -> `Reply` (renews a -4 token once; raises
+  `CameraError` for a non-zero rval, `NotConnectedError`, `OutcomeUnknownError`);
+- `expect(*kinds, where=)` -> `Expectation` (create before the request, `await .wait()`);
+- `subscribe(callback)` -> unsubscribe, `events()`; `photo_gate()`; `reserved()`/`write()`;
+- `host`, `port`, `data_port`, `http_port`, `rtsp_port`, `timeout`, `event_timeout`,
+  `quirks`, `model`, `model_name`, `rtsp_url`, `viewfinder`, `recording`, `state`, `token`.
 """
 
 from __future__ import annotations
