@@ -136,6 +136,9 @@ class H264Depacketizer:
         if ahead > _MAX_DROPOUT or ahead < -_MAX_MISORDER:  # or RTP-Info named a wrong number
             out += self._restart(packet)
             ahead = 0
+        if ahead == 0 and not self._held:  # the usual case: in order, nothing waiting
+            self._next += 1
+            return out + self._process(packet)
         if ahead < 0 or self._next + ahead in self._held:
             self.stats.late += 1
             return out

@@ -7,9 +7,7 @@ converts, encodes snapshots and muxes recordings; only the depacketizing is ours
 
 from __future__ import annotations
 
-import selectors
 import time
-from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -24,7 +22,7 @@ from .sink import Sink
 
 __all__ = ["run_rtp"]
 
-_POLL = 0.25  # longest wait between checks of `closing`
+_POLL = 0.25  # seconds between chores, and longest wait between checks of `closing`
 _RTCP_BYE = 203
 _SPS = 7
 
@@ -81,59 +79,54 @@ class _Receiver:
         self._depack = H264Depacketizer(
             parameter_sets, conceal=self._conceal, first_seq=client.first_seq
         )
-        selector = selectors.DefaultSelector()
-        selector.register(client.rtp, selectors.EVENT_READ, self._read_rtp)
-        selector.register(client.rtcp, selectors.EVENT_READ, self._read_rtcp)
-        selector.register(client.sock, selectors.EVENT_READ, self._read_control)
+        rtp = client.rtp
         self._sink.opened()
-        self._last_packet = time.monotonic()
-        try:
-            while not self._sink.closing.is_set():
-                now = time.monotonic()
-                wait = min(_POLL, max(0.0, client.keepalive_due(now)))
-                deadline = self._depack.deadline()
-                if deadline is not None:
-                    wait = min(wait, max(0.0, deadline - now))
-                for key, _ in selector.select(wait):
-                    handler: Callable[[], BaseException | None] = key.data
-                    outcome = handler()
-                    if outcome is not None:
-                        return outcome
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
-                    self._decode(self._depack.expire(now))
-                    self._report()
-                if now - self._last_packet > self._stall_timeout:
-                    return CameraTimeoutError(f"{client.url}: no video for too long")
-                if client.keepalive_due(now) <= 0:
-                    client.keepalive()
-            return None
-        finally:
-            selector.close()
-
-    def _read_rtp(self) -> BaseException | None:
-        client = self._client
-        assert client.rtp is not None
-        assert self._depack is not None
-        while True:
+        now = self._last_packet = time.monotonic()
+        chores = now  # RTCP, RTSP answers, keep-alive and stall checks, every _POLL seconds
+        # One blocking read per packet: no selector or drain loop on the path of a frame.
+        while not self._sink.closing.is_set():
+            deadline = self._depack.deadline()
+            wait = chores if deadline is None else min(chores, deadline)
+            rtp.settimeout(max(wait - now, 0.001))
             try:
-                data, addr = client.rtp.recvfrom(2048)
-            except (BlockingIOError, InterruptedError):
-                break
-            except ConnectionResetError:  # Windows reports an ICMP unreachable this way
-                continue
-            if addr[0] != client.server_addr:
-                continue  # RTP may come from any port of the camera, but only from the camera
-            try:
-                packet = parse_rtp(data)
-            except ValueError:
-                continue
-            if packet.payload_type != self._payload_type:
-                continue
+                data, addr = rtp.recvfrom(2048)
+            except (TimeoutError, InterruptedError, ConnectionResetError):
+                data, addr = b"", None  # a Windows socket reports an ICMP unreachable as a reset
             now = time.monotonic()
+            if addr is not None and addr[0] == client.server_addr:
+                self._packet(data, now)  # RTP from any port of the camera, only the camera
+            if deadline is not None and now >= deadline:
+                self._decode(self._depack.expire(now))
+            if now >= chores:
+                outcome = self._chores(now)
+                if outcome is not None:
+                    return outcome
+                chores = now + _POLL
+        return None
+
+    def _packet(self, data: bytes, now: float) -> None:
+        assert self._depack is not None
+        try:
+            packet = parse_rtp(data)
+        except ValueError:
+            return
+        if packet.payload_type == self._payload_type:
             self._last_packet = now
-            self._decode(self._depack.push(packet, now))
+            units = self._depack.push(packet, now)
+            if units:
+                self._decode(units)
+
+    def _chores(self, now: float) -> BaseException | None:
+        outcome = self._read_rtcp()
+        if outcome is not None:
+            return outcome
+        if not self._client.read_control():
+            return EOFError("the camera closed the RTSP connection")
         self._report()
+        if now - self._last_packet > self._stall_timeout:
+            return CameraTimeoutError(f"{self._client.url}: no video for too long")
+        if self._client.keepalive_due(now) <= 0:
+            self._client.keepalive()
         return None
 
     def _read_rtcp(self) -> BaseException | None:
@@ -148,11 +141,6 @@ class _Receiver:
                 continue
             if addr[0] == client.server_addr and _has_bye(data):
                 return EOFError("the stream ended")
-
-    def _read_control(self) -> BaseException | None:
-        if not self._client.read_control():
-            return EOFError("the camera closed the RTSP connection")
-        return None
 
     def _decode(self, units: list[AccessUnit]) -> None:
         for unit in units:
