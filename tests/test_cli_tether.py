@@ -38,18 +38,22 @@ def cli(emu: Emulator, *args: str) -> Result:
     return yicam(emu.port, *ports, *args)
 
 
-def in_thread(run: Callable[[], Result]) -> Callable[[], Result]:
-    """Start `run` in a thread; returns a function that returns its result once it ends."""
-    box: list[Result] = []
-    thread = threading.Thread(target=lambda: box.append(run()), daemon=True)
-    thread.start()
+class in_thread:
+    """Run `run` in a thread; calling the object returns its result once it ends."""
 
-    def result() -> Result:
-        thread.join(30)
-        assert box, "the command did not end"
-        return box[0]
+    def __init__(self, run: Callable[[], Result]) -> None:
+        self._box: list[Result] = []
+        self._thread = threading.Thread(target=lambda: self._box.append(run()), daemon=True)
+        self._thread.start()
 
-    return result
+    def finished(self) -> bool:
+        """True once the command has ended."""
+        return not self._thread.is_alive()
+
+    def __call__(self) -> Result:
+        self._thread.join(30)
+        assert self._box, "the command did not end"
+        return self._box[0]
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -194,3 +198,24 @@ def test_ctrl_c_stops_a_timelapse_with_its_summary(loop: LoopThread, tmp_path: P
     for file in files_in(tmp_path, "*.jpg"):
         on_card = emu.sd / "DCIM" / file.parent.name / file.name
         assert file.read_bytes() == on_card.read_bytes()
+
+
+def test_tether_reconnects_and_loses_no_photo(loop: LoopThread, tmp_path: Path) -> None:
+    emu = loop.emulator()
+    done = in_thread(lambda: cli(emu, "--json", "tether", str(tmp_path), "--count", "3"))
+    wait_for(watching(loop, emu), "the tether to start")
+    loop.run(press_shutter(emu))
+    wait_for(lambda: len(files_in(tmp_path, "*.jpg")) == 1, "the first photo on disk")
+
+    def hang_up() -> None:
+        assert emu.state.holder is not None
+        emu.state.holder.close()  # as a camera does when its Wi-Fi hiccups
+
+    loop.call(hang_up)
+    loop.run(press_shutter(emu))  # taken while the tether is away: no notification reaches it
+    loop.run(press_shutter(emu))
+    result = done()
+    assert result.exit_code == 0, result.output
+    files = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(f["path"] for f in files) == loop.call(lambda: jpegs_on_card(emu))
+    assert all(f["status"] == "downloaded" for f in files)

@@ -16,7 +16,7 @@ import click
 from rich.live import Live
 from rich.text import Text
 
-from .. import Camera, SyncEntry, Tether
+from .. import Camera, Disconnected, Event, Reconnected, SyncEntry, Tether
 from .._download import Via
 from .base import global_options, run_camera
 from .output import Result, console, dumps, emit, human_size, safe
@@ -154,6 +154,12 @@ def entry_data(entry: SyncEntry) -> dict[str, Any]:
 @click.option("--include-sidecars", is_flag=True, help="Also fetch _thm.mp4 and .THM files.")
 @click.option("--via", type=_VIA, default="auto", show_default=True, help="Transport.")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after N files.")
+@click.option(
+    "--reconnect/--no-reconnect",
+    default=True,
+    show_default=True,
+    help="Reconnect after a drop (backing off up to 10 s between attempts), or stop.",
+)
 def tether_cmd(
     folder: Path,
     delete_after: bool,
@@ -161,11 +167,13 @@ def tether_cmd(
     include_sidecars: bool,
     via: Via,
     count: int | None,
+    reconnect: bool,
 ) -> None:
     """Download each new photo and video into FOLDER as the camera makes it, until Ctrl-C.
 
-    Files go to FOLDER/NNNMEDIA/NAME, verified; the shutter can be pressed on the camera or
-    from another command. With --json, one JSON object per file.
+    Files go to FOLDER/NNNMEDIA/NAME, verified, whether the camera's own button took them or
+    a program did; after a drop it reconnects and fetches what was made meanwhile. With
+    --json, one JSON object per file.
     """
     argv = exec_argv(command)
     json_mode = global_options().json
@@ -177,6 +185,7 @@ def tether_cmd(
         hooks.extend([hook] if hook else [])
         enough = asyncio.Event()
         status = _Status(json_mode)
+        cam.subscribe(status.on_event)
 
         def on_file(entry: SyncEntry) -> None:
             entries.append(entry)
@@ -216,7 +225,7 @@ def tether_cmd(
                 await hook.cancel()
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a tether ends
-        run_camera(job)
+        run_camera(job, reconnect=reconnect)
     failed = [e for e in entries if e.status != "downloaded"]
     total = sum(e.size for e in entries if e.status == "downloaded")
     summary = f"{len(entries) - len(failed)} file(s), {human_size(total)} saved in {folder}"
@@ -238,6 +247,8 @@ class _Status:
             if json_mode
             else Live(Text(""), console=console(stderr=True), transient=True, auto_refresh=False)
         )
+        self._entries: list[SyncEntry] = []
+        self._waiting = "waiting for new media (Ctrl-C to stop)"
 
     def __enter__(self) -> _Status:
         if self._live is not None:
@@ -251,11 +262,21 @@ class _Status:
     def print(self, line: str) -> None:
         print_line(line)
 
+    def on_event(self, event: Event) -> None:
+        """Show a dropped connection on the status line until it is back."""
+        if isinstance(event, Disconnected) and event.reconnecting:
+            self._waiting = "connection lost; reconnecting (Ctrl-C to stop)"
+        elif isinstance(event, Reconnected):
+            self._waiting = "reconnected; waiting for new media (Ctrl-C to stop)"
+        else:
+            return
+        self.update(self._entries)
+
     def update(self, entries: list[SyncEntry]) -> None:
+        self._entries = entries
         if self._live is None:
             return
         done = [e for e in entries if e.status == "downloaded"]
         size = human_size(sum(e.size for e in done))
         last = f", last {safe(done[-1].path.rsplit('/', 1)[-1])}" if done else ""
-        text = f"{len(done)} file(s), {size}{last}; waiting for new media (Ctrl-C to stop)"
-        self._live.update(Text(text), refresh=True)
+        self._live.update(Text(f"{len(done)} file(s), {size}{last}; {self._waiting}"), refresh=True)

@@ -93,6 +93,12 @@ DURATION = DurationType()
     show_default=True,
     help="Stop when the card has less free space than this (e.g. 500MB).",
 )
+@click.option(
+    "--reconnect/--no-reconnect",
+    default=True,
+    show_default=True,
+    help="Reconnect after a drop and go on with the schedule (shots meanwhile fail), or stop.",
+)
 def timelapse(
     every: float,
     count: int | None,
@@ -102,6 +108,7 @@ def timelapse(
     delete_after: bool,
     command: str | None,
     min_free: int,
+    reconnect: bool,
 ) -> None:
     """Take a photo (or a --clip) every interval, on a schedule that does not drift.
 
@@ -161,7 +168,7 @@ def timelapse(
 
     report: TimelapseReport | None
     try:
-        report = run_camera(job)
+        report = run_camera(job, reconnect=reconnect)
     except KeyboardInterrupt:
         timer = holder.get("timer")
         report = timer.report if timer is not None else None
