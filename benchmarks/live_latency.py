@@ -15,8 +15,8 @@ one after the other, in this process:
 "first frame" is the capture-to-decode latency of the first frame shown (a keyframe: the
 emulator sends one when PLAY arrives); "open" is the time from opening to that frame. CPU per
 frame is this process's CPU time (all threads) from the first frame to the last, divided by the
-frames in between: the steady state, without the one-time costs of opening (imports, the
-first decoder) that would fall on whichever client runs first.
+frames in between: the steady state. A one-second session with each engine runs first, not
+measured, so one-time costs (imports, the first decoder) fall on no client.
 
     .venv/bin/python benchmarks/live_latency.py [--seconds 10]
 """
@@ -129,6 +129,8 @@ def _capture_time(frame: Any) -> float | None:
 
 async def measure(port: int, rtsp_port: int, seconds: float) -> tuple[Run, Run, Run]:
     async with Camera(HOST, port, rtsp_port=rtsp_port) as cam:
+        for engine in ("rtp", "ffmpeg"):  # warm-up, not measured: first imports and decoders
+            await measure_live_view(cam, 1.0, engine=engine)
         rtp = await measure_live_view(cam, seconds)
         ffmpeg = await measure_live_view(cam, seconds, engine="ffmpeg")
         await cam.start_viewfinder()
