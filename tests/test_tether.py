@@ -77,6 +77,15 @@ async def dropping_camera(emu: Emulator) -> AsyncIterator[Camera]:
         await cam.close()
 
 
+async def download_under_way(folder: Path) -> None:
+    """Return once a partial download shows in `folder` (a file system has no event to await)."""
+    async with asyncio.timeout(20):
+        part = None
+        while part is None:
+            part = next(iter(files_in(folder, ".yicam-*.partial")), None)
+            await asyncio.sleep(0.01)
+
+
 async def next_item(media: NewMedia) -> MediaItem:
     """The next new item; a test never waits forever."""
     async with asyncio.timeout(20):
@@ -267,11 +276,7 @@ async def test_cancelled_tether_leaves_no_partial_file_under_a_final_name(
         tether = Tether(cam, tmp_path)
         await tether.start()
         await cam.take_photo()
-        part = None
-        async with asyncio.timeout(20):
-            while part is None:  # wait for the download to be under way
-                part = next(iter(files_in(tmp_path, ".yicam-*.partial")), None)
-                await asyncio.sleep(0.01)
+        await download_under_way(tmp_path)
         await tether.close()
     files = files_in(tmp_path)
     assert sorted(p.suffix for p in files) == [".json", ".partial"]  # the partial and its record
@@ -306,3 +311,17 @@ async def test_tether_loses_no_file_when_the_connection_drops(
         assert entry.local is not None
         assert entry.local.read_bytes() == card_bytes(emu, entry.path)
     assert reconnects >= 1 or not faults.drop  # the fault did hit the session
+
+
+async def test_capture_never_waits_for_a_download(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    emu = await start_emulator(faults=Faults(slow_data=2))  # a 4.5 KB photo takes about 2 s
+    async with camera_for(emu) as cam:
+        arrived: asyncio.Queue[SyncEntry] = asyncio.Queue()
+        async with Tether(cam, tmp_path, on_file=arrived.put_nowait):
+            first = await cam.take_photo()
+            await download_under_way(tmp_path)
+            second = await cam.take_photo()  # not held up by the download in progress
+            assert arrived.empty()  # the first photo is still on its way
+            assert [e.path for e in await landed(arrived, 2)] == [first, second]
