@@ -328,3 +328,19 @@ async def test_the_yi4k_keepalive_comes_back_after_a_reconnect(
         before = emu.state.received[MsgId.HEARTBEAT]
         await wait_until(lambda: emu.state.received[MsgId.HEARTBEAT] >= before + 2)
     assert emu.state.received[MsgId.START_SESSION] == 2
+
+
+async def test_the_yi4k_hears_the_client_address_again_after_a_reconnect(
+    start_emulator: Callable[..., Any],
+) -> None:
+    emu = await start_emulator(model="yi4k")
+    cam = camera_for(emu.port, reconnect=QUICK)
+    log = Recorder(cam)
+    async with cam:
+        assert emu.state.received[MsgId.SET_CLIENT_INFO] == 1
+        assert emu.state.holder is not None
+        emu.state.holder.close()
+        await log.wait_for(Reconnected)
+        # The camera forgot the client with the old session: 261 again before Reconnected.
+        assert emu.state.received[MsgId.SET_CLIENT_INFO] == 2
+    assert emu.state.received[MsgId.START_SESSION] == 2

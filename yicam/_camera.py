@@ -103,6 +103,7 @@ class Camera:
         self._card: str | None = None
         self._settings: dict[str, str] = {}
         self.session.subscribe(self._track_state)
+        self.session.greeting = self._greet
 
     def __repr__(self) -> str:
         where = f"{self.host}:{self.port}" if self.port != 7878 else self.host
@@ -124,6 +125,9 @@ class Camera:
         computer's address; a camera that refuses it is used all the same.
         """
         await self.session.open()
+
+    async def _greet(self) -> None:
+        # After every session start, reconnects included: the camera forgets the client.
         if self.quirks.client_info:
             with contextlib.suppress(CameraError, OSError):
                 await self.set_client_info()

@@ -8,7 +8,8 @@ tether code use the same object, only through its public names:
 - `expect(*kinds, where=)` -> `Expectation` (create before the request, `await .wait()`);
 - `subscribe(callback)` -> unsubscribe, `events()`; `photo_gate()`; `reserved()`/`write()`;
 - `host`, `port`, `data_port`, `http_port`, `rtsp_port`, `timeout`, `event_timeout`,
-  `quirks`, `model`, `model_name`, `rtsp_url`, `viewfinder`, `recording`, `state`, `token`.
+  `quirks`, `model`, `model_name`, `rtsp_url`, `viewfinder`, `recording`, `state`, `token`;
+- `greeting`: a coroutine function run after every session start, reconnects included.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import contextlib
 import enum
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -157,6 +158,8 @@ class Session:
         self._quiet.set()
         self._last_error: Exception | None = None
         self._unanswered: Connection | None = None  # left a request unanswered: no 258 on close
+        # Run after every session start, the first and each reconnect (Camera sends 261).
+        self.greeting: Callable[[], Awaitable[None]] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -215,6 +218,8 @@ class Session:
                 await conn.close()
             raise NotConnectedError(f"closed while connecting to {self.host}")
         self._went_up()
+        if self.greeting is not None:
+            await self.greeting()
 
     async def close(self) -> None:
         """End the session (msg 258), stop reconnecting and close the socket."""
@@ -470,6 +475,11 @@ class Session:
             self._settled.set()
             self._reconnect_task = None
             self._went_up()
+            if self.greeting is not None:
+                try:
+                    await self.greeting()
+                except YicamError as exc:  # a drop here starts the next reconnect
+                    _LOG.debug("greeting after reconnect failed: %s", exc)
             self._publish(Reconnected())
             return
         self._state = ConnectionState.CLOSED
