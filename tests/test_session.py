@@ -15,6 +15,7 @@ from yicam import (
     CameraConnectionError,
     CameraTimeoutError,
     Disconnected,
+    Event,
     InvalidTokenError,
     MsgId,
     NotConnectedError,
@@ -291,3 +292,27 @@ async def test_several_emulators_on_their_own_addresses() -> None:
         ):
             levels = await asyncio.gather(a.get_battery(), b.get_battery())
         assert [level.level for level in levels] == [20, 30]
+
+
+async def test_a_photo_from_the_camera_button_holds_requests_until_it_is_written(
+    start_emulator: Callable[..., Any],
+) -> None:
+    # A Yi 1 asked anything between start_photo_capture and photo_taken can hang.
+    emu = await start_emulator(time_scale=1.0)  # a real camera's capture takes ~0.5 s
+    cam = Camera("127.0.0.1", emu.port, timeout=2.0, event_timeout=5.0)
+    asked: list[asyncio.Task[Any]] = []
+    seen_at_photo_taken: list[int] = []
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, Notification) and event.type == Notify.START_PHOTO_CAPTURE:
+            asked.append(asyncio.create_task(cam.get_battery()))
+        if isinstance(event, Notification) and event.type == Notify.PHOTO_TAKEN:
+            seen_at_photo_taken.append(emu.state.received[MsgId.GET_BATTERY])
+
+    async with cam:
+        cam.subscribe(on_event)
+        emu.press_shutter()
+        await wait_until(lambda: bool(asked) and asked[0].done())
+        battery = await asked[0]
+    assert seen_at_photo_taken == [0]  # the request waited for the photo
+    assert battery.level > 0

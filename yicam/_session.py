@@ -53,6 +53,7 @@ __all__ = [
 _LOG = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL = 5.0  # protocol.md section 1.7: idle seconds before msg 16777244
+BUTTON_PHOTO_WATCHDOG = 8.0  # YIPPY's: the longest a button photo holds requests back
 
 # Requests never sent twice: after a drop their outcome is unknown (OutcomeUnknownError).
 CHANGES_CAMERA = frozenset(
@@ -156,6 +157,7 @@ class Session:
         self._capture_lock = asyncio.Lock()
         self._quiet = asyncio.Event()  # cleared while a photo is being taken
         self._quiet.set()
+        self._button_photo: asyncio.TimerHandle | None = None  # the camera's own shutter
         self._last_error: Exception | None = None
         self._unanswered: Connection | None = None  # left a request unanswered: no 258 on close
         # Run after every session start, the first and each reconnect (Camera sends 261).
@@ -246,6 +248,7 @@ class Session:
             await conn.close()
         self._token = None
         self.viewfinder = self.recording = False
+        self._button_photo_done()
         if was is not ConnectionState.CLOSED:
             self._publish(Disconnected(None))
 
@@ -443,6 +446,7 @@ class Session:
             self._heartbeat.cancel()
             self._heartbeat = None
         self.viewfinder = self.recording = False
+        self._button_photo_done()
         policy = self.reconnect
         if policy is None or self.session_given_away:
             self._state = ConnectionState.CLOSED
@@ -528,7 +532,16 @@ class Session:
             self._heartbeat = None
 
     def _track(self, event: Notification) -> None:
-        if event.type == Notify.START_VIDEO_RECORD:
+        if event.type == Notify.START_PHOTO_CAPTURE and self._quiet.is_set():
+            # The camera's own shutter: hold requests until the photo is written, as for ours,
+            # with a watchdog in case `photo_taken` never comes.
+            self._quiet.clear()
+            self._button_photo = asyncio.get_running_loop().call_later(
+                BUTTON_PHOTO_WATCHDOG, self._button_photo_done
+            )
+        elif event.type == Notify.PHOTO_TAKEN:
+            self._button_photo_done()
+        elif event.type == Notify.START_VIDEO_RECORD:
             self.recording = True
         elif event.type == Notify.VIDEO_RECORD_COMPLETE:
             self.recording = False
@@ -536,6 +549,12 @@ class Session:
             self.viewfinder = True
         elif event.type == Notify.VF_STOP:
             self.viewfinder = False
+
+    def _button_photo_done(self) -> None:
+        if self._button_photo is not None:
+            self._button_photo.cancel()
+            self._button_photo = None
+            self._quiet.set()
 
     def _publish(self, event: Event) -> None:
         for callback in list(self._subscribers):
