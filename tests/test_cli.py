@@ -533,6 +533,7 @@ def test_demo() -> None:
         assert step in out
     assert "YDXJ0001.jpg" in out
     assert "YDXJ0002.mp4" in out
+    assert "Device info       Yi 1, firmware" in out  # recognised from its versions
 
 
 def test_demo_json() -> None:
@@ -553,6 +554,7 @@ def test_demo_json() -> None:
         "disconnect",
         "done",
     ]
+    assert json.loads(lines[2])["model_name"] == "Yi 1"
     live = json.loads(lines[-3])
     assert (live["width"], live["height"]) == (432, 240)
     assert live["frames"] >= 16

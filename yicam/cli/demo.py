@@ -99,8 +99,9 @@ async def _drive(cam: Camera, step: _Steps, time_scale: float) -> None:
     step.show(
         "device_info",
         "Device info",
-        f"firmware {info.firmware}, serial {info.serial}",
+        f"{cam.model_name}, firmware {info.firmware}, serial {info.serial}",
         model=info.model,
+        model_name=cam.model_name,
         firmware=info.firmware,
         serial=info.serial,
     )
