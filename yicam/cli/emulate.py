@@ -50,6 +50,14 @@ __all__ = ["emulate"]
 )
 @click.option("--seed", type=int, help="Seed for the faults' randomness.")
 @click.option(
+    "--reply-latency",
+    metavar="MS|MIN-MAX",
+    default="0",
+    show_default=True,
+    help="Milliseconds each command takes to answer (a range: uniform per command); real "
+    "cameras took 10-60 in the timed captures.",
+)
+@click.option(
     "--count",
     type=click.IntRange(1, 64),
     default=1,
@@ -71,6 +79,7 @@ def emulate(
     seed: int | None,
     count: int,
     firmware: str,
+    reply_latency: str,
 ) -> None:
     """Run an emulated camera (or `--count N` of them) on this computer.
 
@@ -88,6 +97,7 @@ def emulate(
     host = where.host if "host" in where.explicit else "127.0.0.1"
     preview, fault_set = _size(preview_size), parse_faults(faults, seed)
     chosen: Literal["old", "new"] = "old" if firmware == "old" else "new"
+    latency = _latency(reply_latency)
     reach_all: Callable[[], list[str]] = list
     if count > 1:
         from .emulate_many import several
@@ -96,6 +106,7 @@ def emulate(
         emulators, reach_all = several(
             count, host, ports, sd,
             preview_size=preview, model=model, faults=fault_set, firmware=chosen,
+            reply_latency=latency,
         )  # fmt: skip
     else:
         emulator = Emulator(
@@ -109,6 +120,7 @@ def emulate(
             sd=sd,
             faults=fault_set,
             firmware=chosen,
+            reply_latency=latency,
         )
         emulators = [emulator]
     with contextlib.suppress(KeyboardInterrupt):  # where signal handlers are not available
@@ -120,6 +132,21 @@ def _size(text: str) -> tuple[int, int]:
     if not (sep and width.isdigit() and height.isdigit()) or int(width) % 2 or int(height) % 2:
         raise click.BadParameter(f"{text!r}: use an even WIDTHxHEIGHT such as 432x240")
     return int(width), int(height)
+
+
+def _latency(text: str) -> tuple[float, float]:
+    """`--reply-latency` (milliseconds, `MS` or `MIN-MAX`) as (lowest, highest) seconds."""
+    low, _, high = text.partition("-")
+    try:
+        values = (float(low) / 1000, float(high or low) / 1000)
+        if not 0 <= values[0] <= values[1]:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r}: use milliseconds such as 30 or a range such as 10-60",
+            param_hint="'--reply-latency'",
+        ) from None
+    return values
 
 
 async def _serve(emulators: list[Emulator], reach_all: Callable[[], list[str]]) -> None:

@@ -16,6 +16,8 @@ emulator's event loop; from another thread use `loop.call_soon_threadsafe`):
 - `emu.set_setting(name, value)`: the camera's own menu, e.g. `capture_mode` `burst quality`.
 - `await emu.idle()`: wait until every capture and recording the camera runs has finished
   (a capture belongs to the camera and outlives the client that asked for it).
+- `emu.state.reply_latency`: (lowest, highest) seconds each command takes to answer, as
+  `Emulator(reply_latency=...)` set it; may be changed while it runs.
 - `emu.sd`: the card folder; `emu.state`: everything else (settings, counters of msg ids).
 
 `yicam emulate` presses the shutter on Enter (or any line on a piped stdin) and the mode
@@ -25,6 +27,6 @@ button on `m` + Enter; on POSIX also on SIGUSR1 / SIGUSR2.
 from __future__ import annotations
 
 from .faults import Faults, parse_faults
-from .server import Emulator
+from .server import CAPTURED_REPLY_LATENCY, Emulator
 
-__all__ = ["Emulator", "Faults", "parse_faults"]
+__all__ = ["CAPTURED_REPLY_LATENCY", "Emulator", "Faults", "parse_faults"]

@@ -230,7 +230,7 @@ async def _recording(state: CameraState, since: float) -> None:
             oldest = segments.pop(0)  # loop recording overwrites its oldest segment
             for path in (oldest, oldest.with_name(oldest.stem + "_thm.mp4")):
                 with contextlib.suppress(OSError):
-                    path.unlink()
+                    state.card.remove(path)
         now = asyncio.get_running_loop().time()
         path = state.card.new_media("mp4", state.now(), (now - started) / state.time_scale)
         segments.append(path)

@@ -5,6 +5,11 @@ location lies outside the card folder is refused (`CardPathError`), for every op
 link that points inside the card is the file it points to. Files the camera writes (captures,
 uploads) are written to a fresh temporary name and renamed into place, so a planted link
 under the final name is replaced, never written through.
+
+The bytes in use are counted once (a walk of the folder) and then kept up to date by the
+card's own writes and deletes (`write`, `place`, `remove`, `format`), so a capture costs the
+same on a full card as on an empty one. Files changed in the folder behind the emulator's
+back are counted after `rescan()`.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class Card:
         self.root = root.resolve()
         self.capacity = capacity
         self.inserted = True
+        self._used: int | None = None  # None: not counted yet (see the module docstring)
         (self.root / "DCIM" / "100MEDIA").mkdir(parents=True, exist_ok=True)
 
     def local_path(self, camera_path: str, cwd: str = CARD_ROOT) -> Path:
@@ -86,13 +92,24 @@ class Card:
 
     def used(self) -> int:
         """Bytes taken by files on the card (links take none)."""
+        if self._used is None:
+            self._used = self._walk()
+        return self._used
+
+    def rescan(self) -> None:
+        """Count the bytes in use again, from the folder itself."""
+        self._used = None
+
+    def _walk(self) -> int:
         total = 0
         for dirpath, _dirs, files in os.walk(self.root):
             for name in files:
-                with contextlib.suppress(OSError):
-                    info = (Path(dirpath) / name).lstat()
-                    total += 0 if _is_link(info.st_mode) else info.st_size
+                total += _size(Path(dirpath) / name)
         return total
+
+    def _account(self, delta: int) -> None:
+        if self._used is not None:
+            self._used = max(0, self._used + delta)
 
     def free(self) -> int:
         """Bytes still free on the card."""
@@ -170,11 +187,23 @@ class Card:
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(data)
-            os.replace(temp, target)
+            self.place(Path(temp), target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
             raise
+
+    def place(self, temp: Path, target: Path) -> None:
+        """Rename a finished temporary file on the card to its final name (counted)."""
+        size, replaced = _size(temp), _size(target)
+        os.replace(temp, target)
+        self._account(size - replaced)
+
+    def remove(self, path: Path) -> None:
+        """Delete one file on the card (counted); a link goes, never its target."""
+        size = _size(path)
+        path.unlink()
+        self._account(-size)
 
     def format(self) -> None:
         """Erase everything and recreate an empty DCIM/100MEDIA (links go, never their targets)."""
@@ -186,6 +215,7 @@ class Card:
                         entry.unlink()
                     else:
                         entry.rmdir()
+        self.rescan()  # an empty card, unless something could not be erased
         (self.root / "DCIM" / "100MEDIA").mkdir(parents=True, exist_ok=True)
 
     def _next_slot(self) -> tuple[Path, int]:
@@ -218,8 +248,13 @@ def _utf8(name: str, what: object) -> bytes:
         raise CardPathError(f"{what!r}: not a UTF-8 name") from exc
 
 
-def _is_link(mode: int) -> bool:
-    return stat.S_ISLNK(mode)
+def _size(path: Path) -> int:
+    """Bytes a file takes on the card: 0 for a link, a directory or nothing at all."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
 
 
 def unique_jpeg(comment: bytes, name: str = "sample.jpg") -> bytes:

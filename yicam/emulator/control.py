@@ -154,6 +154,8 @@ class ControlSession:
     async def _handle(self, request: Request) -> None:
         msg_id = request.msg_id
         self.state.received[msg_id] += 1
+        if msg_id != MsgId.QUERY_SESSION_HOLDER:
+            await self._think()
         if msg_id == MsgId.QUERY_SESSION_HOLDER:
             # The holder's answer needs no token; a missing rval reads as 0, "keep".
             rval = request.fields.get("rval", 0)
@@ -189,6 +191,13 @@ class ControlSession:
             reply = Reply(msg_id, -1)
         if reply is not None:
             self.send(reply)
+
+    async def _think(self) -> None:
+        """The camera's time to answer a command (`reply_latency`); one command at a time,
+        so requests that arrive meanwhile wait their turn, as on the camera."""
+        low, high = self.state.reply_latency
+        if high > 0:
+            await self.sleep(self._rng.uniform(low, high))
 
     async def _start_session(self) -> None:
         state = self.state

@@ -73,7 +73,7 @@ async def delete(session: ControlSession, req: Request) -> Reply:
     if not files:
         return Reply(req.msg_id, -26)
     for path in files:
-        path.unlink()
+        card.remove(path)
     return Reply(req.msg_id)
 
 

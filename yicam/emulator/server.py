@@ -24,15 +24,30 @@ from .transfers import TRANSFER_HANDLERS
 if TYPE_CHECKING:
     from .rtsp import RtspServer
 
-__all__ = ["Emulator"]
+__all__ = ["CAPTURED_REPLY_LATENCY", "Emulator", "latency_range"]
 
 DEFAULT_CARD_SIZE = 32 * 1024**3
 FIRMWARES = ("old", "new")  # old: the 2015 settings format (msg 3 + param, no msg 9)
 RTSP_FALLBACK_PORT = 8554  # when port 554 needs privileges we do not have
+CAPTURED_REPLY_LATENCY = (0.010, 0.060)  # most replies in the SJ8 captures [C], seconds
+
+
+def latency_range(latency: float | tuple[float, float]) -> tuple[float, float]:
+    """`reply_latency` as (lowest, highest) seconds; a single value is both."""
+    low, high = (latency, latency) if isinstance(latency, int | float) else latency
+    if not 0 <= low <= high:
+        raise ValueError(f"reply latency {latency!r}: use 0 <= lowest <= highest seconds")
+    return float(low), float(high)
 
 
 class Emulator:
-    """A virtual camera on loopback: `async with Emulator(port=0) as emu: ...`."""
+    """A virtual camera on loopback: `async with Emulator(port=0) as emu: ...`.
+
+    `reply_latency` is the time the camera takes to answer each command, in seconds (one
+    value, or a (lowest, highest) range drawn uniformly per command), scaled by `time_scale`
+    like the camera's other delays. The default 0 answers at once; `CAPTURED_REPLY_LATENCY`
+    is what a real camera took in the only timed captures (docs/protocol.md).
+    """
 
     def __init__(
         self,
@@ -49,6 +64,7 @@ class Emulator:
         card_inserted: bool = True,
         faults: Faults | None = None,
         time_scale: float = 1.0,
+        reply_latency: float | tuple[float, float] = 0.0,
         firmware: Literal["old", "new"] = "new",
         legacy_options: bool = False,  # older spelling of firmware="old"
     ) -> None:
@@ -74,6 +90,7 @@ class Emulator:
             profile=PROFILES[model],
             card=card,
             time_scale=time_scale,
+            reply_latency=latency_range(reply_latency),
             firmware="old" if legacy_options else firmware,
         )
         self.handlers: dict[int, Handler] = dict(HANDLERS)

@@ -26,6 +26,9 @@ class CameraState:
     profile: Profile
     card: Card
     time_scale: float = 1.0  # multiplies every realistic delay; tests use a small value
+    # Seconds (lowest, highest) the camera takes to answer a command, before time_scale;
+    # (0, 0) answers at once. See `Emulator` and docs/protocol.md for the captured figures.
+    reply_latency: tuple[float, float] = (0.0, 0.0)
     firmware: Literal["old", "new"] = "new"  # "old": the 2015 settings format (msg 3 + param)
     battery: int = 86
     on_adapter: bool = False

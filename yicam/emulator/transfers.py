@@ -156,7 +156,7 @@ async def _receive(
                 transfer.done += len(data)
         ok = transfer.done == size and hasher.hexdigest() == expected
         if ok:
-            os.replace(temp, local)
+            session.state.card.place(Path(temp), local)
     except (ConnectionError, OSError, ValueError):
         ok = False
     finally:
