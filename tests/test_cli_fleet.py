@@ -86,6 +86,22 @@ def test_photo_on_chosen_cameras(four: list[Emulator]) -> None:
     assert [len(media(e)) for e in four] == [1, 0, 1, 0]
 
 
+def test_names_after_fleet_add_to_the_global_ones(four: list[Emulator]) -> None:
+    data = ok_json(run("--json", "fleet", "-c", "b", "--camera", "d", "photo"))
+    assert [c["name"] for c in data["cameras"]] == ["b", "d"]
+    data = ok_json(run("--json", "-c", "a", "fleet", "-c", "c", "-c", "a", "photo"))
+    assert [c["name"] for c in data["cameras"]] == ["a", "c"]  # each camera once
+    assert [len(media(e)) for e in four] == [1, 1, 1, 1]
+
+
+def test_names_after_fleet_win_over_the_environment(four: list[Emulator]) -> None:
+    result = CliRunner().invoke(
+        cli, ["--json", "fleet", "-c", "b", "photo"], env={"YICAM_CAMERA": "a"}
+    )
+    assert [c["name"] for c in ok_json(result)["cameras"]] == ["b"]
+    assert [len(media(e)) for e in four] == [0, 1, 0, 0]
+
+
 def test_hosts_take_ports_from_the_addresses(four: list[Emulator], loop: LoopThread) -> None:
     hosts = ",".join(f"{e.host}:{e.port}" for e in four[:2])
     data = ok_json(run("--json", "fleet", "--hosts", hosts, "record", "start"))

@@ -88,6 +88,17 @@ def test_add_and_rm_keep_comments(config: Path) -> None:
     assert list(load_cameras()) == ["left", "back"]
 
 
+def test_add_takes_its_ports_after_the_command_too(config: Path) -> None:
+    ok(run("cameras", "add", "back", "10.0.0.7", "--port", "7000", "--rtsp-port", "8554"))
+    ok(run("--data-port", "9000", "cameras", "add", "top", "10.0.0.8", "--http-port", "8080"))
+    ok(run("--port", "7001", "cameras", "add", "side", "10.0.0.9", "--port", "7002"))  # last wins
+    assert list(load_cameras().values()) == [
+        CameraConfig("back", "10.0.0.7", 7000, rtsp_port=8554),
+        CameraConfig("top", "10.0.0.8", data_port=9000, http_port=8080),
+        CameraConfig("side", "10.0.0.9", 7002),
+    ]
+
+
 def test_list_table_and_json(config: Path) -> None:
     add_camera(CameraConfig("left", "10.0.0.5"))
     add_camera(CameraConfig("right", "10.0.0.6", rtsp_port=8554, serial="Z23L0000001"))

@@ -54,19 +54,37 @@ def cameras(ctx: click.Context) -> Result | None:
 @cameras.command("add")
 @click.argument("name")
 @click.argument("host")
+@click.option("--port", type=int, help="Control port (as the global --port; default 7878).")
+@click.option("--data-port", type=int, help="File data port (as the global one; default 8787).")
+@click.option("--http-port", type=int, help="HTTP port (as the global one; default 80).")
+@click.option("--rtsp-port", type=int, help="RTSP port (as the global one; default 554).")
 @click.option("--replace", is_flag=True, help="Overwrite a camera of that name.")
-def add(name: str, host: str, replace: bool) -> Result:
-    """Name a camera: `yicam cameras add left 192.168.1.51`.
+def add(
+    name: str,
+    host: str,
+    port: int | None,
+    data_port: int | None,
+    http_port: int | None,
+    rtsp_port: int | None,
+    replace: bool,
+) -> Result:
+    """Name a camera: `yicam cameras add left 192.168.1.51 [--port P] [--http-port P]`.
 
-    Its ports are the global ones: `yicam --port 7000 --http-port 8080 cameras add back HOST`.
+    The ports mean what the global ones mean (`yicam --port 7000 cameras add back HOST` too);
+    given here, they win.
     """
     from .._config import CameraConfig, add_camera
 
     where = global_options()
-    ports = (where.port, where.data_port, where.http_port, where.rtsp_port)
+    ports = (
+        where.port if port is None else port,
+        where.data_port if data_port is None else data_port,
+        where.http_port if http_port is None else http_port,
+        where.rtsp_port if rtsp_port is None else rtsp_port,
+    )
     entry = CameraConfig(name, host, *ports)
     path = add_camera(entry, replace=replace)
-    return Result(_json(entry), safe(f"Added camera {name!r} ({host}:{where.port}) to {path}"))
+    return Result(_json(entry), safe(f"Added camera {name!r} ({host}:{ports[0]}) to {path}"))
 
 
 @cameras.command("rm")

@@ -32,7 +32,12 @@ _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]")
     help="Network to scan, e.g. 192.168.1.0/24 (repeatable; default: this host's).",
 )
 @click.option(
-    "--probe-timeout", "timeout", default=1.0, show_default=True, help="Seconds per address probed."
+    "--probe-timeout",
+    "timeout",
+    default=1.0,
+    show_default=True,
+    help="Seconds an address gets to accept the probe, and its session to answer (not the "
+    "global --timeout: a silent address costs this much of the scan).",
 )
 @click.option("--force", is_flag=True, help="Scan networks wider than a /22.")
 @click.option("--save", is_flag=True, help="Add what was found as named cameras.")

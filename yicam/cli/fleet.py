@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from .base import GlobalOptions, global_options
 from .output import Result, dumps, emit, safe
@@ -58,7 +59,7 @@ class Selection:
                 **camera_options,
             )
         if not cameras:
-            raise click.UsageError("choose cameras: --all, --hosts H1,H2 or yicam -c A -c B fleet")
+            raise click.UsageError("choose cameras: yicam fleet --all, --hosts H1,H2 or -c A -c B")
         return Fleet(cameras)
 
 
@@ -81,15 +82,27 @@ def selection(all_: bool, hosts: str | None) -> Selection | None:
 
 @click.group()
 @selection_options
+@click.option(
+    "-c",
+    "--camera",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="A named camera; repeat it. The same as the global -c: both lists are driven.",
+)
 @click.pass_context
-def fleet(ctx: click.Context, all_: bool, hosts: str | None) -> None:
-    """Several cameras at once: `yicam fleet --all photo`, `yicam -c A -c B fleet photo`.
+def fleet(ctx: click.Context, all_: bool, hosts: str | None, names: tuple[str, ...]) -> None:
+    """Several cameras at once: `yicam fleet --all photo`, `yicam fleet -c A -c B photo`.
 
     Every camera gets the command at the same moment; one failing never stops the others.
     Exits 0 only when every camera succeeded; the summary says which failed and why.
     """
     host_list = tuple(h.strip() for h in (hosts or "").split(",") if h.strip())
-    ctx.obj = Selection(all_, global_options().camera_names, host_list)
+    chosen = global_options().camera_names
+    from_env = ctx.parent and ctx.parent.get_parameter_source("camera")
+    if names and from_env is ParameterSource.ENVIRONMENT:
+        chosen = ()  # names typed on the command line win over YICAM_CAMERA
+    ctx.obj = Selection(all_, tuple(dict.fromkeys(chosen + names)), host_list)
 
 
 @fleet.command()

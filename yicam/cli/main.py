@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "fleet": (
         "fleet",
         "fleet",
-        "Several cameras at once: `yicam fleet --all photo`, `yicam -c A -c B fleet photo`.",
+        "Several cameras at once: `yicam fleet --all photo`, `yicam fleet -c A -c B photo`.",
     ),
     "format": ("commands", "format_card", "Erase the SD card (needs --yes)."),
     "get": ("commands", "get", "Show one setting's value."),
@@ -207,7 +207,7 @@ def cli(
 ) -> None:
     """Control a Xiaomi Yi (or other Ambarella) action camera over Wi-Fi."""
     if len(camera) > 1 and ctx.invoked_subcommand not in ("fleet", "profile"):
-        raise click.UsageError("several --camera: `yicam -c A -c B fleet ...` drives several")
+        raise click.UsageError("several --camera: `yicam fleet -c A -c B ...` drives several")
     ctx.obj = GlobalOptions(
         host=host,
         port=port,
