@@ -284,6 +284,7 @@ def main() -> None:
     kinds = ("fleet", "sequential", "sequential, captured", "bare")
     wake: dict[str, list[float]] = {kind: [] for kind in kinds}
     kernel: dict[str, list[float]] = {kind: [] for kind in kinds}
+    delays = [(wake - k) * 1000 for camera in arrivals for wake, k in camera if k is not None]
     for index, kind in enumerate(order):
         stamps = [camera[index] for camera in arrivals]
         wake[kind].append(spread([stamp[0] for stamp in stamps]))
@@ -312,6 +313,11 @@ def main() -> None:
         f"{statistics.median(send_spreads[:ROUNDS]):.3f} ms, "
         f"p95 {percentile(send_spreads[:ROUNDS], 0.95):.3f} ms)"
     )
+    if delays:
+        print(
+            f"  (kernel arrival to wake-up, per request: min {min(delays):.3f}, p50 "
+            f"{statistics.median(delays):.3f}, p95 {percentile(delays, 0.95):.3f} ms)"
+        )
     for name, table in (("kernel arrival", kernel), ("wake-up", wake)):
         if not table["fleet"]:
             print(f"{name}: not measured on this OS")

@@ -154,14 +154,13 @@ class ControlSession:
     async def _handle(self, request: Request) -> None:
         msg_id = request.msg_id
         self.state.received[msg_id] += 1
-        if msg_id != MsgId.QUERY_SESSION_HOLDER:
-            await self._think()
         if msg_id == MsgId.QUERY_SESSION_HOLDER:
             # The holder's answer needs no token; a missing rval reads as 0, "keep".
             rval = request.fields.get("rval", 0)
             if self._holder_answer is not None and not self._holder_answer.done():
                 self._holder_answer.set_result(rval if isinstance(rval, int) else -1)
             return
+        await self._think()
         if msg_id == 0:
             empty = not request.fields and request.token is None
             self.send({"rval": -4 if empty else -9, "msg_id": 0})
