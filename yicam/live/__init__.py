@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from .frames import LiveFrame, LiveStats
-from .media import Recording
+from .recording import LiveRecording, Recording
 from .view import LOW_LATENCY_OPTIONS, Engine, LiveView
 
-__all__ = ["LOW_LATENCY_OPTIONS", "Engine", "LiveFrame", "LiveStats", "LiveView", "Recording"]
+__all__ = [
+    "LOW_LATENCY_OPTIONS",
+    "Engine",
+    "LiveFrame",
+    "LiveRecording",
+    "LiveStats",
+    "LiveView",
+    "Recording",
+]

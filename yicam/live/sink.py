@@ -19,7 +19,8 @@ from av.sidedata.sidedata import Type as SideDataType
 from yicam._errors import CameraConnectionError, YicamError
 
 from .frames import LiveFrame
-from .media import Recorder, Source
+from .media import Source
+from .recording import Recorder
 from .sei import parse_capture_payload
 
 __all__ = ["Sink"]
@@ -83,7 +84,7 @@ class Sink:
                 self.remove(recorder)
 
     def end(self) -> None:
-        """The engine stopped: recordings in progress fail if the view is closing."""
+        """The engine stopped: if the view is closing, recordings in progress end."""
         if self.closing.is_set():
             self.finish_recorders(CameraConnectionError("live view closed while recording"))
 
@@ -101,11 +102,11 @@ class Sink:
                 self._recorders.remove(recorder)
 
     def finish_recorders(self, error: YicamError) -> None:
-        """End every recording in progress with `error`."""
+        """The stream ended for good: end every recording in progress (see `Recorder.interrupt`)."""
         with self._lock:
             recorders, self._recorders = self._recorders, []
         for recorder in recorders:
-            recorder.finish(error)
+            recorder.interrupt(error)
 
     def _call(self, callback: Callable[..., object], *args: Any) -> None:
         if self.loop is None:

@@ -1,7 +1,8 @@
 """`LiveView`: low-latency frames from a camera's RTSP stream, decoded by FFmpeg through PyAV.
 
 The stream is received and decoded in a dedicated thread, so the event loop never blocks;
-frames reach coroutines through `frames()`, `next_frame()`, `snapshot()` and `record()`. Two
+frames reach coroutines through `frames()`, `next_frame()`, `snapshot()`, `record()` (a fixed
+length) and `start_recording()` (until stopped). Two
 engines receive it: "rtp" (the default: yicam's RTSP client and RTP depacketizer, each frame
 decoded as soon as its last packet is in) and "ffmpeg" (FFmpeg's RTSP demuxer, one frame
 later). When no packet arrives for `stall_timeout` seconds (or the stream ends), the view calls
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +26,8 @@ from yicam._errors import CameraConnectionError, CameraTimeoutError, ProtocolErr
 
 from .ffmpeg_engine import LOW_LATENCY_OPTIONS, run_ffmpeg
 from .frames import LiveFrame, LiveStats, StatsTracker
-from .media import Recorder, Recording, encode_image, image_codec
+from .media import encode_image, image_codec
+from .recording import LiveRecording, Recorder, Recording
 from .rtp_engine import run_rtp
 from .sink import Sink
 
@@ -123,6 +126,9 @@ class LiveView:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            # Recordings the engine did not end (it was cancelled) end here, keeping their file
+            # if they were started with start_recording().
+            self._sink.finish_recorders(CameraConnectionError("live view closed while recording"))
             if self._executor is not None:
                 self._executor.shutdown(wait=False)
                 self._executor = None
@@ -148,7 +154,11 @@ class LiveView:
         return frame
 
     async def record(self, path: str | Path, duration: float) -> Recording:
-        """Record `duration` seconds to an MP4 file by remuxing the H.264 (no re-encoding)."""
+        """Record `duration` seconds to an MP4 file by remuxing the H.264 (no re-encoding).
+
+        If the stream stops for good first, raises and leaves no file (see `start_recording`
+        for a recording that keeps what it got).
+        """
         if duration <= 0:
             raise ValueError("duration must be positive")
         loop = self._require_open()
@@ -164,6 +174,26 @@ class LiveView:
             self._sink.remove(recorder)
             if not done.done():
                 done.cancel()
+
+    def start_recording(
+        self, path: str | Path, *, max_duration: float | None = None
+    ) -> LiveRecording:
+        """Start recording to an MP4 file (remuxed, no re-encoding) until `await rec.stop()`.
+
+        It also ends after `max_duration` seconds, if given, or when the stream stops for good
+        (the view closes or cannot reconnect): the frames recorded so far are kept as a complete
+        file, which gets its final name only then (`<name>.part` until).
+        """
+        if max_duration is not None and max_duration <= 0:
+            raise ValueError("max_duration must be positive")
+        loop = self._require_open()
+        if self._error is not None:
+            raise self._error
+        done: asyncio.Future[Recording] = loop.create_future()
+        limit = math.inf if max_duration is None else max_duration
+        recorder = Recorder(Path(path), limit, loop, done, keep_on_interrupt=True)
+        self._sink.add(recorder)
+        return LiveRecording(recorder, done)
 
     def stats(self) -> LiveStats:
         """fps, frame counts and capture-to-decode latency (see `LiveStats`)."""
