@@ -11,21 +11,50 @@ from PySide6.QtCore import Qt
 from yicam import Camera
 from yicam.emulator import Emulator
 from yicam.gui.main_window import MainWindow
+from yicam.gui.status_bar import human_size
 
 from ..cli_helpers import LoopThread
-from .conftest import WAIT, connect, target_of
+from .conftest import WAIT, connect, run, target_of
 
 
 def test_connect_shows_model_battery_and_card(qtbot: Any, window: MainWindow) -> None:
     assert window.windowTitle() == "yicam"
     connect(qtbot, window)
     status: Any = window.statusBar()
-    qtbot.waitUntil(lambda: status.battery.text() == "Battery 86%", timeout=WAIT)
+    qtbot.waitUntil(lambda: status.battery.text() == "Battery 86% (on battery)", timeout=WAIT)
     assert status.model.text() == "Yi 1"
     assert "YDXJv22" in status.firmware.text()
     assert status.card.text().endswith("free")
     assert window.windowTitle() == "yicam - Yi 1 (127.0.0.1)"
     assert window.capture_panel.photo.isEnabled()
+
+
+def test_status_bar_shows_power_source_and_connection(
+    qtbot: Any, window: MainWindow, emu: Emulator, emu_thread: LoopThread
+) -> None:
+    status: Any = window.statusBar()
+    assert status.connection.text() == "Not connected"
+    connect(qtbot, window)
+    qtbot.waitUntil(lambda: status.battery.text() == "Battery 86% (on battery)", timeout=WAIT)
+
+    def plug_in(level: int) -> None:
+        async def change() -> None:
+            emu.state.on_adapter, emu.state.battery = True, level
+
+        emu_thread.run(change())
+        window.session.refresh_status()  # as an adapter notification would
+
+    plug_in(90)
+    qtbot.waitUntil(lambda: status.battery.text() == "Battery 90% (charging)", timeout=WAIT)
+    plug_in(100)
+    qtbot.waitUntil(lambda: status.battery.text() == "Battery 100% (on adapter)", timeout=WAIT)
+    cam = window.session.camera
+    assert cam is not None
+    storage = run(qtbot, cam.get_storage())  # what the camera reports, as the bar shows it
+    assert status.card.text() == f"Card {human_size(storage.free)} free"
+    assert status.connection.text() == "Connected"
+    qtbot.mouseClick(window.connection_bar.disconnect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status.connection.text() == "Not connected", timeout=WAIT)
 
 
 def test_unreachable_camera_says_so_with_a_hint(
@@ -192,7 +221,7 @@ def test_demo_camera_runs_in_the_windows_own_loop(qtbot: Any, make_window: Any) 
         window = make_window(target)
         connect(qtbot, window)
         status: Any = window.statusBar()
-        qtbot.waitUntil(lambda: status.battery.text() == "Battery 86%", timeout=WAIT)
+        qtbot.waitUntil(lambda: status.battery.text() == "Battery 86% (on battery)", timeout=WAIT)
         run(qtbot, window.shutdown())
     finally:
         run(qtbot, stack.aclose())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,16 +64,53 @@ def test_snapshot_and_clip_land_in_the_download_folder(
     (snapshot,) = folder.glob("snapshot-*.jpg")
     assert snapshot.read_bytes()[:2] == b"\xff\xd8"
 
-    panel.clip_seconds.setCurrentIndex(0)  # 5 s
-    qtbot.mouseClick(panel.clip, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not panel.clip.isEnabled(), timeout=WAIT)
+    assert panel.clip.text() == "Record clip"
+    qtbot.mouseClick(panel.clip, Qt.MouseButton.LeftButton)  # Record...
+    qtbot.waitUntil(lambda: _clip_time(panel.clip.text()) >= 2, timeout=WAIT)
+    assert list(folder.glob("clip-*.mp4")) == []  # only the .part until it is finished
+    qtbot.mouseClick(panel.clip, Qt.MouseButton.LeftButton)  # ...Stop
     qtbot.waitUntil(lambda: "Clip saved" in panel.message.text(), timeout=WAIT)
+    assert panel.clip.text() == "Record clip"
     (clip,) = folder.glob("clip-*.mp4")
-    with av.open(str(clip)) as container:
+    frames, duration = _read_clip(clip)
+    assert frames > 0
+    assert 2.0 <= duration < 30.0  # stopped once the button showed 00:02
+    assert f"{duration:.1f} s, {frames} frames" in panel.message.text()
+    assert list(folder.glob("*.part")) == []
+    assert panel.clip.isEnabled()
+
+
+def test_stopping_the_live_view_saves_the_clip(
+    qtbot: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    _start_live(qtbot, window)
+    panel = window.live_panel
+    qtbot.mouseClick(panel.clip, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _clip_time(panel.clip.text()) >= 1, timeout=WAIT)
+    qtbot.mouseClick(panel.toggle, Qt.MouseButton.LeftButton)  # the stream ends mid-clip
+    qtbot.waitUntil(lambda: "Clip saved" in panel.message.text(), timeout=WAIT)
+    assert panel.clip.text() == "Record clip"
+    qtbot.waitUntil(lambda: panel.toggle.text() == "Start live view", timeout=WAIT)
+    assert not panel.clip.isEnabled()  # no stream, nothing to record
+    (clip,) = (tmp_path / "downloads").glob("clip-*.mp4")
+    frames, duration = _read_clip(clip)
+    assert frames > 0
+    assert duration >= 1.0
+
+
+def _clip_time(text: str) -> int:
+    """Seconds shown on the button, `Stop clip (MM:SS)`; -1 when not recording."""
+    match = re.fullmatch(r"Stop clip \((\d\d):(\d\d)\)", text)
+    return int(match[1]) * 60 + int(match[2]) if match else -1
+
+
+def _read_clip(path: Path) -> tuple[int, float]:
+    """Decoded frames and duration (seconds) of an MP4, read back with PyAV."""
+    with av.open(str(path)) as container:
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
-    assert frames > 50
-    assert panel.clip.isEnabled()
+        assert container.duration is not None
+        return frames, container.duration / 1_000_000
 
 
 def test_live_view_keeps_going_across_a_setting_change(

@@ -1,5 +1,8 @@
 """`LiveModel`: the camera's live view as QImages, its statistics, snapshots and MP4 clips.
 
+A clip records the stream on the PC from Record to Stop (`LiveView.start_recording`); if the live
+view stops first, the clip ends there and keeps what was recorded.
+
 `LiveView` decodes in its own thread and hands frames to the loop, skipping old ones when the
 consumer is slow; this model wraps each frame's pixels in a `QImage` without copying them.
 The widget paints only the newest frame, so nothing queues up behind a slow paint.
@@ -14,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import av
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
@@ -25,11 +29,12 @@ from .problems import explain
 from .session_model import SessionModel
 
 if TYPE_CHECKING:
-    from yicam.live import LiveFrame, LiveView
+    from yicam.live import LiveFrame, LiveRecording, LiveView
 
 __all__ = ["LiveImage", "LiveModel"]
 
 STATS_INTERVAL = 0.5  # seconds between overlay updates
+CLIP_TICK = 0.25  # seconds between clip-length updates
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,7 @@ class LiveModel(QObject):
     runningChanged = Signal(bool)
     statsChanged = Signal(object)  # yicam.live.LiveStats
     recordingChanged = Signal(bool)
+    clipElapsed = Signal(float)  # seconds of video in the clip being recorded
     message = Signal(str)
 
     def __init__(self, session: SessionModel, prefs: Prefs, parent: QObject | None = None) -> None:
@@ -64,7 +70,7 @@ class LiveModel(QObject):
         self._task: asyncio.Task[None] | None = None
         self._live: LiveView | None = None
         self._running = False
-        self._clip = False
+        self._clip: LiveRecording | None = None
         self._resume = False  # the camera went away while the live view ran: start it again
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
@@ -82,7 +88,7 @@ class LiveModel(QObject):
     @property
     def clip_recording(self) -> bool:
         """True while a clip is being written."""
-        return self._clip
+        return self._clip is not None
 
     def start(self) -> None:
         """Start the live view."""
@@ -107,10 +113,12 @@ class LiveModel(QObject):
         if self._live is not None:
             self._jobs.spawn(self._snapshot(self._live))
 
-    def record_clip(self, seconds: float) -> None:
-        """Record `seconds` of the stream to an MP4 in the download folder (no re-encoding)."""
-        if self._live is not None and not self._clip:
-            self._jobs.spawn(self._record(self._live, seconds))
+    def toggle_clip(self) -> None:
+        """Start recording the stream to an MP4 in the download folder, or stop and save it."""
+        if self._clip is not None:
+            self._jobs.spawn(self._stop_clip(self._clip))
+        elif self._live is not None:
+            self._jobs.spawn(self._record(self._live))
 
     async def aclose(self) -> None:
         """Stop the live view and every job."""
@@ -154,18 +162,37 @@ class LiveModel(QObject):
             return
         self.message.emit(f"Snapshot saved: {path} ({frame.width}x{frame.height})")
 
-    async def _record(self, live: LiveView, seconds: float) -> None:
+    async def _record(self, live: LiveView) -> None:
         path = self._new_file("clip", ".mp4")
-        self._set_clip(True)
-        self.message.emit(f"Recording {seconds:g} s to {path.name}…")
         try:
-            recording = await live.record(path, seconds)
-        except (YicamError, OSError, RuntimeError) as exc:
+            clip = live.start_recording(path)
+        except (YicamError, RuntimeError) as exc:
+            self.message.emit(f"Recording failed: {exc}")
+            return
+        self._set_clip(clip)
+        self.message.emit(f"Recording to {path.name}…")
+        ticker = asyncio.get_running_loop().create_task(self._tick(clip))
+        try:
+            recording = await clip.wait()
+        except (YicamError, OSError, RuntimeError, av.FFmpegError) as exc:
             self.message.emit(f"Recording failed: {exc}")
             return
         finally:
-            self._set_clip(False)
-        self.message.emit(f"Clip saved: {path} ({recording.frames} frames)")
+            ticker.cancel()
+            self._set_clip(None)
+        self.message.emit(
+            f"Clip saved: {path} ({recording.duration:.1f} s, {recording.frames} frames)"
+        )
+
+    async def _tick(self, clip: LiveRecording) -> None:
+        while True:
+            self.clipElapsed.emit(clip.elapsed)
+            await asyncio.sleep(CLIP_TICK)
+
+    async def _stop_clip(self, clip: LiveRecording) -> None:
+        # `_record` reports the outcome, whoever ended the clip.
+        with contextlib.suppress(YicamError, OSError, RuntimeError, av.FFmpegError):
+            await clip.stop()
 
     def _new_file(self, stem: str, suffix: str) -> Path:
         folder = self._prefs.folder
@@ -177,10 +204,10 @@ class LiveModel(QObject):
             self._running = running
             self.runningChanged.emit(running)
 
-    def _set_clip(self, recording: bool) -> None:
-        if recording != self._clip:
-            self._clip = recording
-            self.recordingChanged.emit(recording)
+    def _set_clip(self, clip: LiveRecording | None) -> None:
+        if clip is not self._clip:
+            self._clip = clip
+            self.recordingChanged.emit(clip is not None)
 
     def _on_camera(self, cam: Camera) -> None:
         self._cam = cam

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -26,7 +25,11 @@ if TYPE_CHECKING:
 
 __all__ = ["LivePanel", "LiveWidget"]
 
-CLIP_SECONDS = (5, 10, 30, 60)
+
+def clock(seconds: float) -> str:
+    """Seconds as `MM:SS`."""
+    whole = int(seconds)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 class LiveWidget(QWidget):
@@ -46,6 +49,7 @@ class LiveWidget(QWidget):
         self.stats: LiveStats | None = None
         self.placeholder = "Live view off"
         self.recording_clip = False
+        self.clip_seconds = 0.0
 
     def sizeHint(self) -> QSize:
         """16:9 at a comfortable size."""
@@ -98,7 +102,7 @@ class LiveWidget(QWidget):
             if stats.latency_median is not None:
                 parts.append(f"{stats.latency_median * 1000:.0f} ms")
         if self.recording_clip:
-            parts.append("● REC")
+            parts.append(f"● REC {clock(self.clip_seconds)}")
         if not parts:
             return
         text = "  ·  ".join(parts)
@@ -133,11 +137,7 @@ class LivePanel(QWidget):
         self.snapshot.setToolTip("Save the current frame as a JPEG in the download folder")
         self.clip = QPushButton("Record clip")
         self.clip.setObjectName("recordClip")
-        self.clip.setToolTip("Record the stream to an MP4 in the download folder")
-        self.clip_seconds = QComboBox()
-        self.clip_seconds.setObjectName("clipSeconds")
-        for seconds in CLIP_SECONDS:
-            self.clip_seconds.addItem(f"{seconds} s", seconds)
+        self.clip.setToolTip("Record the stream to an MP4 in the download folder until Stop")
         self.message = QLabel("")
         self.message.setObjectName("liveMessage")
         self.message.setWordWrap(True)
@@ -145,7 +145,6 @@ class LivePanel(QWidget):
         row.addWidget(self.toggle)
         row.addWidget(self.snapshot)
         row.addWidget(self.clip)
-        row.addWidget(self.clip_seconds)
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -154,11 +153,12 @@ class LivePanel(QWidget):
         layout.addWidget(self.message)
         self.toggle.clicked.connect(live.toggle)
         self.snapshot.clicked.connect(live.snapshot)
-        self.clip.clicked.connect(lambda: live.record_clip(float(self.clip_seconds.currentData())))
+        self.clip.clicked.connect(live.toggle_clip)
         live.frameReady.connect(self.view.show_frame)
         live.statsChanged.connect(self._show_stats)
         live.runningChanged.connect(self._update)
         live.recordingChanged.connect(self._update)
+        live.clipElapsed.connect(self._show_clip_time)
         live.message.connect(self.message.setText)
         self._update()
 
@@ -169,13 +169,20 @@ class LivePanel(QWidget):
     def _show_stats(self, stats: LiveStats) -> None:
         self.view.stats = stats
 
+    def _show_clip_time(self, seconds: float) -> None:
+        self.view.clip_seconds = seconds
+        self.clip.setText(f"Stop clip ({clock(seconds)})")
+
     def _update(self, *_args: object) -> None:
         live = self._live
         self.toggle.setEnabled(live.available or live.running)
         self.toggle.setText("Stop live view" if live.running else "Start live view")
         self.snapshot.setEnabled(live.running)
-        self.clip.setEnabled(live.running and not live.clip_recording)
-        self.view.recording_clip = live.clip_recording
+        self.clip.setEnabled(live.running or live.clip_recording)
+        if live.clip_recording != self.view.recording_clip:
+            self.view.recording_clip = live.clip_recording
+            self.view.clip_seconds = 0.0
+            self.clip.setText("Stop clip (00:00)" if live.clip_recording else "Record clip")
         if not live.running:
             self.view.clear()
             self.view.placeholder = (

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
+from yicam import Battery
+
 from .session_model import CameraStatus, ConnState, SessionModel
 
-__all__ = ["StatusBar", "human_size"]
+__all__ = ["StatusBar", "battery_text", "human_size"]
 
 _STATE_TEXT = {
     ConnState.DISCONNECTED: "Not connected",
@@ -24,6 +26,18 @@ def human_size(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{size:.1f} TB"  # pragma: no cover - the loop returns at GB
+
+
+def battery_text(battery: Battery) -> str:
+    """Level and power source; the camera says only whether it is on its adapter, so below
+    100% on the adapter is shown as charging."""
+    if not battery.on_adapter:
+        power = "on battery"
+    elif battery.level < 100:
+        power = "charging"
+    else:
+        power = "on adapter"
+    return f"Battery {battery.level}% ({power})"
 
 
 class StatusBar(QStatusBar):
@@ -55,11 +69,7 @@ class StatusBar(QStatusBar):
         self.model.setText(status.model)
         self.firmware.setText(status.firmware.split("_build")[0][:40])
         self.firmware.setToolTip(status.firmware)
-        if status.battery is None:
-            self.battery.setText("")
-        else:
-            charging = " (charging)" if status.battery.on_adapter else ""
-            self.battery.setText(f"Battery {status.battery.level}%{charging}")
+        self.battery.setText("" if status.battery is None else battery_text(status.battery))
         if status.storage is not None:
             self.card.setText(f"Card {human_size(status.storage.free)} free")
         else:

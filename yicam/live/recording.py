@@ -172,6 +172,8 @@ class LiveRecording:
     def __init__(self, recorder: Recorder, done: asyncio.Future[Recording]) -> None:
         self._recorder = recorder
         self._done = done
+        # Nobody may wait for a recording that failed as the view closed: no "never retrieved".
+        done.add_done_callback(lambda future: future.cancelled() or future.exception())
 
     @property
     def path(self) -> Path:
