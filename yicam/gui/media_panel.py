@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListView,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +27,7 @@ from .jobs import Jobs
 from .media_model import THUMB_SIZE, ItemRole, MediaModel
 from .problems import clean_text
 
-__all__ = ["MediaPanel"]
+__all__ = ["MediaGrid", "MediaPanel"]
 
 _FILTERS = (("All files", "all"), ("Photos", "photo"), ("Videos", "video"))
 
@@ -34,6 +35,52 @@ _FILTERS = (("All files", "all"), ("Photos", "photo"), ("Videos", "video"))
 def open_with_system(path: Path) -> None:
     """Open a local file in the system's viewer."""
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+class MediaGrid(QListView):
+    """Thumbnail cells that flow left to right and share the width out: as many columns as fit
+    a thumbnail with its margin, each widened so that no empty strip is left at the right."""
+
+    CELL_HEIGHT = THUMB_SIZE.height() + 58  # the thumbnail and three lines of text
+    MIN_CELL_WIDTH = THUMB_SIZE.width() + 12
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setIconSize(THUMB_SIZE)
+        self.setWordWrap(True)
+        self.setSpacing(0)  # the grid cells carry the margins
+        self._fit_columns()
+
+    def available_width(self) -> int:
+        """The width Qt lays the cells out in."""
+        width = self.viewport().width()
+        bar = self.verticalScrollBar()
+        if (
+            not bar.isVisible()
+            and self.verticalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        ):
+            # Qt keeps room for a scroll bar that may appear, so that the layout stays put.
+            width -= self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, bar)
+        return width
+
+    def columns(self) -> int:
+        """How many cells fit side by side."""
+        return max(1, (self.available_width() - 1) // self.MIN_CELL_WIDTH)
+
+    def resizeEvent(self, e: QResizeEvent) -> None:
+        """Re-share the width (also when the scroll bar comes or goes)."""
+        self._fit_columns()
+        super().resizeEvent(e)
+
+    def _fit_columns(self) -> None:
+        # Qt wraps a cell that would end on the last pixel: one pixel to spare.
+        width = max(self.MIN_CELL_WIDTH, (self.available_width() - 1) // self.columns())
+        if self.gridSize().width() != width:
+            self.setGridSize(QSize(width, self.CELL_HEIGHT))
 
 
 class MediaPanel(QWidget):
@@ -62,16 +109,8 @@ class MediaPanel(QWidget):
         self.delete.setObjectName("deleteMedia")
         self.count = QLabel("")
         self.count.setObjectName("mediaCount")
-        self.grid = QListView()
+        self.grid = MediaGrid()
         self.grid.setObjectName("mediaGrid")
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setUniformItemSizes(True)
-        self.grid.setIconSize(THUMB_SIZE)
-        self.grid.setGridSize(QSize(THUMB_SIZE.width() + 16, THUMB_SIZE.height() + 58))
-        self.grid.setSpacing(4)
-        self.grid.setWordWrap(True)
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.grid.setModel(media.filtered)
         self.message = QLabel("")

@@ -62,6 +62,7 @@ class StatusBar(QStatusBar):
     def _label(self, name: str) -> QLabel:
         label = QLabel()
         label.setObjectName(name)
+        label.setContentsMargins(8, 0, 8, 0)  # apart from its neighbours
         self.addPermanentWidget(label)
         return label
 
