@@ -42,7 +42,7 @@ class MediaGrid(QListView):
     a thumbnail with its margin, each widened so that no empty strip is left at the right."""
 
     CELL_HEIGHT = THUMB_SIZE.height() + 58  # the thumbnail and three lines of text
-    MIN_CELL_WIDTH = THUMB_SIZE.width() + 12
+    MIN_CELL_WIDTH = THUMB_SIZE.width() + 8
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
