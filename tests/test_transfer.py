@@ -25,6 +25,8 @@ from yicam._partial import Partial, Source
 from yicam.emulator import Emulator
 from yicam.emulator.faults import Faults
 
+from .conftest import wait_until
+
 CARD_PATH = "/tmp/fuse_d/DCIM/100MEDIA/BIG00001.mp4"
 SIZE = 3 * 1024 * 1024 + 12345
 
@@ -278,6 +280,69 @@ async def test_disk_full_mid_transfer_keeps_a_resumable_prefix(
     monkeypatch.setattr(download_module, "_write", real_write)
     result = await camera.download(CARD_PATH, tmp_path, via=via)
     assert result.resumed_from == len(kept)
+    assert result.path.read_bytes() == data
+
+
+async def test_a_late_outcome_of_an_aborted_download_never_reaches_the_next(
+    emulator: Emulator, camera: Camera, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A loaded camera announces the aborted get's end only once the client asks again."""
+    import errno
+
+    import yicam._download as download_module
+    from yicam import LocalFileError
+    from yicam._ids import MsgId, Notify
+    from yicam.emulator.control import ControlSession
+
+    data = put_big_file(emulator)
+    held: list[Callable[[], None]] = []
+    released = False
+    real_notify = ControlSession.notify
+
+    def late_notify(self: ControlSession, kind: Any, param: Any = None, **fields: Any) -> None:
+        if released or kind not in (Notify.GET_FILE_COMPLETE, Notify.GET_FILE_FAIL):
+            real_notify(self, kind, param, **fields)
+        else:
+            held.append(lambda: real_notify(self, kind, param, **fields))
+
+    def releasing(handler: Any, after: int) -> Any:
+        calls = 0
+
+        async def handle(session: ControlSession, req: Any) -> Any:
+            nonlocal calls, released
+            calls += 1
+            if calls > after:  # sent before this request's reply
+                released = True
+                while held:
+                    held.pop(0)()
+            return await handler(session, req)
+
+        return handle
+
+    monkeypatch.setattr(ControlSession, "notify", late_notify)
+    handlers = emulator.handlers
+    monkeypatch.setitem(handlers, MsgId.GET_FILE, releasing(handlers[MsgId.GET_FILE], 1))
+    monkeypatch.setitem(
+        handlers, MsgId.CANCEL_TRANSFER, releasing(handlers[MsgId.CANCEL_TRANSFER], 0)
+    )
+    real_write = download_module._write
+    writes = 0
+
+    def fills_up(file: Any, chunk: memoryview, part: Any) -> None:
+        nonlocal writes
+        writes += 1
+        if writes == 2:
+            raise download_module._local_error(OSError(errno.ENOSPC, "No space"), part)
+        real_write(file, chunk, part)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(download_module, "_write", fills_up)
+        with pytest.raises(LocalFileError):
+            await camera.download(CARD_PATH, tmp_path, via="data")
+    await wait_until(lambda: held or released)  # the aborted get has ended on the camera
+    result = await camera.download(CARD_PATH, tmp_path, via="data")
+    assert result.resumed
+    assert result.verified_by == "md5"
     assert result.path.read_bytes() == data
 
 

@@ -27,6 +27,7 @@ from ._errors import (
     DataPortUnavailableError,
     ProtocolError,
     TransferError,
+    YicamError,
     error_for_rval,
 )
 from ._ids import MsgId, Notify
@@ -44,6 +45,7 @@ __all__ = [
     "get_thumbnail",
     "open_get",
     "put_file",
+    "settle",
     "shutdown",
 ]
 
@@ -90,6 +92,7 @@ class DataGet:
     They are for the caller to read with `readinto` in a worker thread.
     """
 
+    path: str
     offset: int
     length: int
     total: int
@@ -151,13 +154,35 @@ async def open_get(session: Session, path: str, offset: int, stall: float) -> Da
         outcome.close()
         sock.close()
         raise
-    return DataGet(offset, length, total, sock, outcome, stall)
+    return DataGet(path, offset, length, total, sock, outcome, stall)
 
 
-async def cancel(session: Session, path: str) -> None:
-    """Send 1287 for `path`; -14 (it had just finished) or -13 (no such transfer) are fine."""
-    with contextlib.suppress(CameraError):
+async def cancel(session: Session, path: str) -> bool:
+    """Send 1287 for `path`; True when the camera stopped it (then no outcome follows).
+
+    -14 (it had just finished) or -13 (no such transfer) give False: the transfer ended by
+    itself, and its `get_file_complete` or `get_file_fail` was sent or is on its way.
+    """
+    try:
         await session.request(MsgId.CANCEL_TRANSFER, {"param": path})
+    except CameraError:
+        return False
+    return True
+
+
+async def settle(session: Session, get: DataGet, stopped: bool) -> None:
+    """Make sure an ended get's outcome cannot be taken for the next get's.
+
+    The camera announces the outcome of every get it did not cancel, maybe late (after the
+    next 1285, whose `get_file_complete` would then report the wrong count or checksum). When
+    the outcome has not come and the camera did not stop the get (`stopped`: by `cancel`),
+    1287 stops it; if it had already ended, its outcome is awaited for up to `session.timeout`.
+    """
+    if get.outcome.done() or stopped:
+        return
+    with contextlib.suppress(YicamError):  # a timeout: none will come; never hide the cause
+        if not await cancel(session, get.path):
+            await get.outcome.wait(session.timeout)
 
 
 async def put_file(

@@ -18,7 +18,9 @@ that thread), `write` to the file, MD5 update, until the expected count; then fs
 buffer per download. Progress goes to the loop with `call_soon_threadsafe`, at most one call
 pending at a time. Waits follow the data: no byte for `stall_timeout` seconds raises
 `CameraTimeoutError` with the count so far. Cancelling (`cancel_transfer()` or the awaiting
-task) shuts the socket down from the loop, which ends the thread's read at once.
+task) shuts the socket down from the loop, which ends the thread's read at once. A data-port
+get that ends early is settled before the next one starts (`_data_port.settle`), so its late
+`get_file_complete` is never taken for the next get's.
 
 Checks (`verify=True`), reported in `DownloadResult.verified_by`:
 - data port ("md5"): the MD5 of the whole local file equals the camera's `md5sum` from
@@ -336,7 +338,11 @@ async def _download_once(
             raise
         camera_md5 = await stream.finish(stall) if isinstance(stream, DataGet) else None
     finally:
-        stream.close()
+        try:
+            if isinstance(stream, DataGet):
+                await t.settle(stream)
+        finally:
+            stream.close()
     md5, done = pump.hasher.hexdigest(), pump.done
     if done != stream.total:
         raise TransferError(

@@ -49,6 +49,7 @@ class _Active:
     stop: Callable[[], None]  # shuts its connection down
     on_data_port: bool
     cancelled: bool = False
+    stopped: bool = False  # the camera confirmed the cancel: no outcome will follow
 
 
 class Transfers:
@@ -169,7 +170,7 @@ class Transfers:
         active.cancelled = True
         try:
             if active.on_data_port:
-                await _data_port.cancel(self.session, active.path)
+                active.stopped = await _data_port.cancel(self.session, active.path)
         finally:
             active.stop()
         return True
@@ -185,6 +186,11 @@ class Transfers:
         get = await _data_port.open_get(self.session, path, offset, stall)
         self.track(path, get.stop, on_data_port=True)
         return get
+
+    async def settle(self, get: DataGet) -> None:
+        """Before `get` is closed: its outcome must not reach the next get (see `settle`)."""
+        stopped = self._active is not None and self._active.stopped
+        await _data_port.settle(self.session, get, stopped)
 
     def track(self, path: str, stop: Callable[[], None], *, on_data_port: bool) -> None:
         """Make the transfer in progress cancellable: `stop` shuts its connection down."""
