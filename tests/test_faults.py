@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +71,30 @@ async def test_dropped_connection_fails_cleanly(
         await cam.close()
     assert isinstance(events[-1], Disconnected)
     assert not cam.connected
+
+
+async def bytes_before_the_drop(port: int) -> int:
+    """Open a control connection, ask far more than 4000 bytes of replies, count what comes."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    asks = [{"msg_id": 257, "token": 0}] + [{"msg_id": 1, "token": 0}] * 400
+    writer.write(b"".join(json.dumps(ask).encode() for ask in asks))
+    async with asyncio.timeout(10):
+        received = len(await reader.read())  # until the camera hangs up
+    writer.close()
+    await writer.wait_closed()
+    return received
+
+
+async def test_a_seeded_drop_cuts_each_connection_elsewhere_and_repeats(
+    start_emulator: Callable[..., Any],
+) -> None:
+    """Reconnecting to a seeded `drop` gets further than the last cut, and the run repeats."""
+    runs = []
+    for _ in range(2):
+        emu = await start_emulator(faults=Faults(drop=True, seed=4))
+        runs.append([await bytes_before_the_drop(emu.port) for _ in range(4)])
+    assert runs[0] == runs[1]
+    assert len(set(runs[0])) == 4
 
 
 def test_parse_faults() -> None:

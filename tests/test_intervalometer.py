@@ -178,7 +178,7 @@ def test_bad_arguments(kwargs: dict[str, Any], message: str) -> None:
 async def test_a_tethered_timelapse_through_drops_loses_no_photo(
     start_emulator: Callable[..., Any], tmp_path: Path
 ) -> None:
-    emu = await start_emulator(faults=Faults(drop=True))
+    emu = await start_emulator(faults=Faults(drop=True, seed=6))
     async with dropping_camera(emu) as cam:
         tether = Tether(cam, tmp_path, retry_delay=0)
         report = await Intervalometer(cam, every=0.15, count=12, tether=tether).run()

@@ -36,6 +36,7 @@ class ControlSession:
         faults: Faults,
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
+        number: int = 0,
     ) -> None:
         self.state = state
         self.handlers = handlers
@@ -51,7 +52,7 @@ class ControlSession:
         self._out: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._holder_answer: asyncio.Future[int] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._rng = faults.rng()
+        self._rng = faults.rng(number)  # the emulator's `number`-th control connection
         self._closed = asyncio.Event()
         sock = writer.get_extra_info("socket")
         if sock is not None and faults.split:

@@ -24,9 +24,16 @@ class Faults:
     no_marker: bool = False  # never set the RTP marker bit, as some Ambarella firmware does
     seed: int | None = None
 
-    def rng(self) -> random.Random:
-        """A random source; seeded runs repeat exactly."""
-        return random.Random(self.seed)
+    def rng(self, stream: int = 0) -> random.Random:
+        """A random source; seeded runs repeat exactly.
+
+        `stream` numbers the sources drawn from one seed (the emulator's n-th control
+        connection uses stream n): each differs from the others, so a seeded `drop` cuts each
+        connection at another byte instead of cutting every reconnect at the same place.
+        """
+        if self.seed is None or stream == 0:
+            return random.Random(self.seed)
+        return random.Random(f"{self.seed}/{stream}")
 
 
 def parse_faults(specs: list[str] | tuple[str, ...], seed: int | None = None) -> Faults:

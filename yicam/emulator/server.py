@@ -100,6 +100,7 @@ class Emulator:
         self._rtsp: RtspServer | None = None
         self._servers: list[asyncio.Server] = []
         self._connections: set[asyncio.Task[None]] = set()
+        self._accepted = 0  # control connections so far: each draws its own faults
 
     @property
     def sd(self) -> Path:
@@ -247,7 +248,10 @@ class Emulator:
         assert task is not None
         self._connections.add(task)
         try:
-            session = ControlSession(self.state, self.handlers, self.faults, reader, writer)
+            self._accepted += 1
+            session = ControlSession(
+                self.state, self.handlers, self.faults, reader, writer, self._accepted - 1
+            )
             await session.run()
         finally:
             self.state.sessions.discard(session)
