@@ -70,8 +70,8 @@ async def test_session_lifecycle(emulator: Emulator) -> None:
 
 
 async def test_yi4k_session_reports_model_and_rtsp(start_emulator: Callable[..., Any]) -> None:
-    emu = await start_emulator(model="yi4k", rtsp_port=8554)
-    emu.state.rtsp_port = 8554
+    emu = await start_emulator(model="yi4k", rtsp_port=None)  # binds no fixed port
+    emu.state.rtsp_port = 8554  # what it announces
     async with Camera("127.0.0.1", emu.port, timeout=2.0) as cam:
         assert cam.model == "Z16"
         assert cam.rtsp_url == "rtsp://127.0.0.1:8554/live"
