@@ -28,6 +28,7 @@ class RawClient:
         self.host, self.port = host, port
         self.token = 0
         self.notifications: list[Notification] = []
+        self._unread: list[Any] = []  # parsed, not yet looked at
         self._proto = YiProtocol(Role.CLIENT)
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
@@ -53,11 +54,11 @@ class RawClient:
         self.send(msg_id, **fields)
         async with asyncio.timeout(10):
             while True:
-                for message in await self._read():
-                    if isinstance(message, Reply) and message.msg_id in (msg_id, 0):
-                        return message
-                    if isinstance(message, Notification):
-                        self.notifications.append(message)
+                message = await self._next()
+                if isinstance(message, Reply) and message.msg_id in (msg_id, 0):
+                    return message
+                if isinstance(message, Notification):
+                    self.notifications.append(message)
 
     async def notification(self, kind: str) -> Notification:
         """The next (or an already received) notification of type `kind`."""
@@ -67,15 +68,21 @@ class RawClient:
                     if note.type == kind:
                         self.notifications.remove(note)
                         return note
-                for message in await self._read():
-                    if isinstance(message, Notification):
-                        self.notifications.append(message)
+                message = await self._next()
+                if isinstance(message, Notification):
+                    self.notifications.append(message)
 
     def hang_up(self) -> None:
         """Close the socket at once, with nothing read or said."""
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+    async def _next(self) -> Any:
+        """The next message; what came with it in the same read waits for the next call."""
+        while not self._unread:
+            self._unread.extend(await self._read())
+        return self._unread.pop(0)
 
     async def _read(self) -> list[Any]:
         assert self._reader is not None
