@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -312,6 +313,17 @@ async def test_the_sj8_pro_shape_is_main_profile(tmp_path: Path) -> None:
         assert (stream.width, stream.height) == (1280, 720)
 
 
+@pytest.fixture
+def patient_holes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hole waits 0.5 s for its packet, not 20 ms: the emulator sends from this process, and
+    on a loaded machine the second packet of a swapped pair can come that late."""
+    from yicam.live.rtp import H264Depacketizer
+
+    patient = functools.partial(H264Depacketizer, max_wait=0.5)
+    monkeypatch.setattr("yicam.live.rtp_engine.H264Depacketizer", patient)
+
+
+@pytest.mark.usefixtures("patient_holes")
 async def test_reordered_packets_are_put_back_in_order() -> None:
     srv = await started(reorder=0.2, seed=4)
     try:
@@ -375,6 +387,7 @@ def test_stream_shape_faults_parse() -> None:
     assert (faults.stap_a, faults.no_marker, faults.rtp_reorder) == (True, True, 0.1)
 
 
+@pytest.mark.usefixtures("patient_holes")
 async def test_an_emulated_camera_with_every_rtp_quirk(start_emulator: Any) -> None:
     faults = Faults(stap_a=True, no_marker=True, rtp_reorder=0.2, seed=2)
     emu = await start_emulator(faults=faults)
