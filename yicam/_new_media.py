@@ -26,12 +26,11 @@ from ._events import Disconnected, Event, Reconnected
 from ._ids import Notify
 from ._media import MediaItem
 from ._messages import Notification
-from ._session import ConnectionState
 
 if TYPE_CHECKING:
     from ._camera import Camera
 
-__all__ = ["CAPTURE_DONE", "NewMedia", "back_online"]
+__all__ = ["CAPTURE_DONE", "NewMedia"]
 
 _LOG = logging.getLogger(__name__)
 
@@ -91,7 +90,7 @@ class NewMedia:
             try:
                 self._known = _keys(await self._cam.list_media())
             except CameraConnectionError:
-                if not await back_online(self._cam):
+                if not await self._cam.session.back_online():
                     raise
 
     async def __anext__(self) -> MediaItem:
@@ -168,7 +167,7 @@ class NewMedia:
                 await self._handle(event)
                 return
             except CameraConnectionError:
-                if not await back_online(self._cam):
+                if not await self._cam.session.back_online():
                     raise
                 event = _Rescan()
 
@@ -214,29 +213,6 @@ class NewMedia:
         # Files gone from the card are forgotten, so a reused name counts as new.
         self._known = _keys(items)
         return new
-
-
-async def back_online(cam: Camera) -> bool:
-    """Wait while `cam` reconnects; False when its session is gone for good."""
-    if cam.connected:
-        return True
-    if cam.connection_state is not ConnectionState.RECONNECTING:
-        return False
-    back: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-    def on_event(event: Event) -> None:
-        if back.done():
-            return
-        if isinstance(event, Reconnected):
-            back.set_result(True)
-        elif isinstance(event, Disconnected) and not event.reconnecting:
-            back.set_result(False)
-
-    unsubscribe = cam.subscribe(on_event)
-    try:
-        return await back
-    finally:
-        unsubscribe()
 
 
 def _keys(items: list[MediaItem]) -> dict[str, _Key]:

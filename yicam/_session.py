@@ -6,7 +6,8 @@ tether code use the same object, only through its public names:
 - `await request(msg_id, fields, timeout=)` -> `Reply` (renews a -4 token once; raises
   `CameraError` for a non-zero rval, `NotConnectedError`, `OutcomeUnknownError`);
 - `expect(*kinds, where=)` -> `Expectation` (create before the request, `await .wait()`);
-- `subscribe(callback)` -> unsubscribe, `events()`; `photo_gate()`; `reserved()`/`write()`;
+- `subscribe(callback)` -> unsubscribe, `events()`; `back_online(timeout)`; `photo_gate()`;
+  `reserved()`/`write()`;
 - `host`, `port`, `data_port`, `http_port`, `rtsp_port`, `timeout`, `event_timeout`,
   `quirks`, `model`, `model_name`, `rtsp_url`, `viewfinder`, `recording`, `state`, `token`;
 - `greeting`: a coroutine function run after every session start, reconnects included.
@@ -266,6 +267,36 @@ class Session:
                 self._subscribers.remove(callback)
 
         return unsubscribe
+
+    async def back_online(self, timeout: float | None = None) -> bool:
+        """Wait while the session reconnects; True once it is up, False when it is gone for good.
+
+        A closed session stays closed (the caller, or a drop without `reconnect=`, ended it);
+        not back within `timeout` seconds also gives False. Returns after `Reconnected` is
+        published, so events of the new session follow it.
+        """
+        if self.connected:
+            return True
+        if self._state is not ConnectionState.RECONNECTING:
+            return False
+        back: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def on_event(event: Event) -> None:
+            if back.done():
+                return
+            if isinstance(event, Reconnected):
+                back.set_result(True)
+            elif isinstance(event, Disconnected) and not event.reconnecting:
+                back.set_result(False)
+
+        unsubscribe = self.subscribe(on_event)
+        try:
+            async with asyncio.timeout(timeout):
+                return await back
+        except TimeoutError:
+            return False
+        finally:
+            unsubscribe()
 
     def events(self) -> EventStream:
         """Every event from now on; ends after a `Disconnected` that is not reconnecting."""

@@ -37,11 +37,9 @@ from ._errors import (
     UnsafeNameError,
     YicamError,
 )
-from ._events import Disconnected, Reconnected
 from ._ids import MsgId
 from ._media import MediaItem, scan_media
 from ._safety import safe_join
-from ._session import ConnectionState
 
 if TYPE_CHECKING:
     from ._session import Session
@@ -144,7 +142,7 @@ async def _scan(t: Transfers, retries: int) -> tuple[list[MediaItem], list[tuple
                 raise
             await _pause(attempt)
             attempt += 1
-            if not await _back(t.session):
+            if not await t.session.back_online(RECONNECT_WAIT):
                 raise
 
 
@@ -193,7 +191,7 @@ async def _fetch(
                 return _entry(item, local, "failed", f"{exc} (after {attempt} retries)", attempt)
             await _pause(attempt)
             attempt += 1
-            if not await _back(t.session):
+            if not await t.session.back_online(RECONNECT_WAIT):
                 raise _Stop(f"the connection to the camera was lost: {exc}", "failed") from exc
         except YicamError as exc:
             return _entry(item, local, "failed", str(exc), attempt)
@@ -217,28 +215,6 @@ def _entry(
     item: MediaItem, local: Path | None, status: Status, error: str | None = None, retries: int = 0
 ) -> SyncEntry:
     return SyncEntry(item.path, local, item.size, status, error=error, retries=retries)
-
-
-async def _back(session: Session) -> bool:
-    """True when the session is up, after waiting for it to reconnect if it is doing so.
-
-    A closed session stays closed: the caller (or a drop without `reconnect=True`) ended it.
-    """
-    if session.state is ConnectionState.RECONNECTING:
-        back = asyncio.Event()
-        unsubscribe = session.subscribe(
-            lambda event: back.set() if isinstance(event, Reconnected | Disconnected) else None
-        )
-        try:
-            async with asyncio.timeout(RECONNECT_WAIT):
-                while session.state is ConnectionState.RECONNECTING:
-                    await back.wait()
-                    back.clear()
-        except TimeoutError:
-            return False
-        finally:
-            unsubscribe()
-    return session.connected
 
 
 async def _delete_if_verified(session: Session, entry: SyncEntry) -> SyncEntry:

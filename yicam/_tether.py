@@ -38,7 +38,7 @@ from ._errors import (
     YicamError,
 )
 from ._media import MediaItem
-from ._new_media import NewMedia, back_online
+from ._new_media import NewMedia
 from ._partial import Partial
 from ._safety import safe_join
 from ._sync import SyncEntry
@@ -121,7 +121,7 @@ class Tether:
         """Return once everything the camera announced so far is downloaded (or reported)."""
         if self._watch is None or self._task is None:
             return
-        await back_online(self.cam)  # so the listing after the reconnect comes first
+        await self.cam.session.back_online()  # so the listing after the reconnect comes first
         flushed = asyncio.ensure_future(self._watch.flushed())
         await asyncio.wait([flushed, self._task], return_when=asyncio.FIRST_COMPLETED)
         if not flushed.done():
@@ -178,7 +178,7 @@ class Tether:
             except (CameraError, TransferError, CameraConnectionError) as exc:
                 if not self.cam.connected:  # the session dropped: not this file's fault
                     drops += 1
-                    if drops <= _MAX_DROPS and await back_online(self.cam):
+                    if drops <= _MAX_DROPS and await self.cam.session.back_online():
                         continue
                     return SyncEntry(item.path, local, item.size, "failed", error=str(exc))
                 failures += 1
