@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import re
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from rich.text import Text
 
 from .. import CameraResult, CameraStatus, ClockSync, Fleet, FleetResult, MediaItem, ShotReport
 from .. import SyncReport as SyncReportType
-from .output import console, human_size, safe
+from .output import console, dumps, human_size, safe
 
 __all__ = [
     "clock_view",
@@ -35,7 +33,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 FileProgress = Callable[[int, int], None]
 
 
@@ -188,13 +185,13 @@ def sync_bars(
         yield None
         return
     progress = Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # camera names: escaped, no markup
         BarColumn(),
         DownloadColumn(),
         console=console(stderr=True),
     )
     overall = progress.add_task("all cameras", total=0)
-    bars: dict[str, TaskID] = {n: progress.add_task(_label(n), total=0) for n in names}
+    bars: dict[str, TaskID] = {n: progress.add_task(safe(n), total=0) for n in names}
     done: dict[TaskID, float] = {}
 
     def per_file(name: str, item: MediaItem) -> FileProgress:
@@ -232,13 +229,9 @@ async def watch_status(fleet: Fleet, interval: float) -> None:
             result = await fleet.status()
             if live is None:
                 for row in status_json(result):
-                    click.echo(json.dumps(row, ensure_ascii=False))
+                    click.echo(dumps(row))
             else:
                 live.update(status_view(result))
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(interval):
                     await stop.wait()
-
-
-def _label(name: str) -> str:
-    return _CONTROL.sub("?", name)
