@@ -52,30 +52,12 @@ class Continuous:
 
 def photo_problem(state: CameraState) -> int:
     """The rval a photo request gets now (0: go ahead)."""
-    loop_time = asyncio.get_running_loop().time()
-    if not state.card.inserted or loop_time < state.card_busy_until:
-        return -27
-    if state.recording_since is not None:
-        return -14
-    if state.capture is not None:
-        return -21
-    if state.card.free() < PHOTO_MIN_FREE:
-        return -17
-    return 0
+    return _capture_problem(state, PHOTO_MIN_FREE)
 
 
 def record_problem(state: CameraState) -> int:
     """The rval a record request gets now (0: go ahead)."""
-    loop_time = asyncio.get_running_loop().time()
-    if not state.card.inserted or loop_time < state.card_busy_until:
-        return -27
-    if state.recording_since is not None:
-        return -14
-    if state.capture is not None:
-        return -21
-    if state.card.free() < VIDEO_MIN_FREE:
-        return -17
-    return 0
+    return _capture_problem(state, VIDEO_MIN_FREE)
 
 
 def start_photo(state: CameraState, mode: str | None = None) -> None:
@@ -283,3 +265,16 @@ def _seconds(value: str) -> float:
 def _set_status(state: CameraState, name: str, value: str) -> None:
     if name in state.settings:
         state.settings[name] = value
+
+
+def _capture_problem(state: CameraState, min_free: int) -> int:
+    loop_time = asyncio.get_running_loop().time()
+    if not state.card.inserted or loop_time < state.card_busy_until:
+        return -27
+    if state.recording_since is not None:
+        return -14
+    if state.capture is not None:
+        return -21
+    if state.card.free() < min_free:
+        return -17
+    return 0
