@@ -11,25 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import subprocess
-import sys
 import time
+
+from emulator_process import emulator_process
 
 from yicam import Camera
 
 HOST = "127.0.0.1"
 ROUNDS = 7
 REQUESTS = 400
-
-_SERVER = """
-import asyncio, sys
-from yicam.emulator import Emulator
-async def main():
-    async with Emulator("127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=None) as emu:
-        print(emu.port, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-asyncio.run(main())
-"""
 
 
 async def bare_loop(port: int) -> float:
@@ -87,15 +77,8 @@ async def measure(port: int) -> tuple[list[float], list[float]]:
 
 
 def main() -> None:
-    server = subprocess.Popen(
-        [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
-        bare, cam = asyncio.run(measure(port))
-    finally:
-        server.communicate("")
+    with emulator_process() as ports:
+        bare, cam = asyncio.run(measure(ports.port))
     bare_median, cam_median = statistics.median(bare), statistics.median(cam)
     print(f"bare asyncio socket: {bare_median * 1e6:8.1f} us per request (median of {ROUNDS})")
     print(f"yicam Camera.call:   {cam_median * 1e6:8.1f} us per request (median of {ROUNDS})")

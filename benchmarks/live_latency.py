@@ -26,28 +26,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import av
 from av.sidedata.sidedata import Type as SideDataType
+from emulator_process import emulator_process
 
 from yicam import Camera
 from yicam.live.sei import parse_capture_payload
 
 HOST = "127.0.0.1"
-SERVER = """
-import asyncio, sys
-from yicam.emulator import Emulator
-async def main():
-    async with Emulator("127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=0) as emu:
-        print(emu.port, emu.rtsp_port, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-asyncio.run(main())
-"""
 FRAME_INTERVAL = 1 / 30
 
 
@@ -145,15 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each run")
     args = parser.parse_args()
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        port, rtsp_port = (int(p) for p in server.stdout.readline().split())
-        rtp, ffmpeg, defaults = asyncio.run(measure(port, rtsp_port, args.seconds))
-    finally:
-        server.communicate("")
+    with emulator_process(rtsp_port=0) as ports:
+        rtp, ffmpeg, defaults = asyncio.run(measure(ports.port, ports.rtsp_port, args.seconds))
     print(f"432x240 at 30 fps from an emulator in its own process, {args.seconds:g} s per client")
     rtp.show('live_view() (engine="rtp")')
     ffmpeg.show('live_view(engine="ffmpeg")')

@@ -18,6 +18,7 @@ run resumes into the same folder from the card as the killed run left it. After 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -29,19 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SERVER = """
-import asyncio, sys
-from yicam.emulator import Emulator
-from yicam.emulator.faults import Faults
-async def main():
-    # No seed: a seeded emulator drops every control connection at the same byte.
-    faults = Faults(drop_data=float(sys.argv[2]), slow_data=int(sys.argv[3]), drop=True)
-    async with Emulator(port=0, data_port=0, http_port=0, model="yi4k", sd=sys.argv[1],
-                        faults=faults) as emu:
-        print(emu.port, emu.data_port, emu.http_port, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-asyncio.run(main())
-"""
+from emulator_process import emulator_process
 
 CLIENT = """
 import asyncio, json, sys
@@ -121,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="yicam-soak-"))
-    server = None
+    stack = contextlib.ExitStack()
     totals = {"runs": 0, "killed": 0, "verified": 0, "lost": 0, "wrong": 0, "retries": 0}
     failed_files = 0
     started = time.monotonic()
@@ -129,12 +118,10 @@ def main() -> None:
         master, sd = work / "master", work / "sd"
         files = make_card(master, rng)
         reset_card(master, sd)
-        server = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(sd), str(args.drop_data), str(args.slow_data)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert server.stdout is not None
-        ports = server.stdout.readline().split()
+        # No seed: a seeded emulator drops every control connection at the same byte.
+        faults = {"drop_data": args.drop_data, "slow_data": args.slow_data, "drop": True}
+        emulator = emulator_process(model="yi4k", sd=str(sd), faults=faults)
+        ports = [str(p) for p in stack.enter_context(emulator)[:3]]
         resume_into: Path | None = None
         for run in range(args.runs):
             if resume_into is None:
@@ -173,8 +160,7 @@ def main() -> None:
             print(f"run {run + 1:2d}: {summary['counts']}, {summary['retries']} retries, "
                   f"{verified}/{len(files)} verified, lost {lost}, wrong {wrong}")  # fmt: skip
     finally:
-        if server is not None:
-            server.communicate("")
+        stack.close()
         shutil.rmtree(work, ignore_errors=True)
     print(
         f"runs: {totals['runs']} ({totals['killed']} killed)  "

@@ -11,27 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from emulator_process import emulator_process
 
 from yicam import Camera, Event, Notification, Notify, SyncEntry, Tether
 
 HOST = "127.0.0.1"
 PHOTOS = 40
-
-_SERVER = """
-import asyncio, sys
-from yicam.emulator import Emulator
-async def main():
-    async with Emulator("127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=None,
-                        time_scale=0.05) as emu:
-        print(emu.port, emu.data_port, emu.http_port, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-asyncio.run(main())
-"""
 
 
 def p95(values: list[float]) -> float:
@@ -70,17 +59,9 @@ async def measure(ports: list[int], folder: Path) -> tuple[list[float], list[flo
 
 def main() -> None:
     """Run the emulator process and the measurement; print the figures."""
-    server = subprocess.Popen(
-        [sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert server.stdout is not None
-        ports = [int(p) for p in server.stdout.readline().split()]
-        with tempfile.TemporaryDirectory() as tmp:
-            (Path(tmp) / "plain").mkdir()
-            delays, plain, size = asyncio.run(measure(ports, Path(tmp)))
-    finally:
-        server.communicate("")
+    with emulator_process(time_scale=0.05) as ports, tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "plain").mkdir()
+        delays, plain, size = asyncio.run(measure(list(ports[:3]), Path(tmp)))
     added = [d - p for d, p in zip(delays, plain, strict=True)]
     ratio = statistics.median(delays) / statistics.median(plain)
     print(f"{PHOTOS} photos of {size} bytes, emulator in its own process")

@@ -23,6 +23,7 @@ yicam children, for tuning experiments.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import importlib
 import json
@@ -37,17 +38,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from emulator_process import emulator_process
+
 CARD_FILE = "DCIM/100MEDIA/BENCH001.mp4"
 CAMERA_PATH = "/tmp/fuse_d/" + CARD_FILE
-SERVER = """
-import asyncio, sys
-from yicam.emulator import Emulator
-async def main():
-    async with Emulator(port=0, data_port=0, http_port=0, model="yi4k", sd=sys.argv[1]) as emu:
-        print(emu.port, emu.data_port, emu.http_port, flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-asyncio.run(main())
-"""
 
 
 def bare_data(port: int, data_port: int, sink: str | None = None) -> int:
@@ -172,19 +166,14 @@ def main() -> None:
     modes = args.modes.split(",")
     mib = args.size_mib
     work = Path(tempfile.mkdtemp(prefix="yicam-bench-"))
-    server = None
+    stack = contextlib.ExitStack()
     try:
         sd = work / "sd"
         (sd / "DCIM" / "100MEDIA").mkdir(parents=True)
         with (sd / CARD_FILE).open("wb") as file:
             for _ in range(mib):
                 file.write(os.urandom(1024 * 1024))
-        server = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(sd)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        assert server.stdout is not None
-        ports = [int(p) for p in server.stdout.readline().split()]
+        ports = list(stack.enter_context(emulator_process(model="yi4k", sd=str(sd)))[:3])
         dest = work / "out.mp4"
         runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
         for _ in range(args.rounds):
@@ -192,8 +181,7 @@ def main() -> None:
                 runs[mode].append(measure(mode, ports, dest, args.set if "yicam" in mode else []))
         report(runs, mib, args.rounds, args.set)
     finally:
-        if server is not None:
-            server.communicate("")
+        stack.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
