@@ -36,6 +36,7 @@ def test_status_bar_shows_power_source_and_connection(
     assert status.connection.text() == "Not connected"
     connect(qtbot, window)
     qtbot.waitUntil(lambda: status.battery.text() == "Battery 86% (on battery)", timeout=WAIT)
+    assert status.battery.isEnabled()
 
     def plug_in(level: int) -> None:
         async def change() -> None:
@@ -55,6 +56,10 @@ def test_status_bar_shows_power_source_and_connection(
     assert status.connection.text() == "Connected"
     qtbot.mouseClick(window.connection_bar.disconnect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: status.connection.text() == "Not connected", timeout=WAIT)
+    assert not status.battery.isEnabled()  # the last figures, greyed out
+    assert status.battery.text() == "Battery 100% (on adapter)"
+    connect(qtbot, window)
+    assert status.battery.isEnabled()
 
 
 def test_unreachable_camera_says_so_with_a_hint(

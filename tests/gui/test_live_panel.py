@@ -113,6 +113,18 @@ def _read_clip(path: Path) -> tuple[int, float]:
         return frames, container.duration / 1_000_000
 
 
+def test_disconnecting_stops_the_live_view_quietly(
+    qtbot: Any, window: MainWindow, emu: Emulator
+) -> None:
+    _start_live(qtbot, window)
+    panel = window.live_panel
+    qtbot.mouseClick(window.connection_bar.disconnect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.toggle.text() == "Start live view", timeout=WAIT)
+    qtbot.waitUntil(lambda: not emu.state.viewfinder or not emu.state.sessions, timeout=WAIT)
+    assert panel.message.text() == ""  # the user disconnected: no "went out of range"
+    assert not window.banner.isVisible()
+
+
 def test_live_view_keeps_going_across_a_setting_change(
     qtbot: Any, window: MainWindow, emu: Emulator
 ) -> None:

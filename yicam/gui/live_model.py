@@ -72,6 +72,7 @@ class LiveModel(QObject):
         self._running = False
         self._clip: LiveRecording | None = None
         self._resume = False  # the camera went away while the live view ran: start it again
+        self._stopping = False  # stop() asked: the errors of winding down are no news
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
 
@@ -93,12 +94,14 @@ class LiveModel(QObject):
     def start(self) -> None:
         """Start the live view."""
         if self._cam is not None and self._task is None:
+            self._stopping = False
             self._task = self._jobs.spawn(self._run(self._cam), name="yicam-gui-live")
 
     def stop(self) -> None:
         """Stop the live view (and the viewfinder)."""
         self._resume = False
         if self._task is not None:
+            self._stopping = True
             self._task.cancel()
 
     def toggle(self) -> None:
@@ -138,7 +141,10 @@ class LiveModel(QObject):
                 async for frame in live.frames():
                     self.frameReady.emit(LiveImage(to_qimage(frame), frame))
         except YicamError as exc:
-            self.message.emit(f"Live view stopped: {explain(exc, cam.host).hint}")
+            # Stopping closes the view, whose viewfinder-off may fail on a dropped or closed
+            # session: the connection's own messages say what happened.
+            if not self._stopping:
+                self.message.emit(f"Live view stopped: {explain(exc, cam.host).hint}")
         finally:
             if stats is not None:
                 stats.cancel()

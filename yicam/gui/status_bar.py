@@ -83,3 +83,7 @@ class StatusBar(QStatusBar):
 
     def _show_state(self, state: str) -> None:
         self.connection.setText(_STATE_TEXT.get(ConnState(state), state))
+        # Away from the camera the figures are the last ones it sent: shown greyed out.
+        connected = state == ConnState.CONNECTED
+        for label in (self.model, self.firmware, self.battery, self.card, self.recording):
+            label.setEnabled(connected)
