@@ -1,16 +1,10 @@
-"""`yicam tether`: each new photo and video lands in a folder as the camera makes it.
-
-Also the pieces `timelapse` shares: the `--exec` hook and the one-line file report.
-"""
+"""`yicam tether`: each new photo and video lands in a folder as the camera makes it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import shlex
-import sys
 from pathlib import Path
-from typing import IO, Any
 
 import click
 from rich.live import Live
@@ -19,125 +13,12 @@ from rich.text import Text
 from .. import Camera, Disconnected, Event, Reconnected, SyncEntry, Tether
 from .._download import Via
 from .base import global_options, run_camera
-from .output import Result, console, dumps, emit, human_size, safe
+from .output import Result, console, emit, human_size, safe
+from .saved_files import ExecHook, entry_data, entry_line, exec_argv, print_line
 
-__all__ = ["ExecHook", "entry_data", "entry_line", "exec_argv", "print_line", "tether_cmd"]
+__all__ = ["tether_cmd"]
 
 _VIA = click.Choice(["auto", "data", "http"])
-
-
-def print_line(line: str) -> None:
-    """A line on stdout that a live status line or progress bar on the terminal redraws under.
-
-    `print`, not `click.echo`: rich redirects `sys.stdout` while the display is live, and
-    click writes past that redirection to the stream underneath.
-    """
-    print(line, flush=True)
-
-
-def exec_argv(command: str | None) -> list[str] | None:
-    """The program and arguments of `--exec CMD`, split like a shell would but never run by one."""
-    if command is None:
-        return None
-    argv = shlex.split(command, posix=sys.platform != "win32")
-    if not argv:
-        raise click.BadParameter("the command is empty", param_hint="--exec")
-    return argv
-
-
-class ExecHook:
-    """Runs `argv + [path]` for each verified file, one at a time and in order; never a shell.
-
-    A command that fails (cannot start, or exits non-zero) is reported on stderr; the files
-    keep coming.
-    """
-
-    def __init__(self, argv: list[str]) -> None:
-        self.argv = argv
-        self.failures = 0
-        self._queue: asyncio.Queue[Path] = asyncio.Queue()
-        self._task = asyncio.create_task(self._run(), name="yicam-exec")
-
-    def submit(self, path: Path) -> None:
-        """Queue the command for `path`."""
-        self._queue.put_nowait(path)
-
-    async def finish(self) -> None:
-        """Run what is queued, then stop."""
-        await self._queue.join()
-        await self.cancel()
-
-    async def cancel(self) -> None:
-        """Stop now (a command in progress is terminated)."""
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-
-    async def _run(self) -> None:
-        while True:
-            path = await self._queue.get()
-            try:
-                error = await self._exec(path)
-            finally:
-                self._queue.task_done()
-            if error is not None:
-                self.failures += 1
-                message = f"--exec {shlex.join(self.argv)} failed for {path}: {error}"
-                if global_options().json:
-                    click.echo(dumps({"error": message, "local": str(path)}), err=True)
-                else:
-                    click.echo(safe(f"Error: {message}"), err=True)
-
-    async def _exec(self, path: Path) -> str | None:
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                *self.argv, str(path), stdin=asyncio.subprocess.DEVNULL, stdout=_child_stdout()
-            )
-        except OSError as exc:
-            return f"cannot run it ({exc.strerror or exc})"
-        try:
-            code = await proc.wait()
-        except asyncio.CancelledError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.terminate()
-            await proc.wait()
-            raise
-        return None if code == 0 else f"exit status {code}"
-
-
-def _child_stdout() -> int | IO[Any] | None:
-    """Under --json the commands print to stderr, so stdout stays one JSON object per line."""
-    if not global_options().json:
-        return None
-    try:
-        sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        return asyncio.subprocess.DEVNULL  # no real stderr (tests)
-    return sys.stderr
-
-
-def entry_line(entry: SyncEntry) -> str:
-    """One line for a file the tether handled."""
-    name = "/".join(entry.path.split("/")[-2:])
-    if entry.status == "downloaded":
-        where = entry.local.name if entry.local is not None else "?"
-        renamed = f" as {where}" if where != name.rsplit("/", 1)[-1] else ""
-        deleted = ", deleted on the camera" if entry.deleted else ""
-        note = f" ({entry.error})" if entry.error else ""
-        return safe(f"saved {name}{renamed} ({human_size(entry.size)}{deleted}){note}")
-    return safe(f"FAILED {name}: {entry.error}")
-
-
-def entry_data(entry: SyncEntry) -> dict[str, Any]:
-    """The `--json` object for a file."""
-    return {
-        "path": entry.path,
-        "local": str(entry.local) if entry.local is not None else None,
-        "size": entry.size,
-        "status": entry.status,
-        "deleted": entry.deleted,
-        "error": entry.error,
-    }
 
 
 @click.command("tether")

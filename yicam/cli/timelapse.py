@@ -15,7 +15,7 @@ from .. import Camera, Intervalometer, Shot, SyncEntry, Tether, TimelapseReport,
 from .._durations import format_duration
 from .base import global_options, run_camera
 from .output import Result, console, emit, human_size, safe
-from .tether import ExecHook, entry_data, entry_line, exec_argv, print_line
+from .saved_files import ExecHook, entry_data, entry_line, exec_argv, print_line
 
 __all__ = ["timelapse"]
 
