@@ -121,11 +121,11 @@ class Fleet:
 
     async def set_setting(self, name: str, value: str) -> FleetResult[None]:
         """Change a setting on every camera."""
-        return await self._each(lambda _name, cam: cam.set_setting(name, value))
+        return await self.each(lambda _name, cam: cam.set_setting(name, value))
 
     async def apply_profile(self, profile: Profile) -> FleetResult[ProfileReport]:
         """Apply a settings profile to every camera; each reports setting by setting."""
-        return await self._each(lambda _name, cam: profile.apply(cam))
+        return await self.each(lambda _name, cam: profile.apply(cam))
 
     async def sync_clock(self) -> FleetResult[ClockSync]:
         """Set every camera's clock at the same whole second; reports the offsets before."""
@@ -141,7 +141,7 @@ class Fleet:
 
     async def status(self) -> FleetResult[CameraStatus]:
         """Battery, card, recording and model of every camera."""
-        return await self._each(lambda _name, cam: _status(cam))
+        return await self.each(lambda _name, cam: _status(cam))
 
     async def sync(
         self,
@@ -161,11 +161,17 @@ class Fleet:
             per_file = None if progress is None else (lambda item: progress(name, item))
             return await cam.sync(folder, delete_after=delete_after, progress=per_file)
 
-        return await self._each(sync_one)
+        return await self.each(sync_one)
 
     async def each(self, job: Callable[[str, Camera], Awaitable[T]]) -> FleetResult[T]:
         """Run `job(name, camera)` on every camera concurrently (reconnecting dropped ones)."""
-        return await self._each(job)
+
+        async def run(name: str) -> T:
+            if not self._cameras[name].connected:
+                await self._reconnect(name)
+            return await job(name, self._cameras[name])
+
+        return await self._gather(run)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -188,14 +194,6 @@ class Fleet:
                 outcome = dataclasses.replace(outcome, reconnected=True)
             results.append(_result(name, outcome))
         return ShotReport(tuple(results))
-
-    async def _each(self, job: Callable[[str, Camera], Awaitable[T]]) -> FleetResult[T]:
-        async def run(name: str) -> T:
-            if not self._cameras[name].connected:
-                await self._reconnect(name)
-            return await job(name, self._cameras[name])
-
-        return await self._gather(run)
 
     async def _gather(self, job: Callable[[str], Awaitable[T]]) -> FleetResult[T]:
         names = list(self._cameras)
