@@ -29,9 +29,9 @@ from yicam._results import (
     optional_text,
     parse_battery,
     parse_date,
-    parse_duration,
     parse_int,
     parse_listing,
+    parse_media_duration,
     parse_options,
     parse_settings,
     parse_storage,
@@ -147,7 +147,7 @@ def test_scalar_parsers_stay_in_their_domains(value: Any, other: Any) -> None:
     text = _outcome(parse_text, value, "t")
     assert text is ProtocolError or type(text) is str
     assert optional_text(value) in (None, value)
-    seconds = parse_duration(value)
+    seconds = parse_media_duration(value)
     assert seconds is None or (math.isfinite(seconds) and seconds >= 0)
     when = parse_date(value)
     assert when is None or when.year >= 1

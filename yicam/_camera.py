@@ -41,9 +41,9 @@ from ._results import (
     optional_text,
     parse_battery,
     parse_date,
-    parse_duration,
     parse_int,
     parse_listing,
+    parse_media_duration,
     parse_options,
     parse_settings,
     parse_storage,
@@ -513,7 +513,7 @@ class Camera:
             date=parse_date(raw.get("date")),
             resolution=optional_text(raw.get("resolution")),
             media_type=optional_text(raw.get("media_type")),
-            duration=parse_duration(raw.get("duration")),
+            duration=parse_media_duration(raw.get("duration")),
             raw=raw,
         )
 

@@ -28,9 +28,9 @@ __all__ = [
     "optional_text",
     "parse_battery",
     "parse_date",
-    "parse_duration",
     "parse_int",
     "parse_listing",
+    "parse_media_duration",
     "parse_options",
     "parse_settings",
     "parse_storage",
@@ -161,7 +161,7 @@ def optional_text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def parse_duration(value: object) -> float | None:
+def parse_media_duration(value: object) -> float | None:
     """Seconds of a media file (a number or numeric text), or None when absent or invalid."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
