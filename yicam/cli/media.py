@@ -14,11 +14,11 @@ from .output import Result, console, emit, human_size, safe
 
 if TYPE_CHECKING:
     from .. import Camera, MediaItem
+    from .._download import Via
 
-__all__ = ["download_cmd", "sync_cmd", "thumb", "upload"]
+__all__ = ["VIA", "download_cmd", "sync_cmd", "thumb", "upload"]
 
-Via = Literal["auto", "data", "http"]
-_VIA = click.Choice(["auto", "data", "http"])
+VIA = click.Choice(["auto", "data", "http"])  # the `--via` of every transfer command
 _stall_option = click.option(
     "--stall-timeout",
     type=click.FloatRange(min=0.1),
@@ -69,7 +69,7 @@ def _bars() -> Iterator[Callable[[str], Callable[[int, int], None]]]:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=Path("."),
               show_default=True, help="Folder to download into.")  # fmt: skip
-@click.option("--via", type=_VIA, default="auto", show_default=True, help="Transport.")
+@click.option("--via", type=VIA, default="auto", show_default=True, help="Transport.")
 @click.option("--no-resume", is_flag=True, help="Start over instead of resuming a partial file.")
 @_stall_option
 def download_cmd(
@@ -103,7 +103,7 @@ def download_cmd(
 @click.option("--delete-after", is_flag=True,
               help="Delete on the camera the files this run downloaded and verified.")  # fmt: skip
 @click.option("--include-sidecars", is_flag=True, help="Also fetch _thm.mp4 and .THM files.")
-@click.option("--via", type=_VIA, default="auto", show_default=True, help="Transport.")
+@click.option("--via", type=VIA, default="auto", show_default=True, help="Transport.")
 @click.option("--retries", type=click.IntRange(0, 20), default=3, show_default=True,
               help="Retries of a file whose transfer was cut or stalled.")  # fmt: skip
 @_stall_option
@@ -174,7 +174,7 @@ def upload(src: Path, dest: str) -> Result:
               required=True, help="File to write the JPEG to.")  # fmt: skip
 @click.option("--size", type=click.Choice(["thumb", "screen"]), default="thumb",
               show_default=True, help="Small thumbnail or screen-sized preview.")  # fmt: skip
-@click.option("--via", type=_VIA, default="auto", show_default=True,
+@click.option("--via", type=VIA, default="auto", show_default=True,
               help="Web server (?type=...), data port (msg 1025), or auto.")  # fmt: skip
 def thumb(path: str, out: Path, size: Literal["thumb", "screen"], via: Via) -> Result:
     """Save the thumbnail of a photo or video as a JPEG."""

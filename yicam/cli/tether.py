@@ -13,12 +13,11 @@ from rich.text import Text
 from .. import Camera, Disconnected, Event, Reconnected, SyncEntry, Tether
 from .._download import Via
 from .base import global_options, run_camera
+from .media import VIA
 from .output import Result, console, emit, human_size, safe
 from .saved_files import ExecHook, entry_data, entry_line, exec_argv, print_line
 
 __all__ = ["tether_cmd"]
-
-_VIA = click.Choice(["auto", "data", "http"])
 
 
 @click.command("tether")
@@ -33,7 +32,7 @@ _VIA = click.Choice(["auto", "data", "http"])
     help="Run CMD with each verified file's path as its last argument (no shell).",
 )
 @click.option("--include-sidecars", is_flag=True, help="Also fetch _thm.mp4 and .THM files.")
-@click.option("--via", type=_VIA, default="auto", show_default=True, help="Transport.")
+@click.option("--via", type=VIA, default="auto", show_default=True, help="Transport.")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after N files.")
 @click.option(
     "--reconnect/--no-reconnect",
