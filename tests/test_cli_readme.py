@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shlex
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
 from .cli_helpers import LoopThread
+from .conftest import wait_until
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -85,8 +86,15 @@ def test_readme_cli_examples(
         assert result.exit_code == 0, (words, result.output)
         if expected:
             assert result.stdout.splitlines() == expected, words
-        if args[0] == "format":
-            time.sleep(0.1)  # like a real card, the emulated one is busy just after a format
+        loop.run(wait_until(lambda: quiet(emu)))
+
+
+def quiet(emu: Emulator) -> bool:
+    """The camera has seen the last command's client leave (which ends what that session had
+    started, such as a reboot that would drop the next client) and its card is ready again
+    (like a real card, the emulated one is busy just after a format)."""
+    busy_until = emu.state.card_busy_until
+    return not emu.state.sessions and asyncio.get_running_loop().time() >= busy_until
 
 
 def test_readme_python_examples(
