@@ -270,12 +270,13 @@ async def test_raw_udp_session_gets_rtp_until_teardown(server: RtspServer) -> No
 
 
 async def test_idle_client_is_dropped() -> None:
-    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: True, idle_timeout=0.3)
+    # 1 s: well above the talker's 0.1 s gaps, even when a loaded machine stretches them.
+    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: True, idle_timeout=1.0)
     await srv.start()
     talker = await asyncio.to_thread(RawClient, srv.port)
     idler = await asyncio.to_thread(RawClient, srv.port)
     try:
-        for _ in range(6):  # keep-alives every 0.1 s keep the talker's connection open
+        for _ in range(12):  # keep-alives every 0.1 s keep the talker's connection open
             status, _, _ = await asyncio.to_thread(talker.request, "GET_PARAMETER", srv.url)
             assert status == 200
             await asyncio.sleep(0.1)
