@@ -33,9 +33,7 @@ __all__ = [
     "Profile",
     "ProfileReport",
     "SettingOutcome",
-    "apply_profile",
     "differing_settings",
-    "read_profile",
 ]
 
 # Settings that change what the others accept: applied first, in this order.
@@ -122,11 +120,36 @@ class Profile:
     @classmethod
     async def read(cls, cam: Camera) -> Profile:
         """The camera's settable settings (msg 9 for each), with its model name."""
-        return await read_profile(cam)
+        settings: dict[str, str] = {}
+        state = await cam.refresh()  # also tells a Yi 1 from its versions, for the model name
+        for name, value in state.settings.items():
+            if name in PERSONAL:
+                continue
+            try:
+                options = await cam.get_options(name)
+            except CameraError:
+                continue  # no options: not a setting a client can change
+            if options.settable:
+                settings[name] = value
+        return cls(settings, cam.model_name)
 
     async def apply(self, cam: Camera) -> ProfileReport:
         """Apply to `cam`, mode and standard first; reports each setting, never raises for one."""
-        return await apply_profile(cam, self)
+        current = await cam.get_settings()
+        outcomes = []
+        for name, value in self.ordered():
+            if name in PERSONAL:
+                continue
+            if name not in current:
+                outcomes.append(SettingOutcome(name, value, "unsupported"))
+                continue
+            if current[name] == value:
+                outcomes.append(SettingOutcome(name, value, "unchanged"))
+                continue
+            outcomes.append(await _apply_one(cam, name, value))
+            if name in FIRST:  # a mode or standard can change the others' values
+                current = await cam.get_settings()
+        return ProfileReport(tuple(outcomes))
 
     def ordered(self) -> list[tuple[str, str]]:
         """The settings in the order they are applied."""
@@ -160,41 +183,6 @@ class ProfileReport:
     def count(self, status: Status) -> int:
         """How many settings ended with `status`."""
         return sum(1 for o in self.outcomes if o.status == status)
-
-
-async def read_profile(cam: Camera) -> Profile:
-    """The camera's settable settings (asks msg 9 for each), with its model name."""
-    settings: dict[str, str] = {}
-    state = await cam.refresh()  # also tells a Yi 1 from its versions, for the model name
-    for name, value in state.settings.items():
-        if name in PERSONAL:
-            continue
-        try:
-            options = await cam.get_options(name)
-        except CameraError:
-            continue  # no options: not a setting a client can change
-        if options.settable:
-            settings[name] = value
-    return Profile(settings, cam.model_name)
-
-
-async def apply_profile(cam: Camera, profile: Profile) -> ProfileReport:
-    """Apply every setting of `profile` (mode and standard first); never raises for one."""
-    current = await cam.get_settings()
-    outcomes = []
-    for name, value in profile.ordered():
-        if name in PERSONAL:
-            continue
-        if name not in current:
-            outcomes.append(SettingOutcome(name, value, "unsupported"))
-            continue
-        if current[name] == value:
-            outcomes.append(SettingOutcome(name, value, "unchanged"))
-            continue
-        outcomes.append(await _apply_one(cam, name, value))
-        if name in FIRST:  # a mode or standard can change the others' values
-            current = await cam.get_settings()
-    return ProfileReport(tuple(outcomes))
 
 
 def differing_settings(
