@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo gui screenshots test lint typecheck pytest emulate bench clean
+.PHONY: demo gui screenshots docs docs-serve test lint typecheck pytest emulate bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ gui: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m yicam.gui.screenshots docs/screenshots
 
+# The documentation site (mkdocs.yml) into site/; make test builds it too, with --strict.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
 # Four workers on any machine: most tests wait on sockets, streams and timers, not the CPU
 # (the whole suite takes about a fifth of its run time in CPU), so even two cores keep four busy.
 test: $(STAMP)
@@ -39,4 +46,4 @@ bench: $(STAMP)
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build site *.egg-info .mypy_cache .pytest_cache .ruff_cache
