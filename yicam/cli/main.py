@@ -205,7 +205,12 @@ def cli(
     json_mode: bool,
     debug: bool,
 ) -> None:
-    """Control a Xiaomi Yi (or other Ambarella) action camera over Wi-Fi."""
+    """Control a Xiaomi Yi (or other Ambarella) action camera over Wi-Fi.
+
+    Each command prints its result on stdout (JSON with --json). A failure prints one line,
+    `Error: ...` with a hint (with --json, `{"error": ...}`), on stderr and exits with status 1;
+    a usage error exits with 2.
+    """
     if len(camera) > 1 and ctx.invoked_subcommand not in ("fleet", "profile"):
         raise click.UsageError("several --camera: `yicam fleet -c A -c B ...` drives several")
     ctx.obj = GlobalOptions(
