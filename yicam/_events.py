@@ -56,6 +56,7 @@ class SessionRequested:
 
 
 Event = Notification | Disconnected | Reconnecting | Reconnected | SessionRequested
+"""Any event `Camera.subscribe` callbacks and `Camera.events()` get (notification or link)."""
 
 
 class EventStream:
