@@ -1,0 +1,406 @@
+"""The documentation site: it builds with --strict, its references cover every public name and
+command, every task of the README is two clicks from its home page, and every example runs.
+
+Examples run the way the README's do (tests/test_cli_readme.py): `$ yicam ...` lines in-process
+against emulators, with the output shown under them compared line by line (`...` matches any
+text within a line); other `$` lines (pipes, other programs) in a shell with `yicam` on PATH and
+a named camera, all against the same cameras in page order; each Python block on a fresh
+emulator, with its `Camera("192.168.42.1")` pointed at it (named cameras are the page's), and a
+`text title="Output"` block after one lists lines its output must contain, in order. Blocks
+titled `conftest.py` and `test_*.py` are written to a folder and run with pytest. A block that
+cannot run here says why in a `<!-- not run: REASON -->` line just above it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import yicam
+from yicam import CameraConfig, add_camera
+from yicam.cli.main import cli
+from yicam.emulator import Emulator
+
+from .cli_helpers import LoopThread
+from .test_cli_readme import README, fences, retarget, retarget_python
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+PAGES = sorted(p for p in DOCS.rglob("*.md") if p.name != "protocol.md")
+RUNNABLE = {"python", "console"}
+NOT_RUN = re.compile(r"<!-- not run: \S[^>]*-->\n+```$")
+NOT_RUN_BLOCK = re.compile(r"<!-- not run: \S[^>]*-->\n+```\w+[^\n]*\n(.*?)^```", re.M | re.S)
+# Commands that run until Ctrl-C or open a window: tests/test_cli_process.py, test_cli.py,
+# test_cli_tether.py and tests/gui run them.
+LONG_RUNNING = {"emulate", "watch", "demo", "tether", "gui"}
+MANY = {"discover", "cameras", "fleet", "--all", "-c"}  # the named cameras' commands
+SUBNET = "127.77.2"
+NAMES = ("left", "right", "back")
+SHELL = re.compile(r"[|<>;&$`]")
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built with `mkdocs build --strict` into a temporary folder."""
+    out = tmp_path_factory.mktemp("site")
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr
+    return out
+
+
+def test_site_builds_strict(site: Path) -> None:
+    assert (site / "index.html").is_file()
+    assert (site / "cli" / "reference" / "index.html").is_file()
+    assert (site / "screenshots" / "main-window.png").is_file()
+
+
+def _ids(page: Path) -> set[str]:
+    return set(re.findall(r'\bid="([^"]+)"', page.read_text()))
+
+
+def _first_line(obj: object, name: str = "") -> str:
+    if isinstance(obj, type):
+        doc = obj.__dict__.get("__doc__")
+    elif inspect.isfunction(obj):
+        doc = obj.__doc__
+    else:  # a type alias: its docstring is the string literal after it (as mkdocstrings reads)
+        import griffe
+
+        doc = griffe.load("yicam", resolve_aliases=True)[name].docstring.value
+    return (inspect.cleandoc(doc or "").splitlines() or [""])[0]
+
+
+def test_every_public_name_is_in_the_api_reference(site: Path) -> None:
+    ids = _ids(site / "library" / "reference" / "index.html")
+    missing = [n for n in yicam.__all__ if f"yicam.{n}" not in ids]
+    assert not missing, f"not in docs/library/reference.md: {missing}"
+    undocumented = []
+    for name in yicam.__all__:
+        obj = getattr(yicam, name)
+        if not _first_line(obj, name).endswith((".", ":")):
+            undocumented.append(name)
+        if not isinstance(obj, type):
+            continue
+        for attr, value in vars(obj).items():
+            member = value.fget if isinstance(value, property) else value
+            member = getattr(member, "__func__", member)
+            if attr.startswith("_") or not inspect.isfunction(member):
+                continue
+            if not _first_line(member) or f"yicam.{name}.{attr}" not in ids:
+                undocumented.append(f"{name}.{attr}")
+    assert not undocumented, f"no docstring or not in the reference: {undocumented}"
+
+
+def _commands() -> Iterator[tuple[list[str], click.Command]]:
+    def walk(
+        command: click.Command, path: list[str], ctx: click.Context
+    ) -> Iterator[tuple[list[str], click.Command]]:
+        yield path, command
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                assert sub is not None
+                yield from walk(sub, [*path, name], click.Context(sub, parent=ctx, info_name=name))
+
+    yield from walk(cli, ["yicam"], click.Context(cli, info_name="yicam"))
+
+
+def test_every_command_is_in_the_cli_reference(site: Path) -> None:
+    ids = _ids(site / "cli" / "reference" / "index.html")
+    commands = list(_commands())
+    assert len(commands) > 40
+    for path, command in commands:
+        assert "-".join(path) in ids, path
+        assert (command.help or "").strip(), f"{path}: no help text"
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, f"{path} {param.opts}: no help text"
+
+
+def test_cli_help_says_how_commands_fail() -> None:
+    """`yicam --help` (the reference's first section) tells how every command fails."""
+    group = cli.help or ""
+    assert "Error:" in group
+    assert "exit" in group.lower()
+    assert "--json" in group
+
+
+class _Links(HTMLParser):
+    """The links of a built page's article (the content, not the navigation)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "article":
+            self._depth += 1
+        href = dict(attrs).get("href")
+        if self._depth and tag == "a" and href and not href.startswith(("http", "#")):
+            self.links.append(href)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "article":
+            self._depth -= 1
+
+
+def _page_links(site: Path, url: str) -> set[str]:
+    file = site / urlparse(url).path.lstrip("/")
+    if file.is_dir() or not file.suffix:
+        file = file / "index.html"
+    if not file.is_file():
+        return set()
+    parser = _Links()
+    parser.feed(file.read_text())
+    return {urljoin(url, href) for href in parser.links}
+
+
+# Where the site covers each section of the README.
+README_TASKS = {
+    "Quickstart": "/getting-started/",
+    "Install": "/getting-started/#install",
+    "The command line": "/cli/",
+    "An emulated camera": "/emulator/",
+    "Tools that work with it": "/emulator/#tools-that-work-with-it",
+    "The desktop app": "/desktop-app/",
+    "The library": "/library/",
+    "Reconnecting, model differences and errors": "/library/#reconnecting",
+    "Tethered shooting and time-lapse": "/cli/tether-and-timelapse/",
+    "Several cameras": "/cli/many-cameras/",
+    "Safety": "/security/",
+    "Threat model": "/security/#threat-model",
+    "Troubleshooting": "/troubleshooting/",
+    "Documentation": "/",
+    "More": "/protocol/",
+    "License": "/#license",
+}
+
+
+def test_every_readme_task_is_two_clicks_from_home(site: Path) -> None:
+    sections = re.findall(r"^##+ (.+)$", README.read_text(), re.MULTILINE)
+    assert set(sections) <= set(README_TASKS), "map the README's new section to its page"
+    one = _page_links(site, "/")
+    two = set().union(*(_page_links(site, url) for url in one))
+    reachable = {"/"} | one | two
+    for section in sections:
+        target = README_TASKS[section]
+        page = target.split("#")[0]
+        assert page in reachable, section  # and the section is on that page:
+        if "#" in target:
+            anchor = target.split("#")[1]
+            file = site / page.lstrip("/") / "index.html"
+            assert f'id="{anchor}"' in file.read_text(), target
+
+
+def test_readme_links_into_the_site() -> None:
+    text = README.read_text()
+    for page in ("docs/index.md", "docs/getting-started.md", "docs/troubleshooting/index.md"):
+        assert f"]({page}" in text, page
+
+
+def test_every_example_runs_or_says_why_not() -> None:
+    for page in PAGES:
+        text = page.read_text()
+        for match in re.finditer(r"^```(\w+)", text, re.MULTILINE):
+            if match[1] in RUNNABLE:
+                continue
+            if match[1] in {"sh", "bash", "shell", "py", "pycon"}:
+                before = text[: match.end()]
+                assert NOT_RUN.search(before), f"{page}: a {match[1]} block nobody runs"
+
+
+# -- running the examples --------------------------------------------------------------
+
+
+class Rig:
+    """Three emulated cameras named left, right and back; single-camera commands use left."""
+
+    def __init__(self, loop: LoopThread, config: Path) -> None:
+        first = loop.emulator(host=f"{SUBNET}.2")
+        ports = {"port": first.port, "data_port": first.data_port, "http_port": first.http_port}
+        rest = [loop.emulator(host=f"{SUBNET}.{i}", rtsp_port=None, **ports) for i in (3, 4)]
+        self.emulators = [first, *rest]
+        for name, emu in zip(NAMES, self.emulators, strict=True):
+            entry = CameraConfig(name, emu.host, emu.port, emu.data_port, emu.http_port)
+            add_camera(entry, config)
+        self.first = first
+        self.env = {**os.environ, "YICAM_CONFIG": str(config), "YICAM_CAMERA": "left"}
+        self.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{self.env['PATH']}"
+
+
+def _matches(expected: list[str], actual: list[str]) -> bool:
+    """Line by line; `...` within a line matches any text, a line of `...` any lines."""
+    lines = [r"(?:[^\n]*\n)*?" if e == "..." else _pattern(e) + r"\n" for e in expected]
+    return re.fullmatch("".join(lines), "".join(a + "\n" for a in actual)) is not None
+
+
+def _pattern(line: str) -> str:
+    return "[^\n]*".join(re.escape(part) for part in line.split("..."))
+
+
+def _run_yicam(words: list[str], rig: Rig, *, failing: bool = False) -> str:
+    args = words[1:]
+    if MANY & set(args):
+        if args[0] == "discover" or "discover" in args:
+            first = rig.first
+            ports = ["--port", str(first.port), "--data-port", str(first.data_port)]
+            args = [*ports, "--http-port", str(first.http_port), *args]
+            args += ["--network", f"{SUBNET}.0/29"]
+        argv = args
+    else:
+        address, rest = retarget(words, rig.first)
+        argv = [*address, *rest]
+    result = CliRunner().invoke(cli, argv, prog_name="yicam")
+    if failing:  # the example shows how the command fails: `Error: ...` (or the usage first)
+        assert result.exit_code in (1, 2), (words, result.output)
+        return result.output
+    assert result.exit_code == 0, (words, result.output)
+    if args[0] == "format" or "format" in args[:3]:
+        time.sleep(0.1)  # like a real card, the emulated one is busy just after a format
+    return result.stdout
+
+
+def _run_shell(line: str, rig: Rig, cwd: Path) -> str:
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; {line}"],
+        cwd=cwd,
+        env=rig.env,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+    )
+    assert done.returncode == 0, (line, done.stdout, done.stderr)
+    return done.stdout
+
+
+def _console(body: str, rig: Rig, cwd: Path) -> None:
+    lines: list[tuple[str, list[str]]] = []
+    for line in body.splitlines():
+        if line.startswith("$ "):
+            lines.append((line[2:], []))
+        elif lines:
+            lines[-1][1].append(line)
+    for command, expected in lines:
+        words = shlex.split(command)
+        if words[0] == "yicam" and not SHELL.search(command):
+            _address, args = retarget(words, rig.first)
+            if LONG_RUNNING & set(args[:1]) or args[:2] == ["live", "--url"]:
+                continue
+            failing = bool(expected) and expected[0].startswith(("Error:", "Usage:", '{"error'))
+            out = _run_yicam(words, rig, failing=failing)
+        else:
+            out = _run_shell(command, rig, cwd)
+        if expected:
+            assert _matches(expected, out.splitlines()), (command, expected, out)
+
+
+def _python(
+    body: str,
+    expected: list[str] | None,
+    emu: Emulator,
+    env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    capsys.readouterr()
+    code = retarget_python(body, emu)
+    with pytest.MonkeyPatch.context() as patch:  # scripts that run `yicam` reach named cameras
+        for name in ("PATH", "YICAM_CAMERA"):
+            patch.setenv(name, env[name])
+        exec(compile(code, "docs example", "exec"), {"__name__": "docs"})
+    printed = capsys.readouterr().out
+    out = printed.splitlines()
+    for line in expected or []:
+        pattern = _pattern(line)
+        while out and not re.fullmatch(pattern, out[0]):
+            out.pop(0)
+        assert out, f"output line not found (in order): {line!r} in {printed}"
+        out.pop(0)
+
+
+def _pytest_files(files: dict[str, str], cwd: Path, rig: Rig) -> None:
+    folder = cwd / "user_tests"
+    folder.mkdir()
+    for name, body in files.items():
+        (folder / name).write_text(body)
+    options = [
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "error",
+        "-o",
+        "asyncio_default_fixture_loop_scope=function",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", *options, "."],
+        cwd=folder,
+        env={**rig.env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=55,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"\b\d+ passed\b", done.stdout), done.stdout
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.relative_to(DOCS).as_posix() for p in PAGES])
+def test_page_examples(
+    page: Path,
+    loop: LoopThread,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    text = page.read_text()
+    blocks = fences(text)
+    if not any(lang in RUNNABLE for lang, _info, _body in blocks):
+        pytest.skip("no examples")
+    monkeypatch.chdir(tmp_path)  # the examples write files where they run
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("YICAM_CONFIG", str(config))
+    rig = Rig(loop, config)
+    test_files: dict[str, str] = {}
+    not_run = set(NOT_RUN_BLOCK.findall(text))
+    for index, (lang, info, body) in enumerate(blocks):
+        title = re.search(r'title="([^"]+)"', info)
+        if body in not_run:
+            continue
+        if lang == "console":
+            _console(body, rig, tmp_path)
+        elif lang == "python" and title and re.fullmatch(r"(conftest|test_\w+)\.py", title[1]):
+            test_files[title[1]] = body
+        elif lang == "python":
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            expected = None
+            if following and following[0] == "text" and 'title="Output"' in following[1]:
+                expected = [line for line in following[2].splitlines() if line.strip()]
+            # Each program starts with a fresh camera (the named cameras stay the rig's).
+            _python(body, expected, loop.emulator(), rig.env, capsys)
+    if test_files:
+        _pytest_files(test_files, tmp_path, rig)
