@@ -69,6 +69,11 @@ class Camera:
 
     `reconnect=True` (or a `ReconnectPolicy`) brings the session back after a drop;
     the session itself is `cam.session`.
+
+    Every method that talks to the camera may raise `CameraConnectionError` (unreachable or
+    dropped; `CameraTimeoutError` after `timeout`, `NotConnectedError` outside a session),
+    `CameraError` (a subclass by rval) when the camera refuses, and `ProtocolError` when it
+    sends nonsense; the errors a method adds are named in its docstring.
     """
 
     def __init__(
