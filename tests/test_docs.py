@@ -13,6 +13,7 @@ cannot run here says why in a `<!-- not run: REASON -->` line just above it.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import os
 import re
@@ -404,3 +405,37 @@ def test_page_examples(
             _python(body, expected, loop.emulator(), rig.env, capsys)
     if test_files:
         _pytest_files(test_files, tmp_path, rig)
+
+
+def _messages(source: Path) -> Iterator[str]:
+    """The fixed text of each exception message raised in `source` (f-string parts too)."""
+    for node in ast.walk(ast.parse(source.read_text())):
+        call = node.exc if isinstance(node, ast.Raise) else node
+        if not isinstance(call, ast.Call) or not call.args:
+            continue
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if not (name.endswith(("Error", "Exception", "BadParameter")) or name == "fail"):
+            continue
+        first = call.args[0]
+        parts = [first] if isinstance(first, ast.Constant) else getattr(first, "values", [])
+        for part in parts:
+            if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                text = part.value.strip(" ;:(")
+                if len(text) >= 8 and '"' not in text:
+                    yield text
+
+
+def test_troubleshooting_lists_every_cli_error() -> None:
+    """Every message the CLI raises, every rval text and every hint it adds is explained."""
+    from yicam._errors import RVAL_TEXT
+
+    page = (DOCS / "troubleshooting" / "index.md").read_text()
+    messages = [m for f in sorted((ROOT / "yicam" / "cli").glob("*.py")) for m in _messages(f)]
+    assert len(messages) > 15
+    messages += RVAL_TEXT.values()
+    output = (ROOT / "yicam" / "cli" / "output.py").read_text()
+    hints = re.findall(r'return "([^"]+)"', output.split("def _hint", 1)[1].split("\ndef ", 1)[0])
+    assert len(hints) >= 5
+    missing = [m for m in [*messages, *hints] if m not in page]
+    assert not missing, f"not in docs/troubleshooting/index.md: {missing}"
