@@ -1,29 +1,31 @@
 """Exceptions raised by yicam.
 
-    YicamError
-    ├── CameraConnectionError       cannot reach the camera, or the connection was lost
-    │   ├── CameraTimeoutError      no answer in time (also a builtin TimeoutError)
-    │   ├── NotConnectedError       no session: not connected yet, closed, or reconnecting
-    │   ├── DataPortUnavailableError  the data port (8787) cannot be opened (HTTP may still work)
-    │   └── OutcomeUnknownError     the connection dropped after a photo, record, delete or format
-    │                               may have reached the camera; it is never sent again
-    ├── ProtocolError               bytes or messages that break the protocol
-    ├── UnsafeOperationError        refused locally to protect the camera (see docs/protocol.md)
-    ├── UnsafeNameError             a name from the camera would write outside the destination
-    ├── LocalFileError              the local destination cannot be written (disk full, no permission)
-    ├── RemoteFileNotFoundError     the camera's web server answered 404: no such file
-    ├── TransferError               a file transfer failed its checks (size, MD5) or was cancelled
-    │   ├── SizeMismatchError       the sizes the camera announced disagree; nothing was written
-    │   └── TransferCancelledError  cancel_transfer() stopped it; the partial file is kept
-    └── CameraError                 the camera answered with rval != 0; carries .rval and .msg_id
-                                    (only ever an rval the camera sent; local trouble has its own class)
-        ├── SessionHeldError        -3: another device (usually the phone app) holds the session
-        ├── InvalidTokenError       -4: the session token is no longer valid
-        ├── InvalidOperationError   -14: not possible now (no session, not recording, ...)
-        ├── CameraBusyError         -21: the camera or its data server is busy
-        ├── UnsupportedError        -23: the camera does not know this command
-        ├── InvalidPathError        -26: no such file or directory
-        └── CardError               -27 / -28: card missing, busy or unformatted
+```text
+YicamError
+├── CameraConnectionError       cannot reach the camera, or the connection was lost
+│   ├── CameraTimeoutError      no answer in time (also a builtin TimeoutError)
+│   ├── NotConnectedError       no session: not connected yet, closed, or reconnecting
+│   ├── DataPortUnavailableError  the data port (8787) cannot be opened (HTTP may still work)
+│   └── OutcomeUnknownError     the connection dropped after a photo, record, delete or format
+│                               may have reached the camera; it is never sent again
+├── ProtocolError               bytes or messages that break the protocol
+├── UnsafeOperationError        refused locally to protect the camera (see docs/protocol.md)
+├── UnsafeNameError             a name from the camera would write outside the destination
+├── LocalFileError              the local destination cannot be written (disk full, no permission)
+├── RemoteFileNotFoundError     the camera's web server answered 404: no such file
+├── TransferError               a file transfer failed its checks (size, MD5) or was cancelled
+│   ├── SizeMismatchError       the sizes the camera announced disagree; nothing was written
+│   └── TransferCancelledError  cancel_transfer() stopped it; the partial file is kept
+└── CameraError                 the camera answered with rval != 0; carries .rval and .msg_id
+                                (only ever an rval the camera sent; local trouble has its own class)
+    ├── SessionHeldError        -3: another device (usually the phone app) holds the session
+    ├── InvalidTokenError       -4: the session token is no longer valid
+    ├── InvalidOperationError   -14: not possible now (no session, not recording, ...)
+    ├── CameraBusyError         -21: the camera or its data server is busy
+    ├── UnsupportedError        -23: the camera does not know this command
+    ├── InvalidPathError        -26: no such file or directory
+    └── CardError               -27 / -28: card missing, busy or unformatted
+```
 """
 
 from __future__ import annotations
