@@ -20,7 +20,6 @@ import re
 import shlex
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,7 +35,8 @@ from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
 from .cli_helpers import LoopThread
-from .test_cli_readme import README, fences, retarget, retarget_python
+from .conftest import wait_until
+from .test_cli_readme import README, fences, quiet, retarget, retarget_python
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -250,6 +250,7 @@ class Rig:
             entry = CameraConfig(name, emu.host, emu.port, emu.data_port, emu.http_port)
             add_camera(entry, config)
         self.first = first
+        self.loop = loop
         self.env = {**os.environ, "YICAM_CONFIG": str(config), "YICAM_CAMERA": "left"}
         self.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{self.env['PATH']}"
 
@@ -281,8 +282,7 @@ def _run_yicam(words: list[str], rig: Rig, *, failing: bool = False) -> str:
         assert result.exit_code in (1, 2), (words, result.output)
         return result.output
     assert result.exit_code == 0, (words, result.output)
-    if args[0] == "format" or "format" in args[:3]:
-        time.sleep(0.1)  # like a real card, the emulated one is busy just after a format
+    rig.loop.run(wait_until(lambda: all(quiet(emu) for emu in rig.emulators)))
     return result.stdout
 
 
