@@ -234,11 +234,16 @@ class Camera:
         )
 
     async def refresh(self) -> CameraState:
-        """Read settings, battery and storage again; returns the new `state`."""
+        """Read settings, battery and storage again; returns the new `state`.
+
+        Storage is None when the camera cannot tell it (no card, or busy after a format: -27).
+        """
         settings = await self.get_settings()
         await self.get_battery()
-        with contextlib.suppress(CameraError):  # no card: -27
+        try:
             await self.get_storage()
+        except CameraError:
+            self._storage = None  # not the last reading: the card may be gone
         self.session.identify(None, settings)
         status = settings.get("app_status")
         if status is not None:

@@ -25,7 +25,6 @@ from ._camera import Camera
 from ._clock import align_clocks
 from ._config import CameraConfig, load_cameras
 from ._download import Progress
-from ._errors import CameraError
 from ._fleet_results import (
     CameraResult,
     CameraStatus,
@@ -251,19 +250,14 @@ def _failed(name: str, error: Exception | None) -> CameraResult[T]:
 
 async def _status(cam: Camera) -> CameraStatus:
     state = await cam.refresh()  # settings (model, recording), battery, storage
-    try:
-        storage = await cam.get_storage()  # again: refresh keeps an old reading on -27
-    except CameraError:  # no card (or busy after a format): still report the rest
-        free = total = None
-    else:
-        free, total = storage.free, storage.total
+    storage = state.storage  # None without a card (or busy after a format)
     return CameraStatus(
         host=cam.host,
         connected=cam.connected,
         model=cam.model_name,
         battery=state.battery.level if state.battery else None,
         on_adapter=state.battery.on_adapter if state.battery else None,
-        card_free=free,
-        card_total=total,
+        card_free=storage.free if storage else None,
+        card_total=storage.total if storage else None,
         recording=state.recording,
     )
