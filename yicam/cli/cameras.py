@@ -72,6 +72,9 @@ def add(
 
     The ports mean what the global ones mean (`yicam --port 7000 cameras add back HOST` too);
     given here, they win.
+
+    Prints the entry and the config file it was added to. Fails (exit 1) when the name is taken
+    or invalid.
     """
     from .._config import CameraConfig, add_camera
 
@@ -90,7 +93,10 @@ def add(
 @cameras.command("rm")
 @click.argument("name")
 def rm(name: str) -> Result:
-    """Forget a named camera."""
+    """Forget a named camera.
+
+    Prints the name removed and the config file. Fails (exit 1) when no camera has that name.
+    """
     from .._config import remove_camera
 
     path = remove_camera(name)

@@ -41,7 +41,11 @@ __all__ = [
 
 @click.command()
 def info() -> Result:
-    """Model, firmware, serial, live-view URL, card space."""
+    """Model, firmware, serial, live-view URL, card space.
+
+    Prints a table (an object with --json). Fails with `Error: ...` (exit 1) when the camera
+    cannot be reached or refuses.
+    """
 
     from .._errors import CameraError
 
@@ -85,7 +89,11 @@ def info() -> Result:
 
 @click.command()
 def battery() -> Result:
-    """Battery level, and whether the camera runs on USB power."""
+    """Battery level, and whether the camera runs on USB power.
+
+    Prints the level in percent and whether it runs on its adapter. Fails with `Error: ...`
+    (exit 1) when the camera cannot be reached or refuses.
+    """
     level = run_camera(lambda cam: cam.get_battery())
     source = "on USB power" if level.on_adapter else "on battery"
     return Result(level, f"Battery: {level.level}% ({source})")  # 0-100, checked by the library
@@ -96,7 +104,11 @@ def battery() -> Result:
 
 @click.command()
 def settings() -> Result:
-    """Every setting and its value, in the camera's order."""
+    """Every setting and its value, in the camera's order.
+
+    Prints a table of names and values (an object with --json). Fails with `Error: ...` (exit 1)
+    when the camera cannot be reached or refuses.
+    """
     values = run_camera(lambda cam: cam.get_settings())
     return Result(values, key_value_table(values, title="Camera settings"))
 
@@ -104,7 +116,11 @@ def settings() -> Result:
 @click.command()
 @click.argument("name")
 def get(name: str) -> Result:
-    """Show one setting's value."""
+    """Show one setting's value.
+
+    Prints the value. Fails (exit 1) for a setting the camera does not know, suggesting close
+    names.
+    """
     value = run_camera(lambda cam: _named_setting(cam, name, cam.get_setting(name)))
     return Result({"name": name, "value": value}, safe(value))
 
@@ -117,6 +133,9 @@ def set_(name: str, value: str) -> Result:
 
     Checked against the values the camera offers before anything is sent; refused while
     recording. `yicam options NAME` lists the accepted values.
+
+    Prints the new value as the camera reports it. Fails with `Error: ...` (exit 1) when the
+    camera cannot be reached or refuses.
     """
 
     async def job(cam: Camera) -> None:
@@ -139,7 +158,11 @@ def set_(name: str, value: str) -> Result:
 @click.command()
 @click.argument("name")
 def options(name: str) -> Result:
-    """The values a setting accepts."""
+    """The values a setting accepts.
+
+    Prints the permission and one value per line. Fails with `Error: ...` (exit 1) when the
+    camera cannot be reached or refuses.
+    """
     found = run_camera(lambda cam: _named_setting(cam, name, cam.get_options(name)))
     lines = [f"{found.name} ({found.permission}):", *(f"  {o}" for o in found.options)]
     return Result(found, "\n".join(safe(line) for line in lines))
@@ -174,6 +197,9 @@ def clock(action: str) -> Result:
     """Show the camera clock, or sync it.
 
     `yicam clock sync` sets it to this computer's local time.
+
+    Prints the camera's time (or the time set). Fails with `Error: ...` (exit 1) when the camera
+    cannot be reached or refuses.
     """
     if action == "sync":
         when = run_camera(lambda cam: cam.sync_clock())
@@ -192,7 +218,11 @@ def clock(action: str) -> Result:
     help="A capture mode for this photo, e.g. 'burst quality' (models that take msg 16777220).",
 )
 def photo(mode: str | None) -> Result:
-    """Take a photo and print its path on the camera."""
+    """Take a photo and print its path on the camera.
+
+    Prints the photo's path. Fails with `Error: ...` (exit 1) when the camera cannot be reached
+    or refuses.
+    """
 
     async def job(cam: Camera) -> str:
         if mode is None:
@@ -206,7 +236,10 @@ def photo(mode: str | None) -> Result:
 @click.command()
 @click.argument("level", type=click.IntRange(0, 100), required=False)
 def zoom(level: int | None) -> Result:
-    """Show the digital zoom, or set it to LEVEL (0-100)."""
+    """Show the digital zoom, or set it to LEVEL (0-100).
+
+    Prints the zoom level. Fails (exit 1) on a model without digital zoom.
+    """
 
     async def job(cam: Camera) -> int:
         if level is not None:
@@ -230,7 +263,11 @@ async def _or_lacks(cam: Camera, feature: str, call: Awaitable[T]) -> T:
 @click.command()
 @click.argument("action", type=click.Choice(["start", "stop", "time"]))
 def record(action: str) -> Result:
-    """Start or stop recording, or show its time."""
+    """Start or stop recording, or show its time.
+
+    Prints that recording started, the video's path, or the seconds recorded. Fails with `Error:
+    ...` (exit 1) when the camera cannot be reached or refuses.
+    """
     if action == "start":
         run_camera(lambda cam: cam.start_recording())
         return Result({"recording": True}, "Recording started")
@@ -256,6 +293,9 @@ def watch(count: int | None, reconnect: bool) -> None:
     """Print notifications until Ctrl-C, reconnecting after a drop.
 
     With --json, one JSON object per line.
+
+    Prints one line per notification until Ctrl-C. Fails with `Error: ...` (exit 1) when the
+    camera cannot be reached or refuses.
     """
     from .._events import Disconnected, SessionRequested
     from .._messages import Notification
@@ -334,6 +374,9 @@ def raw(msg_id: int, fields: str | None) -> Result:
 
     MSG_ID is a number, 0x hex or a name such as GET_SETTING; FIELDS is a JSON object:
     yicam raw GET_SETTING '{"type": "app_status"}'
+
+    Prints the reply as JSON. Fails (exit 1) on an unknown message name or invalid FIELDS, or
+    when the camera refuses.
     """
     extra = _parse_fields(fields) if fields else {}
     reply = run_camera(lambda cam: cam.call(msg_id, **extra))
@@ -359,7 +402,11 @@ def _parse_fields(text: str) -> dict[str, Any]:
 
 @click.command()
 def reboot() -> Result:
-    """Reboot the camera (the connection drops)."""
+    """Reboot the camera (the connection drops).
+
+    Prints that the camera is rebooting (the connection then drops). Fails with `Error: ...`
+    (exit 1) when the camera cannot be reached or refuses.
+    """
     run_camera(lambda cam: cam.reboot())
     return Result({"rebooting": True}, "The camera is rebooting; reconnect in a minute")
 
@@ -367,7 +414,11 @@ def reboot() -> Result:
 @click.command(name="format")
 @click.option("--yes", is_flag=True, help="Really erase every file on the SD card.")
 def format_card(yes: bool) -> Result:
-    """Erase the SD card (needs --yes)."""
+    """Erase the SD card (needs --yes).
+
+    Prints `SD card formatted`. Refuses without --yes; fails with `Error: ...` (exit 1) when the
+    camera cannot be reached or refuses.
+    """
     if not yes:
         raise click.ClickException(
             "format erases every file on the SD card; run `yicam format --yes` to do it"

@@ -34,6 +34,9 @@ def demo(model: str, time_scale: float) -> None:
 
     Starts an emulated camera on loopback and drives it with the real client: connect,
     device info, battery, settings, photo, record, listing, download and live view.
+
+    Prints each step as it runs (one JSON object per step with --json). Fails with `Error: ...`
+    (exit 1) at a step that fails.
     """
     import asyncio
 

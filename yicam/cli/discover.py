@@ -55,6 +55,9 @@ def discover(
 
     Contacts only addresses inside the networks scanned, only on the control port (--port),
     and sends nothing but a session start, the identity reads and a session end.
+
+    Prints a table of the cameras found (and saves them with --save). Fails (exit 1) on a
+    network wider than a /22 without --force.
     """
     options = global_options()
     port = options.port

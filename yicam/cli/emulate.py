@@ -88,6 +88,9 @@ def emulate(
     127.0.0.1 unless `--host` is given on the command line. Prints one line per camera when
     it is ready, with the options that reach it; stops on Ctrl-C or SIGTERM. Enter presses the
     cameras' shutter buttons, m + Enter their mode buttons (also SIGUSR1 / SIGUSR2).
+
+    Prints one ready line with the options that reach it, then runs until Ctrl-C or SIGTERM.
+    Fails (exit 1) when a port is taken.
     """
     import asyncio
 

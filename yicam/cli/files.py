@@ -21,7 +21,11 @@ DCIM = "/tmp/fuse_d/DCIM/"
 @click.command()
 @click.argument("path", default=DCIM)
 def ls(path: str) -> Result:
-    """List a directory on the camera (default /tmp/fuse_d/DCIM/)."""
+    """List a directory on the camera (default /tmp/fuse_d/DCIM/).
+
+    Prints one entry per line with its size and date. Refuses a path that looks like a file;
+    fails with `Error: ...` (exit 1) when the camera cannot be reached or refuses.
+    """
     from rich.table import Table
     from rich.text import Text
 
@@ -56,7 +60,11 @@ def ls(path: str) -> Result:
     "--wildcards", is_flag=True, help="Let * and ? in a name delete every match (a Yi 1 does)."
 )
 def rm(paths: tuple[str, ...], wildcards: bool) -> Result:
-    """Delete files on the camera."""
+    """Delete files on the camera.
+
+    Prints each path deleted. Refuses * and ? without --wildcards; fails with `Error: ...` (exit
+    1) when the camera cannot be reached or refuses.
+    """
 
     async def job(cam: Camera) -> None:
         for path in paths:

@@ -110,7 +110,10 @@ def fleet(ctx: click.Context, all_: bool, hosts: str | None, names: tuple[str, .
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between refreshes.")
 @click.pass_context
 def status(ctx: click.Context, watch: bool, interval: float) -> Result | None:
-    """Battery, card, recording and model of every camera."""
+    """Battery, card, recording and model of every camera.
+
+    Prints a table with a row per camera; exits 1 unless every camera answered.
+    """
     from .fleet_views import status_json, status_view, watch_status
 
     if watch:
@@ -123,7 +126,11 @@ def status(ctx: click.Context, watch: bool, interval: float) -> Result | None:
 @fleet.command()
 @click.pass_context
 def photo(ctx: click.Context) -> Result | None:
-    """Every camera takes a photo at the same moment."""
+    """Every camera takes a photo at the same moment.
+
+    Prints each camera's photo path, send and reply times and the spread; exits 1 unless every
+    camera succeeded.
+    """
     shot = _run(ctx, lambda f: f.take_photo())
     return finish(ctx, shot, _shot_result(shot))
 
@@ -132,7 +139,11 @@ def photo(ctx: click.Context) -> Result | None:
 @click.argument("action", type=click.Choice(["start", "stop"]))
 @click.pass_context
 def record(ctx: click.Context, action: str) -> Result | None:
-    """Every camera starts (or stops) recording at the same moment."""
+    """Every camera starts (or stops) recording at the same moment.
+
+    Prints each camera's result, send and reply times and the spread; exits 1 unless every
+    camera succeeded.
+    """
     shot = _run(ctx, lambda f: f.start_recording() if action == "start" else f.stop_recording())
     return finish(ctx, shot, _shot_result(shot))
 
@@ -142,7 +153,10 @@ def record(ctx: click.Context, action: str) -> Result | None:
 @click.argument("value")
 @click.pass_context
 def set_(ctx: click.Context, name: str, value: str) -> Result | None:
-    """Change a setting on every camera."""
+    """Change a setting on every camera.
+
+    Prints each camera's result; exits 1 unless every camera succeeded.
+    """
     from .fleet_views import plain_view
 
     result = _run(ctx, lambda f: f.set_setting(name, value))
@@ -158,7 +172,10 @@ def clock() -> None:
 @clock.command("sync")
 @click.pass_context
 def clock_sync(ctx: click.Context) -> Result | None:
-    """Set every clock to this computer's time, at the same whole second."""
+    """Set every clock to this computer's time, at the same whole second.
+
+    Prints each camera's offset before and its result; exits 1 unless every camera succeeded.
+    """
     from .fleet_views import clock_view
 
     result = _run(ctx, lambda f: f.sync_clock())
@@ -179,7 +196,11 @@ def clock_sync(ctx: click.Context) -> Result | None:
               help="Delete on each camera the files this run downloaded and verified.")  # fmt: skip
 @click.pass_context
 def sync_cmd(ctx: click.Context, folder: Path, delete_after: bool) -> Result | None:
-    """Download every camera's new media into FOLDER/<camera name>/."""
+    """Download every camera's new media into FOLDER/<camera name>/.
+
+    Shows progress and prints each camera's result; exits 1 unless every camera's files were
+    copied.
+    """
     from .._fleet import camera_folder
     from .fleet_views import sync_bars, sync_failures, sync_view
 

@@ -18,7 +18,11 @@ _GUI_PACKAGES = ("PySide6", "shiboken6", "qasync", "av", "numpy")
 @model_option
 @click.pass_context
 def gui(ctx: click.Context, demo: bool, model: str) -> None:
-    """Open the desktop app: live view, shutter, settings, media, downloads."""
+    """Open the desktop app: live view, shutter, settings, media, downloads.
+
+    Opens a window until it is closed. Fails (exit 1) without the gui extra or, on Linux,
+    without a display.
+    """
     try:
         from ..gui.app import run
         from ..gui.target import Target

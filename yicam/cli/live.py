@@ -61,7 +61,11 @@ def live(
     show_stats: bool,
     engine: Engine,
 ) -> Result | None:
-    """Live view: --snapshot FILE, --record FILE, --url, or --stats (--duration S)."""
+    """Live view: --snapshot FILE, --record FILE, --url, or --stats (--duration S).
+
+    Prints the file saved, the stream URL or the figures. Fails (exit 1) without the live extra
+    or when the stream cannot be opened.
+    """
     chosen = [bool(snapshot), bool(record_to), show_url, show_stats]
     if sum(chosen) != 1:
         raise click.UsageError("choose one of --snapshot, --record, --url and --stats")

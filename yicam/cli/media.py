@@ -75,7 +75,12 @@ def _bars() -> Iterator[Callable[[str], Callable[[int, int], None]]]:
 def download_cmd(
     paths: tuple[str, ...], out: Path, via: Via, no_resume: bool, stall_timeout: float
 ) -> Result:
-    """Download camera files (resumable, verified) into a folder."""
+    """Download camera files (resumable, verified) into a folder.
+
+    Shows progress bars, then the number of files and bytes downloaded and where. Fails with
+    `Error: ...` (exit 1) when the camera cannot be reached or refuses. A file that fails its
+    check is never left under its name.
+    """
 
     async def job(cam: Camera) -> list[dict[str, Any]]:
         done = []
@@ -117,7 +122,11 @@ def sync_cmd(
     retries: int,
     stall_timeout: float,
 ) -> Result | None:
-    """Download every media file not yet in FOLDER (FOLDER/NNNMEDIA/NAME)."""
+    """Download every media file not yet in FOLDER (FOLDER/NNNMEDIA/NAME).
+
+    Shows progress, then a line per file skipped or failed with the reason; exits 1 unless every
+    camera file is now in FOLDER.
+    """
 
     async def job(cam: Camera) -> Any:
         with _bars() as bar:
@@ -159,7 +168,11 @@ def sync_cmd(
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("dest")
 def upload(src: Path, dest: str) -> Result:
-    """Upload a local file to the camera (DEST ending in / keeps the file name)."""
+    """Upload a local file to the camera (DEST ending in / keeps the file name).
+
+    Prints the local file, the camera path and the size. Fails with `Error: ...` (exit 1) when
+    the camera cannot be reached or refuses.
+    """
     if dest.endswith("/"):
         dest += src.name
     run_camera(lambda cam: cam.upload(src, dest))
@@ -177,7 +190,11 @@ def upload(src: Path, dest: str) -> Result:
 @click.option("--via", type=VIA, default="auto", show_default=True,
               help="Web server (?type=...), data port (msg 1025), or auto.")  # fmt: skip
 def thumb(path: str, out: Path, size: Literal["thumb", "screen"], via: Via) -> Result:
-    """Save the thumbnail of a photo or video as a JPEG."""
+    """Save the thumbnail of a photo or video as a JPEG.
+
+    Writes the JPEG and prints where. Fails with `Error: ...` (exit 1) when the camera cannot be
+    reached or refuses.
+    """
     data = run_camera(lambda cam: cam.thumbnail(path, size=size, via=via))
     out.write_bytes(data)
     return Result(

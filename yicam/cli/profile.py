@@ -30,7 +30,11 @@ def profile() -> None:
 @profile.command()
 @click.argument("file", type=_PROFILE_FILE)
 def save(file: Path) -> Result:
-    """Save the camera's settable settings to FILE (.toml, or .json)."""
+    """Save the camera's settable settings to FILE (.toml, or .json).
+
+    Prints the file written. Fails with `Error: ...` (exit 1) when the camera cannot be reached
+    or refuses.
+    """
     saved = run_camera(Profile.read)
     saved.save(file)
     data = {"file": str(file), "model": saved.model, "settings": dict(saved.settings)}
@@ -43,7 +47,11 @@ def save(file: Path) -> Result:
 @selection_options
 @click.pass_context
 def apply(ctx: click.Context, file: Path, all_: bool, hosts: str | None) -> Result | None:
-    """Apply FILE to the camera (or to --all, -c NAME..., --hosts): mode settings first."""
+    """Apply FILE to the camera (or to --all, -c NAME..., --hosts): mode settings first.
+
+    Prints each setting as applied, unchanged, refused, read-only or unsupported; exits 1 if any
+    was refused.
+    """
     wanted = Profile.load(file)
     chosen = selection(all_, hosts)
     if chosen is None:
@@ -71,7 +79,11 @@ def apply(ctx: click.Context, file: Path, all_: bool, hosts: str | None) -> Resu
 @selection_options
 @click.pass_context
 def diff(ctx: click.Context, file: Path | None, all_: bool, hosts: str | None) -> Result | None:
-    """Settings that differ across the cameras (--all, -c NAME..., --hosts), or from FILE."""
+    """Settings that differ across the cameras (--all, -c NAME..., --hosts), or from FILE.
+
+    Prints the settings that differ, one row each. Fails with `Error: ...` (exit 1) when the
+    camera cannot be reached or refuses.
+    """
     chosen = selection(all_, hosts)
     if chosen is None and file is None:
         raise click.UsageError("give a FILE to compare the camera with, or choose cameras")

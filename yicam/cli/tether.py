@@ -54,6 +54,8 @@ def tether_cmd(
     Files go to FOLDER/NNNMEDIA/NAME, verified, whether the camera's own button took them or
     a program did; after a drop it reconnects and fetches what was made meanwhile. With
     --json, one JSON object per file.
+
+    Prints a status line (one JSON object per file with --json); exits 1 if a file failed.
     """
     argv = exec_argv(command)
     json_mode = global_options().json

@@ -115,6 +115,9 @@ def timelapse(
     A shot that comes due while the previous one is still in progress is skipped, not
     queued. Stops after --count shots or --for a duration, on Ctrl-C, or when the card is
     nearly full; then prints shots taken, skipped and late. With --json, the summary as JSON.
+
+    Shows a progress bar, then a summary of shots taken, skipped and late; exits 1 when the run
+    stopped on an error or a file failed.
     """
     if (count is None) == (duration is None):
         raise click.UsageError("give either --count N or --for DURATION")
