@@ -142,6 +142,16 @@ def test_every_command_is_in_the_cli_reference(site: Path) -> None:
                 assert param.help, f"{path} {param.opts}: no help text"
 
 
+def test_command_help_says_what_it_prints_and_how_it_fails() -> None:
+    """Each command's help (the reference's text for it) names its output and its failures."""
+    for path, command in _commands():
+        if isinstance(command, click.Group):
+            continue
+        text = " ".join((command.help or "").split())
+        assert re.search(r"\b(Prints|Shows|Writes|Opens)\b", text), f"{path}: what it prints"
+        assert re.search(r"\b(Fails|fails|exits 1|exit 1)\b", text), f"{path}: how it fails"
+
+
 def test_cli_help_says_how_commands_fail() -> None:
     """`yicam --help` (the reference's first section) tells how every command fails."""
     group = cli.help or ""
