@@ -80,7 +80,10 @@ class CameraConfig:
 
 
 def config_path() -> Path:
-    """Where the config file is (it may not exist yet)."""
+    """Where the config file is (it may not exist yet): `YICAM_CONFIG`, else the platform's.
+
+    `config.toml` in the user config folder (platformdirs); never raises.
+    """
     if override := os.environ.get("YICAM_CONFIG"):
         return Path(override)
     from platformdirs import user_config_path  # the CLI's dependency; only for the default
@@ -89,7 +92,11 @@ def config_path() -> Path:
 
 
 def load_cameras(path: Path | None = None) -> dict[str, CameraConfig]:
-    """Every named camera in the file, in file order; none when there is no file."""
+    """Every named camera in the file, in file order; none when there is no file.
+
+    Returns name -> `CameraConfig`; raises `ConfigError` when the file cannot be read or an
+    entry is malformed (the message names the file and the entry).
+    """
     path = path or config_path()
     try:
         with path.open("rb") as file:
@@ -114,7 +121,11 @@ def get_camera(name: str, path: Path | None = None) -> CameraConfig:
 
 
 def add_camera(entry: CameraConfig, path: Path | None = None, *, replace: bool = False) -> Path:
-    """Add (or with `replace`, overwrite) a named camera; comments elsewhere are kept."""
+    """Add (or with `replace`, overwrite) a named camera; comments elsewhere are kept.
+
+    Returns the file written; raises `ConfigError` when the name is taken (without `replace`),
+    is not letters, digits, '-' and '_', or the file cannot be read.
+    """
     import tomlkit
 
     check_name(entry.name)
@@ -134,7 +145,10 @@ def add_camera(entry: CameraConfig, path: Path | None = None, *, replace: bool =
 
 
 def remove_camera(name: str, path: Path | None = None) -> Path:
-    """Remove a named camera; comments elsewhere are kept."""
+    """Remove a named camera; comments elsewhere are kept.
+
+    Returns the file written; raises `ConfigError` when no camera has that name.
+    """
     path = path or config_path()
     document = _read_document(path)
     cameras = document.get("cameras")

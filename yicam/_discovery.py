@@ -122,7 +122,12 @@ async def discover(
     seeds: Iterable[IPv4Address] | None = None,
     concurrency: int = CONCURRENCY,
 ) -> list[FoundCamera]:
-    """Cameras in `networks` (default: the host's own), sorted by address."""
+    """Cameras in `networks` (default: the host's own), sorted by address.
+
+    Returns a `FoundCamera` per address that answered like a camera (silent addresses are
+    skipped, never an error); raises `ValueError` for a network that is not IPv4 CIDR text or
+    is wider than a /22 without `force`.
+    """
     nets = scan_networks(networks, force=force) if networks is not None else host_networks()
     if seeds is None:
         seeds = await asyncio.to_thread(arp_seeds)
