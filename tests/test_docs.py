@@ -451,3 +451,12 @@ def test_troubleshooting_lists_every_cli_error() -> None:
     assert len(hints) >= 5
     missing = [m for m in [*messages, *hints] if m not in page]
     assert not missing, f"not in docs/troubleshooting/index.md: {missing}"
+
+
+def test_readme_links_resolve() -> None:
+    """The README's links into the docs (and elsewhere in the repository) point at files."""
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", README.read_text())
+    local = [link for link in links if not link.startswith(("http://", "https://"))]
+    assert len(local) > 10
+    missing = [link for link in local if not (ROOT / link).exists()]
+    assert not missing, missing
