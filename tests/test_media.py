@@ -16,6 +16,7 @@ from yicam import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
+    MsgId,
     TransferCancelledError,
     UnsafeNameError,
 )
@@ -273,11 +274,16 @@ async def test_auto_thumbnails_do_not_start_a_yi1_viewfinder(
     camera: Camera, emulator: Emulator
 ) -> None:
     photo = await camera.take_photo()
-    assert (await camera.thumbnail(photo)).startswith(b"\xff\xd8")  # msg 1025
+    await emulator.idle()  # a Yi 1 starts its viewfinder again by itself just after a photo
+    await camera.stop_viewfinder()
+    assert (await camera.thumbnail(photo)).startswith(b"\xff\xd8")
+    assert emulator.state.received[MsgId.GET_THUMB] == 1  # over the data port
+    assert emulator.state.received[MsgId.START_VIEWFINDER] == 0
     assert not emulator.state.viewfinder
     local = emulator.state.card.local_path(photo)
     screen = await camera.thumbnail(photo, size="screen", via="http")  # starts it (259)
     assert screen == emulator.state.card.preview(local, "screen")
+    assert emulator.state.received[MsgId.START_VIEWFINDER] == 1
     assert emulator.state.viewfinder
 
 
