@@ -8,7 +8,9 @@ import functools
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -238,6 +240,41 @@ def test_cli_live_commands(tmp_path: Path) -> None:
         bad = yicam(emu.port, *ports, "live", "--stats", "--url")
         assert bad.exit_code != 0
         assert "choose one of" in bad.output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT is how a POSIX terminal sends Ctrl-C")
+def test_cli_records_until_ctrl_c_and_keeps_the_clip(tmp_path: Path) -> None:
+    clip = tmp_path / "clip.mp4"
+    part = tmp_path / "clip.mp4.part"
+    with loop_thread() as loop:
+        emu = loop.emulator()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "yicam.cli.main", "--host", "127.0.0.1", "--port",
+             str(emu.port), "--rtsp-port", str(emu.rtsp_port), "--json", "live", "--record",
+             str(clip)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while not (part.exists() and part.stat().st_size > 10_000):  # frames are coming
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "no recording started"
+                time.sleep(0.01)
+            assert not clip.exists()  # only the .part until it is finished
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    saved = json.loads(out)
+    assert saved["path"] == str(clip)
+    assert not part.exists()
+    with av.open(str(clip)) as container:
+        decoded = sum(1 for _ in container.decode(video=0))
+    assert decoded == saved["frames"] > 0
 
 
 async def test_live_view_rides_out_packet_loss(start_emulator: Any) -> None:

@@ -14,7 +14,7 @@ from .output import Result, emit, safe
 
 if TYPE_CHECKING:
     from .._camera import Camera
-    from ..live import Engine, LiveStats, LiveView
+    from ..live import Engine, LiveStats, LiveView, Recording
 
 __all__ = ["live"]
 
@@ -37,7 +37,7 @@ T = TypeVar("T")
 @click.option(
     "--duration",
     type=click.FloatRange(min=0, min_open=True),
-    help="Seconds to record, or to measure --stats.  [default: 10 to record, 5 for --stats]",
+    help="Seconds to record, or to measure --stats.  [default: record until Ctrl-C, 5 for --stats]",
 )
 @click.option(
     "--url",
@@ -63,8 +63,9 @@ def live(
 ) -> Result | None:
     """Live view: --snapshot FILE, --record FILE, --url, or --stats (--duration S).
 
-    Prints the file saved, the stream URL or the figures. Fails (exit 1) without the live extra
-    or when the stream cannot be opened.
+    `--record` without `--duration` records until Ctrl-C and keeps what was recorded. Prints the
+    file saved, the stream URL or the figures. Fails (exit 1) without the live extra or when
+    the stream cannot be opened.
     """
     chosen = [bool(snapshot), bool(record_to), show_url, show_stats]
     if sum(chosen) != 1:
@@ -78,9 +79,15 @@ def live(
         data = {"path": snapshot, "width": frame.width, "height": frame.height}
         return Result(data, f"Saved {snapshot} ({frame.width}x{frame.height})")
     if record_to is not None:
-        seconds = duration or 10.0
+        path = record_to
         rec = run_camera(
-            lambda cam: _with_live(cam, engine, lambda lv: lv.record(record_to, seconds))
+            lambda cam: _with_live(
+                cam,
+                engine,
+                (lambda lv: lv.record(path, duration))
+                if duration is not None
+                else (lambda lv: _record_until_ctrl_c(lv, path)),
+            )
         )
         data = {"path": rec.path, "frames": rec.frames, "duration": rec.duration}
         return Result(data, f"Saved {rec.path} ({rec.frames} frames, {rec.duration:.1f} s)")
@@ -112,6 +119,20 @@ def live(
 async def _with_live(cam: Camera, engine: Engine, job: Callable[[LiveView], Awaitable[T]]) -> T:
     async with cam.live_view(engine=engine) as live_view:
         return await job(live_view)
+
+
+async def _record_until_ctrl_c(live_view: LiveView, path: Path) -> Recording:
+    import asyncio
+
+    recording = live_view.start_recording(path)
+    click.echo(safe(f"Recording {path}; Ctrl-C to stop"), err=True)
+    try:
+        return await recording.wait()  # ends by itself only if the stream ends for good
+    except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels the command
+        task = asyncio.current_task()
+        if task is None or task.uncancel() > 0:
+            raise  # cancelled for another reason as well
+        return await recording.stop()
 
 
 async def _measure(live_view: LiveView, seconds: float) -> LiveStats:
