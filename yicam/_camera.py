@@ -127,7 +127,9 @@ class Camera:
         """Open the control connection and start a session (msg 257).
 
         A model whose app announces itself (the Yi 4K) also gets msg 261 with this
-        computer's address; a camera that refuses it is used all the same.
+        computer's address; a camera that refuses it is used all the same. Raises
+        `CameraConnectionError` when the camera cannot be reached, `SessionHeldError` when
+        another device holds the session, `ProtocolError` when it gives no token.
         """
         await self.session.open()
 
@@ -138,7 +140,10 @@ class Camera:
                 await self.set_client_info()
 
     async def close(self) -> None:
-        """End the session (msg 258) and close the connection; `connect()` may follow."""
+        """End the session (msg 258) and close the connection; `connect()` may follow.
+
+        Raises nothing.
+        """
         await self.session.close()
 
     @property
@@ -237,6 +242,7 @@ class Camera:
         """Read settings, battery and storage again; returns the new `state`.
 
         Storage is None when the camera cannot tell it (no card, or busy after a format: -27).
+        Raises `CameraError` or `CameraConnectionError` as any request does (see the class).
         """
         settings = await self.get_settings()
         await self.get_battery()
@@ -255,16 +261,22 @@ class Camera:
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call `callback` for every notification and connection event; returns unsubscribe.
 
-        Subscribers stay across close, connect and reconnects.
+        Subscribers stay across close, connect and reconnects. Raises nothing.
         """
         return self.session.subscribe(callback)
 
     def events(self) -> EventStream:
-        """Every event from now on, as an async iterator; ends after a final `Disconnected`."""
+        """Every event from now on; returns an `EventStream` (an async iterator).
+
+        It ends after a final `Disconnected`. Raises nothing.
+        """
         return self.session.events()
 
     def new_media(self) -> NewMedia:
-        """Each new photo or video (sidecars attached) as the camera makes it; see `NewMedia`."""
+        """Each new photo or video (sidecars attached) as the camera makes it; see `NewMedia`.
+
+        Returns the `NewMedia` watcher, which raises nothing until it is iterated.
+        """
         return NewMedia(self)
 
     # -- raw access ------------------------------------------------------------------------
@@ -276,7 +288,10 @@ class Camera:
     # -- settings --------------------------------------------------------------------------
 
     async def get_settings(self) -> dict[str, str]:
-        """Every setting in the camera's order (a repeated key keeps its last value)."""
+        """Returns every setting in the camera's order (a repeated key keeps its last value).
+
+        Raises `ProtocolError` when the list is malformed, `CameraError` when refused.
+        """
         reply = await self._request(MsgId.GET_ALL_SETTINGS, {})
         settings = parse_settings(reply.param)
         self._settings = dict(settings)
@@ -284,12 +299,19 @@ class Camera:
         return settings
 
     async def get_setting(self, name: str) -> str:
-        """The current value of one setting (msg 1)."""
+        """Returns the current value of one setting (msg 1).
+
+        Raises `CameraError` when the camera refuses the name, `ProtocolError` for a non-text value.
+        """
         reply = await self._request(MsgId.GET_SETTING, {"type": name})
         return parse_text(reply.param, f"setting {name!r}")
 
     async def set_setting(self, name: str, value: str) -> None:
-        """Change a setting; refused while recording, a no-op when already at `value`."""
+        """Change a setting; refused while recording, a no-op when already at `value`.
+
+        Returns nothing. Raises `UnsafeOperationError` while the camera records, and a
+        `CameraError` (e.g. `InvalidOperationError`) when the camera refuses the value.
+        """
         status = await self._app_status()
         if status == "record" or self.session.recording:
             raise UnsafeOperationError(
@@ -317,7 +339,10 @@ class Camera:
                 await self.start_viewfinder()
 
     async def get_options(self, name: str) -> Options:
-        """The values a setting accepts and its permission (msg 9, or old msg 3 + param)."""
+        """Returns the values a setting accepts and its permission (msg 9, or old msg 3 + param).
+
+        Raises `CameraError` when the camera refuses, `ProtocolError` for a malformed reply.
+        """
         try:
             reply = await self._request(MsgId.GET_OPTIONS, {"param": name})
         except UnsupportedError:
@@ -325,7 +350,10 @@ class Camera:
         return parse_options(name, reply.to_json())
 
     async def sync_clock(self, when: datetime | None = None) -> datetime:
-        """Set the camera clock (default: this computer's local time); returns what was set."""
+        """Set the camera clock (default: this computer's local time); returns what was set.
+
+        Raises `CameraError` when the camera refuses the time.
+        """
         when = (when or datetime.now()).replace(microsecond=0)
         await self._set("camera_clock", when.strftime(DATE_FORMAT))
         return when
@@ -339,7 +367,9 @@ class Camera:
         16777220, which the Yi 4K takes; a model without it raises `UnsupportedError`.
         A burst or time-lapse returns the first photo's path. Other requests wait until the
         photo is written: a Yi 1 asked anything between `start_photo_capture` and
-        `photo_taken` can hang until power-cycled.
+        `photo_taken` can hang until power-cycled. Raises `OutcomeUnknownError` when the
+        connection drops after the request was sent, `CameraTimeoutError` when no
+        `photo_taken` comes within `event_timeout`, `CardError` without a usable card.
         """
         msg_id, fields = MsgId.TAKE_PHOTO, {}
         if mode is not None:
@@ -348,38 +378,63 @@ class Camera:
             return await self._request_then_event(msg_id, Notify.PHOTO_TAKEN, fields)
 
     async def stop_capture(self) -> None:
-        """Stop a time-lapse photo run (msg 770); `precise_cont_complete` follows."""
+        """Stop a time-lapse photo run (msg 770); `precise_cont_complete` follows.
+
+        Raises `CameraError` when the camera refuses (no run in progress, on some models).
+        """
         await self._request(MsgId.STOP_CONTINUOUS_CAPTURE, {})
 
     async def get_zoom(self) -> int:
-        """The digital zoom level, 0-100 (msg 15; `UnsupportedError` where unknown)."""
+        """Returns the digital zoom level, 0-100 (msg 15).
+
+        Raises `UnsupportedError` where the model does not know it, `ProtocolError` for a
+        non-number.
+        """
         reply = await self._request(MsgId.DIGITAL_ZOOM_INFO, {"type": "current"})
         return parse_int(reply.param, "zoom level")
 
     async def set_zoom(self, level: int) -> None:
-        """Set the digital zoom, 0-100 (msg 14; `UnsupportedError` where unknown)."""
+        """Set the digital zoom, 0-100 (msg 14).
+
+        Raises `ValueError` outside 0-100, `UnsupportedError` where the model does not know it.
+        """
         if not 0 <= level <= 100:
             raise ValueError(f"zoom level {level} is outside 0-100")
         await self._request(MsgId.DIGITAL_ZOOM, {"type": "fast", "param": str(level)})
 
     async def start_recording(self) -> None:
-        """Start recording video."""
+        """Start recording video.
+
+        Raises `OutcomeUnknownError` when the connection drops after the request was sent, and a
+        `CameraError` (e.g. `CardError`, `CameraBusyError`) when the camera refuses.
+        """
         await self._request(MsgId.START_RECORD, {})
         self.session.recording = True
 
     async def stop_recording(self) -> str:
-        """Stop recording; returns the video's camera path."""
+        """Stop recording; returns the video's camera path.
+
+        Raises `OutcomeUnknownError` when the connection drops before the path comes,
+        `CameraTimeoutError` when no `video_record_complete` comes within `event_timeout`, and
+        `InvalidOperationError` when the camera is not recording.
+        """
         path = await self._request_then_event(MsgId.STOP_RECORD, Notify.VIDEO_RECORD_COMPLETE)
         self.session.recording = False
         return path
 
     async def record_time(self) -> int:
-        """Seconds recorded so far in the current video."""
+        """Returns the seconds recorded so far in the current video.
+
+        Raises `ProtocolError` for a non-number, `CameraError` when the camera refuses.
+        """
         reply = await self._request(MsgId.RECORD_TIME, {})
         return parse_int(reply.param, "record time (the camera may not be recording)", 0)
 
     async def start_viewfinder(self) -> None:
-        """Start the live stream (msg 259), recovering from the Yi 1's -21 once."""
+        """Start the live stream (msg 259), recovering from the Yi 1's -21 once.
+
+        Raises `CameraBusyError` when the camera is still busy after that, `CameraError` otherwise.
+        """
         try:
             await self._request(MsgId.START_VIEWFINDER, {"param": "none_force"})
         except CameraBusyError:
@@ -408,6 +463,7 @@ class Camera:
         `options` as its options (default: low latency). `conceal` shows frames that lost
         packets, concealed, instead of waiting for the next keyframe. `stall_timeout` ends a
         stream that stops sending frames; `retries` reopens a stream that fails to open.
+        Returns the (unopened) `LiveView`; raises `YicamError` when PyAV or numpy is missing.
         """
         try:
             from .live import LiveView
@@ -426,27 +482,36 @@ class Camera:
         )
 
     async def stop_viewfinder(self) -> None:
-        """Stop the live stream (msg 260)."""
+        """Stop the live stream (msg 260). Raises `CameraError` when refused."""
         await self._request(MsgId.STOP_VIEWFINDER, {})
         self.session.viewfinder = False
 
     # -- status ----------------------------------------------------------------------------
 
     async def get_battery(self) -> Battery:
-        """Battery level, and whether the adapter powers the camera."""
+        """Returns the battery level, and whether the adapter powers the camera.
+
+        Raises `ProtocolError` for a malformed level, `CameraError` when refused.
+        """
         reply = await self._request(MsgId.GET_BATTERY, {})
         self._battery = parse_battery(reply.param, reply.fields.get("type"))
         return self._battery
 
     async def get_storage(self) -> Storage:
-        """Total and free bytes on the SD card."""
+        """Returns the total and free bytes on the SD card.
+
+        Raises `CardError` without a usable card, `ProtocolError` for non-numbers.
+        """
         total = await self._request(MsgId.GET_SPACE, {"type": "total"})
         free = await self._request(MsgId.GET_SPACE, {"type": "free"})
         self._storage = parse_storage(total.param, free.param)
         return self._storage
 
     async def sd_card_type(self) -> str:
-        """The card's type as the camera names it, e.g. `sd_hc` (msg 16777217)."""
+        """Returns the card's type as the camera names it, e.g. `sd_hc` (msg 16777217).
+
+        Raises `ProtocolError` for a non-text reply, `UnsupportedError` where unknown.
+        """
         reply = await self._request(MsgId.SD_TYPE, {})
         if not isinstance(reply.param, str):
             raise ProtocolError(f"SD card type: expected text, got {reply.param!r}")
@@ -454,14 +519,18 @@ class Camera:
 
     async def set_client_info(self, address: str | None = None) -> None:
         """Tell the camera this computer's address (msg 261, `TCP`), as the Yi 4K app does
-        before using the data port; default: the local address that reaches the camera."""
+        before using the data port; default: the local address that reaches the camera.
+
+        Raises `CameraError` when refused, `OSError` when no local route reaches the camera.
+        """
         address = address or await asyncio.to_thread(_local_address, self.host, self.port)
         await self._request(MsgId.SET_CLIENT_INFO, {"type": "TCP", "param": address})
 
     async def device_info(self) -> DeviceInfo:
-        """Model, firmware and serial (msg 11; the settings where msg 11 is not known).
+        """Returns model, firmware and serial (msg 11; the settings where msg 11 is not known).
 
-        Also recognises the model when the 257 reply did not name it (`model_name`).
+        Also recognises the model when the 257 reply did not name it (`model_name`). A refused
+        msg 11 is not an error; raises `CameraError` only when the settings are refused too.
         """
         try:
             raw = (await self._request(MsgId.GET_DEVICE_INFO, {})).to_json()
@@ -491,7 +560,12 @@ class Camera:
     # -- files -----------------------------------------------------------------------------
 
     async def list_dir(self, path: str) -> list[DirEntry]:
-        """The entries of a camera directory; names are untrusted camera data."""
+        """Returns the entries of a camera directory; names are untrusted camera data.
+
+        Raises `UnsafeOperationError` for a path that looks like a file on a model that crashes
+        listing one, `InvalidPathError` when there is no such directory, `ProtocolError` for a
+        malformed listing.
+        """
         path = path.rstrip("/") or ""
         if self.quirks.listing_a_file_crashes and _FILE_LIKE.search(path.rsplit("/", 1)[-1]):
             raise UnsafeOperationError(
@@ -506,7 +580,8 @@ class Camera:
 
         A Yi 1 deletes every match of `*` or `?` in the name; such a name is refused
         (`UnsafeOperationError`) unless `allow_wildcards` (no real file has one: FAT forbids
-        both).
+        both). Raises `InvalidPathError` when there is no such file, `OutcomeUnknownError` when
+        the connection drops after the request was sent.
         """
         if not allow_wildcards and _WILDCARD.search(path.rsplit("/", 1)[-1]):
             raise UnsafeOperationError(
@@ -516,7 +591,10 @@ class Camera:
         await self._request(MsgId.DELETE, {"param": path})
 
     async def media_info(self, path: str) -> MediaInfo:
-        """Size, date, resolution and type of a media file (msg 1026)."""
+        """Returns the size, date, resolution and type of a media file (msg 1026).
+
+        Raises `InvalidPathError` when there is no such file, `ProtocolError` for a malformed reply.
+        """
         raw = (await self._request(MsgId.GET_MEDIA_INFO, {"param": path})).to_json()
         return MediaInfo(
             size=parse_int(raw.get("size", 0), "media size", 0),
@@ -543,10 +621,15 @@ class Camera:
     ) -> DownloadResult:
         """Download to `dest` (a file or a folder), resumable and verified.
 
+        Returns a `DownloadResult`.
+
         `via`: "data" (port 8787, MD5-checked), "http" (port 80, size-checked), or "auto"
         (data port, HTTP when the data port cannot be opened). `expected_size`: the listing's
         size, when known (else the folder is listed). No data for `stall_timeout` seconds
-        (default: `event_timeout`) fails the download; run it again to resume.
+        (default: `event_timeout`) fails the download with `CameraTimeoutError`; run it again to
+        resume. Raises `TransferError` when a check fails (`SizeMismatchError` before anything is
+        written), `TransferCancelledError` after `cancel_transfer()`, `LocalFileError` when `dest`
+        cannot be written, `InvalidPathError` or `RemoteFileNotFoundError` for a missing file.
         """
         return await self._transfers.download(
             camera_path, dest, resume=resume, verify=verify, progress=progress, via=via,
@@ -566,10 +649,13 @@ class Camera:
     ) -> SyncReport:
         """Download every media file not yet in `dest` (as `dest/NNNMEDIA/NAME`).
 
+        Returns a `SyncReport`.
+
         Finishes every file it can; a cut or stalled transfer is retried `retries` times,
         resuming. With `delete_after`, files this run downloaded and verified are deleted on
         the camera once every download has finished. `progress(item)` may return a per-file
-        progress callback.
+        progress callback. A file that fails is reported in the `SyncReport`, not raised; raises
+        `CameraConnectionError` only when the card cannot be listed at all.
         """
         return await self._transfers.sync(
             dest, include_sidecars=include_sidecars, delete_after=delete_after, via=via,
@@ -579,7 +665,12 @@ class Camera:
     async def upload(
         self, local: Path | str, camera_path: str, *, stall_timeout: float | None = None
     ) -> None:
-        """Upload a local file to `camera_path` (refused with -13 when it exists)."""
+        """Upload a local file to `camera_path`.
+
+        Raises `CameraError` when the camera refuses (-13 when the file exists), `LocalFileError`
+        when the local file cannot be read, `OutcomeUnknownError` when the connection drops after
+        the request was sent, `TransferError` when the transfer fails.
+        """
         await self._transfers.upload(Path(local), camera_path, stall_timeout=stall_timeout)
 
     async def thumbnail(
@@ -590,36 +681,48 @@ class Camera:
         via: ThumbnailVia = "auto",
         stall_timeout: float | None = None,
     ) -> bytes:
-        """A JPEG preview of a photo or video: `size` "thumb" (small) or "screen".
+        """Returns a JPEG preview of a photo or video: `size` "thumb" (small) or "screen".
 
         `via="http"` asks the web server (`?type=thumb|screen`), which needs neither the data
         port nor the transfer lock, so it works while a download runs; "data" sends msg 1025;
         "auto" uses HTTP when it needs no viewfinder start, else (or if it fails) msg 1025.
+        Raises `InvalidPathError` or `RemoteFileNotFoundError` for a missing file,
+        `TransferError` when the preview cannot be fetched.
         """
         return await self._transfers.thumbnail(
             camera_path, size=size, via=via, stall_timeout=stall_timeout
         )
 
     async def cancel_transfer(self) -> bool:
-        """Cancel the download or upload in progress; False when there is none."""
+        """Cancel the download or upload in progress; returns False when there is none.
+
+        Raises nothing.
+        """
         return await self._transfers.cancel()
 
     async def list_media(self) -> list[MediaItem]:
-        """Every file in every DCIM/NNNMEDIA folder, sidecars attached to their media."""
+        """Returns every file in every DCIM/NNNMEDIA folder, sidecars attached to their media.
+
+        Raises `CardError` without a usable card, `ProtocolError` for a malformed listing.
+        """
         return await self._transfers.list_media()
 
     # -- maintenance -----------------------------------------------------------------------
 
     async def format_card(self) -> None:
-        """Erase the SD card."""
+        """Erase the SD card.
+
+        Raises `CardError` when the card cannot be formatted, `OutcomeUnknownError` when the
+        connection drops after the request was sent (the card may be erased).
+        """
         await self._request(MsgId.FORMAT, {})
 
     async def reboot(self) -> None:
-        """Reboot the camera; the connection drops soon after."""
+        """Reboot the camera; the connection drops soon after. Raises `CameraError` when refused."""
         await self._set("dev_reboot", "on")
 
     async def factory_reset(self) -> None:
-        """Restore the factory settings."""
+        """Restore the factory settings. Raises `CameraError` when refused."""
         await self._set("restore_factory_settings", "on")
 
     # -- internals -------------------------------------------------------------------------
