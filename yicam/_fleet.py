@@ -90,7 +90,10 @@ class Fleet:
         await self.close()
 
     async def connect(self) -> FleetResult[None]:
-        """Connect every camera concurrently; the result says which could not be reached."""
+        """Connect every camera concurrently; returns a `FleetResult`: which could not connect.
+
+        Raises nothing: a camera's error (a `YicamError`) is in its result.
+        """
 
         async def connect(name: str) -> None:
             if not self._cameras[name].connected:
@@ -99,35 +102,53 @@ class Fleet:
         return await self._gather(connect)
 
     async def close(self) -> None:
-        """End every session; errors while closing are ignored."""
+        """End every session; errors while closing are ignored, so it raises nothing."""
         await asyncio.gather(*(c.close() for c in self._cameras.values()), return_exceptions=True)
 
     # -- shots -----------------------------------------------------------------------------
 
     async def take_photo(self) -> ShotReport:
-        """Every camera takes a photo at once; each result carries the photo's path."""
+        """Every camera takes a photo at once; returns a `ShotReport` whose results carry the paths.
+
+        Raises nothing: a camera's error (a `YicamError`) is in its result.
+        """
         return await self._shot(MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN)
 
     async def start_recording(self) -> ShotReport:
-        """Every camera starts recording at once."""
+        """Every camera starts recording at once; returns a `ShotReport`.
+
+        Raises nothing: a camera's error (a `YicamError`) is in its result.
+        """
         return await self._shot(MsgId.START_RECORD, None)
 
     async def stop_recording(self) -> ShotReport:
-        """Every camera stops recording at once; each result carries the video's path."""
+        """Every camera stops recording at once; returns a `ShotReport` with the videos' paths.
+
+        Raises nothing: a camera's error (a `YicamError`) is in its result.
+        """
         return await self._shot(MsgId.STOP_RECORD, Notify.VIDEO_RECORD_COMPLETE)
 
     # -- settings, clocks, status, files ---------------------------------------------------
 
     async def set_setting(self, name: str, value: str) -> FleetResult[None]:
-        """Change a setting on every camera."""
+        """Change a setting on every camera; returns a `FleetResult` per camera.
+
+        Raises nothing: a camera's error (a `YicamError`) is in its result.
+        """
         return await self.each(lambda _name, cam: cam.set_setting(name, value))
 
     async def apply_profile(self, profile: Profile) -> FleetResult[ProfileReport]:
-        """Apply a settings profile to every camera; each reports setting by setting."""
+        """Apply a settings profile to every camera; returns each camera's `ProfileReport`.
+
+        Raises nothing: a camera's error (a `YicamError`) is in its result.
+        """
         return await self.each(lambda _name, cam: profile.apply(cam))
 
     async def sync_clock(self) -> FleetResult[ClockSync]:
-        """Set every camera's clock at the same whole second; reports the offsets before."""
+        """Set every camera's clock at the same whole second; returns the offsets before.
+
+        Raises nothing: a camera's error (a `YicamError`) is in its result.
+        """
         reconnect = await self.connect()
         live = {n: c for n, c in self._cameras.items() if reconnect[n].ok}
         outcomes: dict[str, ClockSync | Exception] = await align_clocks(live) if live else {}
@@ -139,7 +160,10 @@ class Fleet:
         )
 
     async def status(self) -> FleetResult[CameraStatus]:
-        """Battery, card, recording and model of every camera."""
+        """Returns the battery, card, recording and model of every camera.
+
+        Raises nothing: a camera's error (a `YicamError`) is in its result.
+        """
         return await self.each(lambda _name, cam: _status(cam))
 
     async def sync(
@@ -151,7 +175,8 @@ class Fleet:
     ) -> FleetResult[SyncReport]:
         """Download every camera's new media into `dest/<camera name>/`, concurrently.
 
-        `progress(camera_name, item)` may return a per-file progress callback.
+        `progress(camera_name, item)` may return a per-file progress callback. Returns each
+        camera's `SyncReport`. Raises nothing: a camera's error (a `YicamError`) is in its result.
         """
         root = Path(dest)
 
@@ -163,7 +188,11 @@ class Fleet:
         return await self.each(sync_one)
 
     async def each(self, job: Callable[[str, Camera], Awaitable[T]]) -> FleetResult[T]:
-        """Run `job(name, camera)` on every camera concurrently (reconnecting dropped ones)."""
+        """Run `job(name, camera)` on every camera concurrently (reconnecting dropped ones).
+
+        Returns a `FleetResult` of the jobs' values. Raises nothing: an exception `job` raises
+        (any `Exception`) is in that camera's result.
+        """
 
         async def run(name: str) -> T:
             if not self._cameras[name].connected:

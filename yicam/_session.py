@@ -196,7 +196,12 @@ class Session:
         return self.quirks.name
 
     async def open(self) -> None:
-        """Connect and start a session (msg 257); does nothing while already open."""
+        """Connect and start a session (msg 257); does nothing while already open.
+
+        Raises `CameraConnectionError` when the camera cannot be reached (`NotConnectedError`
+        when closed meanwhile), `SessionHeldError` when another device holds the session,
+        `ProtocolError` when it gives no token.
+        """
         if self._state is not ConnectionState.CLOSED:
             return
         self._state = ConnectionState.CONNECTING
@@ -225,7 +230,10 @@ class Session:
             await self.greeting()
 
     async def close(self) -> None:
-        """End the session (msg 258), stop reconnecting and close the socket."""
+        """End the session (msg 258), stop reconnecting and close the socket.
+
+        Raises nothing.
+        """
         was = self._state
         if was is ConnectionState.CLOSED and self._conn is None:
             return
@@ -258,7 +266,7 @@ class Session:
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call `callback` for every notification and session event; returns unsubscribe.
 
-        Subscribers stay across `close()`, `open()` and reconnects.
+        Subscribers stay across `close()`, `open()` and reconnects. Raises nothing.
         """
         self._subscribers.append(callback)
 
@@ -273,7 +281,7 @@ class Session:
 
         A closed session stays closed (the caller, or a drop without `reconnect=`, ended it);
         not back within `timeout` seconds also gives False. Returns after `Reconnected` is
-        published, so events of the new session follow it.
+        published, so events of the new session follow it. Raises nothing.
         """
         if self.connected:
             return True
@@ -299,13 +307,19 @@ class Session:
             unsubscribe()
 
     def events(self) -> EventStream:
-        """Every event from now on; ends after a `Disconnected` that is not reconnecting."""
+        """Every event from now on; returns an `EventStream`.
+
+        It ends after a `Disconnected` that is not reconnecting. Raises nothing.
+        """
         return EventStream(self.subscribe, self._state is not ConnectionState.CLOSED)
 
     def expect(
         self, *kinds: Notify | str, where: Callable[[Notification], bool] | None = None
     ) -> Expectation:
-        """Start waiting for the first notification of `kinds` (register before sending)."""
+        """Start waiting for the first notification of `kinds` (register before sending).
+
+        Returns an `Expectation`; its `wait()` raises `CameraTimeoutError`. This raises nothing.
+        """
         return Expectation(self.subscribe, kinds, where, self.event_timeout)
 
     # -- requests --------------------------------------------------------------------------
@@ -317,11 +331,13 @@ class Session:
         *,
         timeout: float | None = None,
     ) -> Reply:
-        """Send one command with the session token; a non-zero rval raises `CameraError`.
+        """Send one command with the session token; returns the `Reply`.
 
-        A stale token (-4) is renewed with msg 257 and the command sent once more (the camera
-        refused it). A command that changes the camera is never resent after a drop:
-        `OutcomeUnknownError`. While reconnecting, waits up to `timeout` for the session.
+        A non-zero rval raises a `CameraError` subclass. A stale token (-4) is renewed with msg
+        257 and the command sent once more (the camera refused it). A command that changes the
+        camera is never resent after a drop: `OutcomeUnknownError`. While reconnecting, waits up
+        to `timeout` for the session, then raises `NotConnectedError`; no reply in time raises
+        `CameraTimeoutError`, a malformed one `ProtocolError`.
         """
         limit = self.timeout if timeout is None else timeout
         params = dict(fields or {})
@@ -345,7 +361,8 @@ class Session:
         """Hold the request slot: yields the encoded request and its reply's future.
 
         Write the bytes with `write` when ready (a fleet trigger writes every camera's
-        request in one pass); nothing else is sent meanwhile. No token renewal here.
+        request in one pass); nothing else is sent meanwhile. No token renewal here. Raises
+        `NotConnectedError` without a session.
         """
         conn = await self._ready(self.timeout)
         async with conn.reserved(Request(msg_id, self._token, dict(fields or {}))) as slot:
@@ -368,7 +385,8 @@ class Session:
         """Hold every other request until the block ends (one photo at a time).
 
         A Yi 1 asked anything between `start_photo_capture` and `photo_taken` can hang
-        until power-cycled.
+        until power-cycled. Returns an async context manager that yields nothing and raises
+        nothing of its own.
         """
         async with self._capture_lock:
             self._quiet.clear()
@@ -378,7 +396,10 @@ class Session:
                 self._quiet.set()
 
     def identify(self, model: object = None, versions: Mapping[str, object] | None = None) -> None:
-        """Refine the model quirks from msg 11's `model` or the version settings."""
+        """Refine the model quirks from msg 11's `model` or the version settings.
+
+        Raises nothing.
+        """
         quirks = identify(model or self.model, versions)
         if quirks is UNKNOWN and self.quirks is not UNKNOWN:
             return
