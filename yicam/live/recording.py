@@ -191,15 +191,26 @@ class LiveRecording:
         return self._recorder.elapsed
 
     def done(self) -> bool:
-        """True once the recording has finished (or failed)."""
+        """Returns True once the recording has finished (or failed).
+
+        Raises nothing.
+        """
         return self._done.done()
 
     async def wait(self) -> Recording:
-        """The finished recording, once it has ended by itself or by `stop()`."""
+        """Returns the finished `Recording`, once it has ended by itself or by `stop()`.
+
+        Raises `RuntimeError` when it ended before the first keyframe, `OSError` when the file
+        could not be written; nothing is left under the final name then.
+        """
         return await asyncio.shield(self._done)
 
     async def stop(self) -> Recording:
-        """Finish the file now and return it; raises if nothing could be recorded."""
+        """Finish the file now and return its `Recording`.
+
+        Raises `RuntimeError` when nothing could be recorded (no keyframe came), `OSError` when
+        the file could not be written.
+        """
         if not self._recorder.finished:
             # Closing an MP4 writes its index: file work, kept off the event loop.
             await asyncio.to_thread(self._recorder.finish)

@@ -111,7 +111,10 @@ class LiveView:
             raise
 
     async def close(self) -> None:
-        """Stop the viewfinder (if given `stop`), stop decoding; pending recordings fail."""
+        """Stop the viewfinder (if given `stop`), stop decoding; pending recordings fail.
+
+        Raises what `stop` raises (e.g. `CameraError`); the stream is stopped all the same.
+        """
         self._sink.closing.set()
         task, self._task = self._task, None
         try:
@@ -134,18 +137,32 @@ class LiveView:
                 self._executor = None
 
     async def frames(self) -> AsyncIterator[LiveFrame]:
-        """Decoded frames as they arrive; if the consumer is slow, older frames are skipped."""
+        """Decoded frames as they arrive; if the consumer is slow, older frames are skipped.
+
+        Yields `LiveFrame`s. Raises `CameraConnectionError` when the stream stops for good
+        (`CameraTimeoutError` when no frame comes in time, `ProtocolError` for invalid stream
+        data), `RuntimeError` when the view is not open.
+        """
         with self._subscription() as queue:
             while True:
                 yield await self._take(queue)
 
     async def next_frame(self) -> LiveFrame:
-        """The next decoded frame."""
+        """Returns the next decoded frame.
+
+        Raises `CameraConnectionError` when the stream stops for good (`CameraTimeoutError` when
+        no frame comes in time, `ProtocolError` for invalid stream data), `RuntimeError` when the
+        view is not open.
+        """
         with self._subscription() as queue:
             return await self._take(queue)
 
     async def snapshot(self, path: str | Path) -> LiveFrame:
-        """Write the next frame to `path` (.jpg/.jpeg or .png) and return it."""
+        """Write the next frame to `path` (.jpg/.jpeg or .png) and return it.
+
+        Raises `ValueError` for another suffix, `OSError` when the file cannot be written, and
+        what `next_frame` raises.
+        """
         path = Path(path)
         codec = image_codec(path)
         frame = await self.next_frame()
@@ -156,8 +173,10 @@ class LiveView:
     async def record(self, path: str | Path, duration: float) -> Recording:
         """Record `duration` seconds to an MP4 file by remuxing the H.264 (no re-encoding).
 
-        If the stream stops for good first, raises and leaves no file (see `start_recording`
-        for a recording that keeps what it got).
+        Returns the `Recording`. If the stream stops for good first, raises
+        `CameraConnectionError` and leaves no file (see `start_recording` for a recording that
+        keeps what it got); `CameraTimeoutError` when it does not finish in time, `ValueError`
+        for a duration that is not positive.
         """
         if duration <= 0:
             raise ValueError("duration must be positive")
@@ -182,7 +201,10 @@ class LiveView:
 
         It also ends after `max_duration` seconds, if given, or when the stream stops for good
         (the view closes or cannot reconnect): the frames recorded so far are kept as a complete
-        file, which gets its final name only then (`<name>.part` until).
+        file, which gets its final name only then (`<name>.part` until). Returns the
+        `LiveRecording`; raises `ValueError` for a `max_duration` that is not positive,
+        `RuntimeError` when the view is not open, the stream's `CameraConnectionError` after it
+        stopped.
         """
         if max_duration is not None and max_duration <= 0:
             raise ValueError("max_duration must be positive")
@@ -196,7 +218,10 @@ class LiveView:
         return LiveRecording(recorder, done)
 
     def stats(self) -> LiveStats:
-        """fps, frame counts and capture-to-decode latency (see `LiveStats`)."""
+        """Returns fps, frame counts and capture-to-decode latency (see `LiveStats`).
+
+        Raises nothing.
+        """
         return self._stats.snapshot()
 
     # -- supervision (event loop) ----------------------------------------------------------
