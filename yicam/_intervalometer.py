@@ -148,11 +148,18 @@ class Intervalometer:
         return max(0.0, due - asyncio.get_running_loop().time())
 
     def stop(self) -> None:
-        """Take no more shots; `run()` returns once the shot in progress is done."""
+        """Take no more shots; `run()` returns once the shot in progress is done.
+
+        Raises nothing.
+        """
         self._stop.set()
 
     async def run(self) -> TimelapseReport:
-        """Take the shots; returns the report (when cancelled, sets `report` and re-raises)."""
+        """Take the shots; returns the report (when cancelled, sets `report` and re-raises).
+
+        A camera error (any `YicamError`) ends the run: the report says why (`stopped` "error")
+        instead of raising. Only `asyncio.CancelledError` propagates.
+        """
         stopped: StopReason = "done"
         error: str | None = None
         own_tether = self.tether is not None and not self.tether.running

@@ -85,6 +85,8 @@ class NewMedia:
         """List the card now: files that appear later, with or without a notification, are new.
 
         Otherwise the first `__anext__` lists it. `async with cam.new_media()` starts at once.
+        Raises `CameraConnectionError` when the connection is lost for good, `CameraError` when
+        the camera refuses the listing.
         """
         while self._known is None:
             try:
@@ -117,7 +119,10 @@ class NewMedia:
         return self._ready.pop(0)
 
     def rescan(self) -> None:
-        """List the card again and yield whatever appeared since the last listing."""
+        """List the card again and yield whatever appeared since the last listing.
+
+        Raises nothing here: the listing runs in the iteration.
+        """
         self._queue.put_nowait(_Rescan())
 
     async def flushed(self) -> None:
@@ -125,6 +130,7 @@ class NewMedia:
 
         The consumer has asked for the next item after the last of them, so it is done with
         them: `Tether.drain()` waits for the downloads of the shots taken so far this way.
+        Raises nothing.
         """
         if self._unsubscribe is None:
             return
@@ -133,13 +139,19 @@ class NewMedia:
         await barrier.future
 
     def forget(self, path: str) -> None:
-        """`path` was deleted: a new file under the same name will count as new."""
+        """`path` was deleted: a new file under the same name will count as new.
+
+        Raises nothing.
+        """
         if self._known is not None:
             self._known.pop(path, None)
         self._unannounced.pop(path, None)
 
     def close(self) -> None:
-        """Stop watching; a pending `__anext__` ends the iteration."""
+        """Stop watching; a pending `__anext__` ends the iteration.
+
+        Raises nothing.
+        """
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -150,7 +162,10 @@ class NewMedia:
             self._queue.put_nowait(_Stop())
 
     async def aclose(self) -> None:
-        """Stop watching (async-generator style)."""
+        """Stop watching (async-generator style).
+
+        Raises nothing.
+        """
         self.close()
 
     async def __aenter__(self) -> Self:

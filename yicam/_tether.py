@@ -100,7 +100,11 @@ class Tether:
         return self._task is not None and not self._task.done()
 
     async def start(self) -> None:
-        """Start watching (at once: nothing taken after this returns is missed) and downloading."""
+        """Start watching (at once: nothing taken after this returns is missed) and downloading.
+
+        Raises `LocalFileError` when the destination cannot be created, and what listing the
+        card raises (`CameraConnectionError`, `CameraError`). Does nothing when already started.
+        """
         if self._task is not None:
             return
         try:
@@ -112,13 +116,22 @@ class Tether:
         self._task = asyncio.create_task(self._run(self._watch), name="yicam-tether")
 
     async def run(self) -> None:
-        """Start, then download until cancelled, `close()`d or the connection is lost."""
+        """Start, then download until cancelled, `close()`d or the connection is lost.
+
+        Raises what `start` raises, `LocalFileError` when the destination fills up or cannot be
+        written, and `CameraConnectionError` when the connection is lost for good; a file that
+        fails after retries is reported in `failed`, not raised.
+        """
         await self.start()
         assert self._task is not None
         await asyncio.shield(self._task)
 
     async def drain(self) -> None:
-        """Return once everything the camera announced so far is downloaded (or reported)."""
+        """Return once everything the camera announced so far is downloaded (or reported).
+
+        Raises the tether's own error if it stopped meanwhile (e.g. `LocalFileError` for a full
+        destination).
+        """
         if self._watch is None or self._task is None:
             return
         await self.cam.session.back_online()  # so the listing after the reconnect comes first
@@ -132,7 +145,10 @@ class Tether:
             self._task.result()  # the tether's own error, e.g. a full destination
 
     async def close(self) -> None:
-        """Stop at once; a download in progress is cancelled (its partial file stays, resumable)."""
+        """Stop at once; a download in progress is cancelled (its partial file stays, resumable).
+
+        Raises nothing.
+        """
         if self._watch is not None:
             self._watch.close()
         if self._task is not None:
