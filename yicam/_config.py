@@ -59,7 +59,10 @@ class CameraConfig:
     serial: str | None = None
 
     def camera(self, **overrides: Any) -> Camera:
-        """A `Camera` for this entry; `overrides` go to its constructor."""
+        """Returns a new, unconnected `Camera` for this entry; `overrides` go to its constructor.
+
+        Raises `TypeError` for an override the constructor does not take.
+        """
         kwargs: dict[str, Any] = {
             "data_port": self.data_port,
             "http_port": self.http_port,
@@ -70,7 +73,10 @@ class CameraConfig:
         return Camera(self.host, self.port, **kwargs)
 
     def to_toml(self) -> dict[str, Any]:
-        """The table written to the file: the host and every value that is not the default."""
+        """Returns the table written to the file: the host and every value that is not the default.
+
+        Raises nothing.
+        """
         table: dict[str, Any] = {"host": self.host}
         for f in fields(self):
             value = getattr(self, f.name)
@@ -80,9 +86,9 @@ class CameraConfig:
 
 
 def config_path() -> Path:
-    """Where the config file is (it may not exist yet): `YICAM_CONFIG`, else the platform's.
+    """Returns where the config file is (it may not exist yet): `YICAM_CONFIG`, else the platform's.
 
-    `config.toml` in the user config folder (platformdirs); never raises.
+    `config.toml` in the user config folder (platformdirs); raises nothing.
     """
     if override := os.environ.get("YICAM_CONFIG"):
         return Path(override)

@@ -12,7 +12,10 @@ _PART = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)")
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in `text` (`500ms`, `10s`, `5m`, `2h`, `1h30m`, `1.5s`); raises `ValueError`."""
+    """Returns the seconds in `text` (`500ms`, `10s`, `5m`, `2h`, `1h30m`, `1.5s`).
+
+    Raises `ValueError` for anything else.
+    """
     spec = text.strip().lower().replace(" ", "")
     pos, total = 0, 0.0
     while pos < len(spec):

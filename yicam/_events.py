@@ -84,13 +84,13 @@ class EventStream:
         return event
 
     def close(self) -> None:
-        """Stop receiving events."""
+        """Stop receiving events; raises nothing."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
 
     async def aclose(self) -> None:
-        """Stop receiving events (async-generator style)."""
+        """Stop receiving events (async-generator style); raises nothing."""
         self.close()
 
     async def __aenter__(self) -> Self:
@@ -127,11 +127,15 @@ class Expectation:
         self.close()
 
     def done(self) -> bool:
-        """True once the notification came or the connection ended."""
+        """Returns True once the notification came or the connection ended; raises nothing."""
         return self._future.done()
 
     async def wait(self, timeout: float | None = None) -> Notification:
-        """The notification; `CameraTimeoutError` after `timeout` (default: event_timeout)."""
+        """Returns the notification.
+
+        Raises `CameraTimeoutError` after `timeout` (default: event_timeout), and the
+        connection's error (a `CameraConnectionError`) when it ended first.
+        """
         limit = self._timeout if timeout is None else timeout
         try:
             async with asyncio.timeout(limit):

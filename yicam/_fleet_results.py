@@ -74,11 +74,11 @@ class FleetResult(Generic[T]):
         return tuple(r.name for r in self.results if not r.ok)
 
     def values(self) -> dict[str, T]:
-        """The values of the cameras that succeeded, by name."""
+        """Returns the values of the cameras that succeeded, by name; raises nothing."""
         return {r.name: r.value for r in self.results if r.ok and r.value is not None}
 
     def summary(self) -> str:
-        """`3 of 4 cameras ok; failed: left (why)`."""
+        """Returns a line such as `3 of 4 cameras ok; failed: left (why)`; raises nothing."""
         text = f"{len(self.succeeded)} of {len(self.results)} cameras ok"
         failures = [f"{r.name} ({r.reason})" for r in self.results if not r.ok]
         return text + ("; failed: " + ", ".join(failures) if failures else "")

@@ -84,7 +84,7 @@ class MsgId(IntEnum):
 
     @classmethod
     def convert(cls, value: int) -> MsgId | int:
-        """The enum member for `value`, or `value` itself when unknown."""
+        """Returns the enum member for `value`, or `value` itself when unknown; raises nothing."""
         try:
             return cls(value)
         except ValueError:
@@ -126,7 +126,7 @@ class Notify(StrEnum):
 
     @classmethod
     def convert(cls, value: str) -> Notify | str:
-        """The enum member for `value`, or `value` itself when unknown."""
+        """Returns the enum member for `value`, or `value` itself when unknown; raises nothing."""
         try:
             return cls(value)
         except ValueError:

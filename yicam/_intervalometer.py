@@ -73,7 +73,7 @@ class TimelapseReport:
     error: str | None = None
 
     def count(self, status: ShotStatus) -> int:
-        """How many shots ended with `status`."""
+        """Returns how many shots ended with `status`; raises nothing."""
         return sum(1 for s in self.shots if s.status == status)
 
     @property

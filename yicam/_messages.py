@@ -87,7 +87,7 @@ class Notification:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object as the camera sends it."""
+        """Returns the JSON object as the camera sends it; raises nothing."""
         obj: dict[str, Any] = {"msg_id": int(MsgId.NOTIFICATION), "type": str(self.type)}
         if self.param is not None:
             obj["param"] = self.param
@@ -96,7 +96,10 @@ class Notification:
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> Notification:
-        """Parse any object the camera sent unprompted."""
+        """Parse any object the camera sent unprompted; returns the `Notification`.
+
+        Raises nothing: an unknown or missing `type` is kept as text.
+        """
         kind = obj.get("type")
         fields = {k: v for k, v in obj.items() if k not in ("msg_id", "type", "param")}
         return cls(

@@ -83,7 +83,10 @@ class Profile:
 
     @classmethod
     def load(cls, path: Path | str) -> Profile:
-        """Read a `.toml` or `.json` profile; `ValueError` when it is not one."""
+        """Read a `.toml` or `.json` profile; returns the `Profile`.
+
+        Raises `ValueError` when the file is not a profile, `OSError` when it cannot be read.
+        """
         path = Path(path)
         try:
             if path.suffix.lower() == ".json":
@@ -102,7 +105,10 @@ class Profile:
         return cls(dict(settings), model if isinstance(model, str) else None)
 
     def save(self, path: Path | str) -> Path:
-        """Write the profile as TOML, or JSON for a `.json` path."""
+        """Write the profile as TOML, or JSON for a `.json` path; returns the path.
+
+        Raises `OSError` when the file cannot be written.
+        """
         path = Path(path)
         if path.suffix.lower() == ".json":
             text = json.dumps({"model": self.model, "settings": dict(self.settings)}, indent=2)
@@ -119,7 +125,11 @@ class Profile:
 
     @classmethod
     async def read(cls, cam: Camera) -> Profile:
-        """The camera's settable settings (msg 9 for each), with its model name."""
+        """Returns the camera's settable settings (msg 9 for each), with its model name.
+
+        A setting whose options are refused is left out; raises `CameraError` or
+        `CameraConnectionError` when the settings themselves cannot be read.
+        """
         settings: dict[str, str] = {}
         state = await cam.refresh()  # also tells a Yi 1 from its versions, for the model name
         for name, value in state.settings.items():
@@ -134,7 +144,12 @@ class Profile:
         return cls(settings, cam.model_name)
 
     async def apply(self, cam: Camera) -> ProfileReport:
-        """Apply to `cam`, mode and standard first; reports each setting, never raises for one."""
+        """Apply to `cam`, mode and standard first; returns a `ProfileReport` of each setting.
+
+        A setting the camera refuses (`CameraError`) is reported, not raised. Raises
+        `UnsafeOperationError` while the camera records, `CameraConnectionError` when the
+        connection fails, `CameraError` when the current settings cannot be read.
+        """
         current = await cam.get_settings()
         outcomes = []
         for name, value in self.ordered():
@@ -152,7 +167,7 @@ class Profile:
         return ProfileReport(tuple(outcomes))
 
     def ordered(self) -> list[tuple[str, str]]:
-        """The settings in the order they are applied."""
+        """Returns the settings in the order they are applied; raises nothing."""
         first = [(name, self.settings[name]) for name in FIRST if name in self.settings]
         rest = [(k, v) for k, v in self.settings.items() if k not in FIRST]
         return first + rest
@@ -181,7 +196,7 @@ class ProfileReport:
         return all(o.status != "refused" for o in self.outcomes)
 
     def count(self, status: Status) -> int:
-        """How many settings ended with `status`."""
+        """Returns how many settings ended with `status`; raises nothing."""
         return sum(1 for o in self.outcomes if o.status == status)
 
 

@@ -32,7 +32,10 @@ class Quirks:
     client_info: bool = False  # the official app sends msg 261 (its address) after 257
 
     def rtsp_url(self, host: str, port: int = 554) -> str:
-        """The live stream's URL for `host`, with the port when it is not RTSP's 554."""
+        """Returns the live stream's URL for `host`, with the port when it is not RTSP's 554.
+
+        Raises nothing.
+        """
         where = host if port == 554 else f"{host}:{port}"
         return self.stream_url.format(host=where)
 

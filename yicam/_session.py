@@ -104,7 +104,7 @@ class ReconnectPolicy:
     probe_interval: float | None = 10.0
 
     def delay(self, attempt: int) -> float:
-        """Seconds to wait before attempt number `attempt` (1-based)."""
+        """Returns the seconds to wait before attempt number `attempt` (1-based); raises nothing."""
         base = min(self.max_delay, self.initial_delay * self.factor ** max(0, attempt - 1))
         return base * (1.0 - self.jitter * random.random())
 

@@ -74,7 +74,7 @@ class SyncReport:
     entries: tuple[SyncEntry, ...]
 
     def count(self, status: Status) -> int:
-        """How many entries ended with `status`."""
+        """Returns how many entries ended with `status`; raises nothing."""
         return sum(1 for e in self.entries if e.status == status)
 
     @property
