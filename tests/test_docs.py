@@ -20,7 +20,7 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -114,6 +114,46 @@ def test_every_public_name_is_in_the_api_reference(site: Path) -> None:
             if not _first_line(member) or f"yicam.{name}.{attr}" not in ids:
                 undocumented.append(f"{name}.{attr}")
     assert not undocumented, f"no docstring or not in the reference: {undocumented}"
+
+
+# The contract wording rule for library docstrings: a public function or method whose return
+# annotation is not None says "return(s/ed)" or "yield(s)" somewhere in its docstring, and every
+# one names at least one exception class (any `...Error`/`...Exception` name, yicam's or
+# Python's) or says it "raises nothing"/"never raises". Properties are values, not calls: not
+# checked. The words are looked for, not the exact classes: which errors apply is reviewed.
+_RETURNS = re.compile(r"\b(returns?|returned|yields?)\b", re.I)
+_RAISES = re.compile(r"\b[A-Z]\w*(Error|Exception)\b|\b([Rr]aises nothing|[Nn]ever raises)\b")
+
+
+def _public_callables() -> Iterator[tuple[str, Callable[..., object]]]:
+    import yicam.live  # loads PyAV: only when this test runs
+
+    for module in (yicam, yicam.live):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isfunction(obj):
+                yield f"{module.__name__}.{name}", obj
+            if not isinstance(obj, type) or issubclass(obj, BaseException):
+                continue
+            for attr, value in vars(obj).items():
+                member = getattr(value, "__func__", value)
+                if not attr.startswith("_") and inspect.isfunction(member):
+                    yield f"{module.__name__}.{name}.{attr}", member
+
+
+def test_library_docstrings_state_returns_and_raises() -> None:
+    """Each public call's docstring says what it returns and what it raises (or that it doesn't)."""
+    calls = dict(_public_callables())
+    assert len(calls) > 100
+    vague = []
+    for name, func in calls.items():
+        doc = " ".join((inspect.getdoc(func) or "").split())
+        returns = str(inspect.signature(func).return_annotation)
+        if returns not in ("None", str(None)) and not _RETURNS.search(doc):
+            vague.append(f"{name}: what it returns")
+        if not _RAISES.search(doc):
+            vague.append(f"{name}: what it raises")
+    assert not vague, "\n".join(vague)
 
 
 def _commands() -> Iterator[tuple[list[str], click.Command]]:
