@@ -669,7 +669,7 @@ class Camera:
 
         Raises `CameraError` when the camera refuses (-13 when the file exists), `LocalFileError`
         when the local file cannot be read, `OutcomeUnknownError` when the connection drops after
-        the request was sent, `TransferError` when the transfer fails.
+        the request was sent, `TransferCancelledError` after `cancel_transfer()`.
         """
         await self._transfers.upload(Path(local), camera_path, stall_timeout=stall_timeout)
 
@@ -703,7 +703,8 @@ class Camera:
     async def list_media(self) -> list[MediaItem]:
         """Returns every file in every DCIM/NNNMEDIA folder, sidecars attached to their media.
 
-        Raises `CardError` without a usable card, `ProtocolError` for a malformed listing.
+        A folder that cannot be listed raises its error: `CardError` without a usable card,
+        `InvalidPathError` without a DCIM folder, `ProtocolError` for a malformed listing.
         """
         return await self._transfers.list_media()
 
