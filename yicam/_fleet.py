@@ -47,7 +47,12 @@ _UNSAFE_FOLDER = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class Fleet:
-    """Several cameras: `async with Fleet([...]) as fleet:` connects them all concurrently."""
+    """Several cameras: `async with Fleet([...]) as fleet:` connects them all concurrently.
+
+    Raises `ValueError` for no cameras, a spec that is neither a named camera nor HOST or
+    HOST:PORT, or two specs for one camera; `ConfigError` when the file of named cameras
+    cannot be read.
+    """
 
     def __init__(
         self,

@@ -91,7 +91,9 @@ class Intervalometer:
     """`await Intervalometer(cam, every=10, count=360).run()`; see the module docstring.
 
     `every` and `clip_seconds` are seconds or durations such as "10s"; `until` is a wall-clock
-    `datetime` or a `timedelta` from the start (the shots due before it are taken).
+    `datetime` or a `timedelta` from the start (the shots due before it are taken). Raises
+    `ValueError` for an interval, count, mode or clip length that cannot work, or unless
+    exactly one of `count` and `until` is given.
     """
 
     def __init__(

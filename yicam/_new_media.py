@@ -68,7 +68,11 @@ class _Barrier:
 
 
 class NewMedia:
-    """An async iterator over new media items; subscribed from creation, so nothing is missed."""
+    """An async iterator over new media items; subscribed from creation, so nothing is missed.
+
+    Iterating yields `MediaItem`s; it ends when closed, and raises `CameraConnectionError`
+    when the connection is lost for good.
+    """
 
     def __init__(self, cam: Camera) -> None:
         self._cam = cam

@@ -48,7 +48,8 @@ class LiveView:
     `engine` picks the receive path ("rtp" or "ffmpeg", see the module docstring); `options`
     are FFmpeg options for the "ffmpeg" engine. With `conceal=True` the "rtp" engine hands
     frames that lost packets to the decoder's error concealment instead of dropping them and
-    waiting for the next keyframe (they count as dropped either way).
+    waiting for the next keyframe (they count as dropped either way). Raises `ValueError`
+    for an unknown `engine`.
     """
 
     def __init__(
@@ -94,7 +95,12 @@ class LiveView:
         await self.close()
 
     async def open(self) -> None:
-        """Start the viewfinder (via `start`) and open the stream; raises CameraConnectionError."""
+        """Start the viewfinder (via `start`) and open the stream.
+
+        Raises `RuntimeError` when already open, what `start` raises (e.g. `CameraError`), and
+        `CameraConnectionError` (`CameraTimeoutError`, `ProtocolError`) when the stream cannot be
+        opened within `retries`; the view is closed again then.
+        """
         if self._task is not None:
             raise RuntimeError("LiveView is already open")
         self._loop = self._sink.loop = asyncio.get_running_loop()
