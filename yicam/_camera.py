@@ -380,7 +380,7 @@ class Camera:
     async def stop_capture(self) -> None:
         """Stop a time-lapse photo run (msg 770); `precise_cont_complete` follows.
 
-        Raises `CameraError` when the camera refuses (no run in progress, on some models).
+        Raises `CameraError` when the camera refuses.
         """
         await self._request(MsgId.STOP_CONTINUOUS_CAPTURE, {})
 
@@ -654,8 +654,9 @@ class Camera:
         Finishes every file it can; a cut or stalled transfer is retried `retries` times,
         resuming. With `delete_after`, files this run downloaded and verified are deleted on
         the camera once every download has finished. `progress(item)` may return a per-file
-        progress callback. A file that fails is reported in the `SyncReport`, not raised; raises
-        `CameraConnectionError` only when the card cannot be listed at all.
+        progress callback. A file that fails is reported in the `SyncReport`, not raised; only
+        a card whose DCIM folder cannot be listed raises: `CameraConnectionError` (after
+        `retries`) or a `CameraError` such as `CardError`.
         """
         return await self._transfers.sync(
             dest, include_sidecars=include_sidecars, delete_after=delete_after, via=via,
