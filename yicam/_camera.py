@@ -629,7 +629,8 @@ class Camera:
         (default: `event_timeout`) fails the download with `CameraTimeoutError`; run it again to
         resume. Raises `TransferError` when a check fails (`SizeMismatchError` before anything is
         written), `TransferCancelledError` after `cancel_transfer()`, `LocalFileError` when `dest`
-        cannot be written, `InvalidPathError` or `RemoteFileNotFoundError` for a missing file.
+        cannot be written, `InvalidPathError` or `RemoteFileNotFoundError` for a missing file,
+        `DataPortUnavailableError` when `via="data"` and port 8787 cannot be opened.
         """
         return await self._transfers.download(
             camera_path, dest, resume=resume, verify=verify, progress=progress, via=via,
