@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -136,10 +136,7 @@ class YicamGroup(click.Group):
         try:
             return super().parse_args(ctx, args)
         except click.ClickException as exc:
-            if not json_mode:
-                raise
-            click.echo(dumps({"error": exc.format_message()}), err=True)
-            ctx.exit(exc.exit_code)
+            _usage_error(ctx, exc, json_mode=json_mode)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; report user errors as `Error: ...` (JSON under --json), exit 1."""
@@ -154,10 +151,15 @@ class YicamGroup(click.Group):
             ctx.exit(1)
         except click.ClickException as exc:
             options = ctx.find_object(GlobalOptions) or GlobalOptions()
-            if not options.json:
-                raise
-            click.echo(dumps({"error": exc.format_message()}), err=True)
-            ctx.exit(exc.exit_code)
+            _usage_error(ctx, exc, json_mode=options.json)
+
+
+def _usage_error(ctx: click.Context, exc: click.ClickException, *, json_mode: bool) -> NoReturn:
+    """Click's own error: as click prints it, or as `{"error": ...}` on stderr under --json."""
+    if not json_mode:
+        raise exc
+    click.echo(dumps({"error": exc.format_message()}), err=True)
+    ctx.exit(exc.exit_code)
 
 
 @click.group(cls=YicamGroup, context_settings={"help_option_names": ["-h", "--help"]})
