@@ -88,6 +88,16 @@ def target_of(emulator: Emulator) -> Target:
     )
 
 
+def ports_of(emulator: Emulator) -> dict[str, Any]:
+    """The ports of `emulator`, to start the camera again on the same address."""
+    return {
+        "port": emulator.port,
+        "data_port": emulator.data_port,
+        "http_port": emulator.http_port,
+        "rtsp_port": emulator.rtsp_port,
+    }
+
+
 def run(qtbot: Any, coro: Coroutine[Any, Any, T], timeout: int = WAIT) -> T:
     """Run a coroutine on the Qt-driven loop until it is done."""
     task = asyncio.get_event_loop().create_task(coro)

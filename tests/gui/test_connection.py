@@ -14,7 +14,7 @@ from yicam.gui.main_window import MainWindow
 from yicam.gui.status_bar import human_size
 
 from ..cli_helpers import LoopThread
-from .conftest import WAIT, connect, run, target_of
+from .conftest import WAIT, connect, ports_of, run, target_of
 
 
 def test_connect_shows_model_battery_and_card(qtbot: Any, window: MainWindow) -> None:
@@ -121,12 +121,7 @@ def test_drop_shows_disconnected_and_reconnect_works(
     qtbot: Any, window: MainWindow, emu: Emulator, emu_thread: LoopThread
 ) -> None:
     connect(qtbot, window)
-    ports = {
-        "port": emu.port,
-        "data_port": emu.data_port,
-        "http_port": emu.http_port,
-        "rtsp_port": emu.rtsp_port,
-    }
+    ports = ports_of(emu)
     emu_thread.run(emu.close())  # the camera goes away mid-session
     status: Any = window.statusBar()
     qtbot.waitUntil(lambda: status.connection.text().startswith("Disconnected"), timeout=WAIT)
@@ -163,12 +158,7 @@ def test_the_window_reconnects_by_itself_when_the_camera_returns(
     qtbot: Any, window: MainWindow, emu: Emulator, emu_thread: LoopThread
 ) -> None:
     connect(qtbot, window)
-    ports = {
-        "port": emu.port,
-        "data_port": emu.data_port,
-        "http_port": emu.http_port,
-        "rtsp_port": emu.rtsp_port,
-    }
+    ports = ports_of(emu)
     emu_thread.run(emu.close())
     status: Any = window.statusBar()
     qtbot.waitUntil(lambda: "reconnecting" in status.connection.text(), timeout=WAIT)

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from yicam.emulator import Emulator
 from yicam.gui.main_window import MainWindow
 
-from .conftest import WAIT, connect
+from .conftest import WAIT, connect, ports_of
 
 
 def _picture(window: MainWindow) -> tuple[int, float]:
@@ -164,12 +164,7 @@ def test_live_view_comes_back_after_the_camera_does(
     qtbot: Any, window: MainWindow, emu: Emulator, emu_thread: Any
 ) -> None:
     _start_live(qtbot, window)
-    ports = {
-        "port": emu.port,
-        "data_port": emu.data_port,
-        "http_port": emu.http_port,
-        "rtsp_port": emu.rtsp_port,
-    }
+    ports = ports_of(emu)
     emu_thread.run(emu.close())
     panel = window.live_panel
     qtbot.waitUntil(lambda: panel.toggle.text() == "Start live view", timeout=WAIT)
