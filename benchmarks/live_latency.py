@@ -35,7 +35,7 @@ from av.sidedata.sidedata import Type as SideDataType
 from emulator_process import emulator_process
 
 from yicam import Camera
-from yicam.live.sei import parse_capture_payload
+from yicam._wire.sei import parse_capture_payload
 
 HOST = "127.0.0.1"
 FRAME_INTERVAL = 1 / 30

@@ -16,8 +16,8 @@ rounds are interleaved (every mode once per round). For each transport:
 
     python benchmarks/transfer_throughput.py [--size-mib 256] [--rounds 5] [--set MOD.NAME=INT]
 
-`--set yicam._download.BLOCK_SIZE=2097152` (repeatable) overrides an integer constant in the
-yicam children, for tuning experiments.
+`--set yicam._transfers.download.BLOCK_SIZE=2097152` (repeatable) overrides an integer constant
+in the yicam children, for tuning experiments.
 """
 
 from __future__ import annotations

@@ -74,9 +74,9 @@ async def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> None
 @pytest.fixture(autouse=True)
 def no_retry_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Sync retries at once in tests (its pauses are for real cameras)."""
-    import yicam._sync
+    import yicam._transfers.sync
 
-    monkeypatch.setattr(yicam._sync, "RETRY_DELAYS", (0.0,))
+    monkeypatch.setattr(yicam._transfers.sync, "RETRY_DELAYS", (0.0,))
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Self
 
-from yicam._messages import Notification, Reply, Request
-from yicam._protocol import Role, YiProtocol
+from yicam._wire.messages import Notification, Reply, Request
+from yicam._wire.protocol import Role, YiProtocol
 
 
 async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -207,7 +207,7 @@ def test_help_loads_neither_asyncio_nor_rich_nor_the_library() -> None:
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ('asyncio', 'rich', 'yicam._camera', 'yicam.emulator', 'yicam._config')\n"
+        "heavy = ('asyncio', 'rich', 'yicam._camera', 'yicam.emulator', 'yicam._fleet.config')\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr)\n"
     )
     result = subprocess.run(

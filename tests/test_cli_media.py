@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from yicam import CameraConnectionError
-from yicam._partial import Partial
+from yicam._transfers.partial import Partial
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
@@ -77,7 +77,7 @@ def test_sync_twice_downloads_nothing_the_second_time(emu: Emulator, tmp_path: P
 def test_sync_resumes_a_partial_file(
     emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import yicam._download as download_module
+    import yicam._transfers.download as download_module
 
     data = card(emu, "YDXJ0001.mp4")
     real_write = download_module._write
@@ -90,7 +90,7 @@ def test_sync_resumes_a_partial_file(
 
     with monkeypatch.context() as patch:
         patch.setattr(download_module, "_write", cut)
-        patch.setattr("yicam._sync.RETRY_DELAYS", ())
+        patch.setattr("yicam._transfers.sync.RETRY_DELAYS", ())
         first = yicam(emu, "--json", "sync", str(tmp_path), "--via", "http", "--retries", "0")
     assert first.exit_code == 1
     summary = as_json(yicam(emu, "--json", "sync", str(tmp_path), "--via", "http"))
@@ -126,7 +126,7 @@ def test_full_disk_keeps_the_part(
 ) -> None:
     import errno
 
-    import yicam._download as download_module
+    import yicam._transfers.download as download_module
 
     def full(file: Any, chunk: bytes, part: Any) -> None:
         file.write(chunk[: max(0, 1000 - file.tell())])  # the disk fills up at 1000 bytes

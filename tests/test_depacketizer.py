@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from yicam._wire.rtsp import parse_sdp, sdp
 from yicam.emulator.rtp import RtpPacketizer
 from yicam.live.rtp import AccessUnit, H264Depacketizer, RtpPacket, parse_rtp
-from yicam.live.rtsp_wire import parse_sdp, sdp
 
 SPS = bytes.fromhex("6742c015da06c7e840000003004000000f23c58ba8")
 PPS = bytes.fromhex("68ce3c80")

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from yicam import _discovery, discover, load_cameras
-from yicam._discovery import parse_arp, scan_networks
+from yicam import discover, load_cameras
+from yicam._fleet import discovery as _discovery
+from yicam._fleet.discovery import parse_arp, scan_networks
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
 

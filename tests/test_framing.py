@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from yicam import ProtocolError
-from yicam._framing import JsonStreamFramer
-from yicam._ids import Notify
-from yicam._messages import Notification, Reply, Request, Style, encode
-from yicam._protocol import Role, YiProtocol
+from yicam._wire.framing import JsonStreamFramer
+from yicam._wire.ids import Notify
+from yicam._wire.messages import Notification, Reply, Request, Style, encode
+from yicam._wire.protocol import Role, YiProtocol
 
 # A Yi 1 stream as captured (PBAJA, SOVGVD): spaced and compact objects, \/ escapes,
 # a notification before the reply, CRLF between objects, and a multi-byte character.

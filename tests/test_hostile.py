@@ -20,8 +20,8 @@ from yicam import (
     TransferError,
     UnsafeNameError,
 )
-from yicam._partial import Partial, Source
-from yicam._safety import check_name
+from yicam._transfers.partial import Partial, Source
+from yicam._transfers.safety import check_name
 
 from .hostile import DCIM, HANGUP, CardFile, HostileCamera
 

@@ -18,10 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yicam import Camera, ProtocolError
-from yicam._framing import MAX_DEPTH, JsonStreamFramer
-from yicam._messages import Notification, Reply, Request
-from yicam._protocol import Role, YiProtocol
-from yicam._results import (
+from yicam._session.results import (
     Battery,
     DirEntry,
     Options,
@@ -37,6 +34,9 @@ from yicam._results import (
     parse_storage,
     parse_text,
 )
+from yicam._wire.framing import MAX_DEPTH, JsonStreamFramer
+from yicam._wire.messages import Notification, Reply, Request
+from yicam._wire.protocol import Role, YiProtocol
 from yicam.emulator import Emulator
 
 from .cli_helpers import LoopThread, yicam

@@ -20,9 +20,9 @@ from yicam import (
     TransferCancelledError,
     UnsafeNameError,
 )
-from yicam._data_port import put_file
-from yicam._partial import Partial
-from yicam._safety import check_name, safe_join
+from yicam._transfers.data_port import put_file
+from yicam._transfers.partial import Partial
+from yicam._transfers.safety import check_name, safe_join
 from yicam.emulator import Emulator
 from yicam.emulator.faults import Faults
 

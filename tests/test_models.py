@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from yicam import ProtocolError
-from yicam._results import DirEntry, Options, parse_int, parse_listing, parse_options
+from yicam._session.results import DirEntry, Options, parse_int, parse_listing, parse_options
 
 
 def test_listing_as_the_official_sdk_parses_it() -> None:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from yicam import Camera, CameraConfig, Fleet, Profile, add_camera
-from yicam._profiles import differing_settings
+from yicam._jobs.profiles import differing_settings
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
 

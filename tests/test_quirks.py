@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from yicam import Camera, Notification, Notify
-from yicam._quirks import SJ8, UNKNOWN, YI_1, YI_4K, YI_Z18, identify
+from yicam._wire.quirks import SJ8, UNKNOWN, YI_1, YI_4K, YI_Z18, identify
 from yicam.emulator import Emulator
 from yicam.emulator.card import CARD_ROOT
 from yicam.emulator.profiles import PROFILES

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import yicam._session
+import yicam._session.session
 from yicam import (
     Camera,
     CameraBusyError,
@@ -316,7 +316,7 @@ async def test_a_camera_that_silently_stops_answering_counts_as_a_drop() -> None
 async def test_the_yi4k_keepalive_comes_back_after_a_reconnect(
     start_emulator: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(yicam._session, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(yicam._session.session, "HEARTBEAT_INTERVAL", 0.05)
     emu = await start_emulator(model="yi4k")
     cam = camera_for(emu.port, reconnect=QUICK)
     log = Recorder(cam)

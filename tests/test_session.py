@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import yicam._session
+import yicam._session.session
 from yicam import (
     Camera,
     CameraConnectionError,
@@ -85,14 +85,14 @@ async def test_rtsp_url_default_uses_rtsp_port(emulator: Emulator) -> None:
 async def test_yi4k_keepalive(
     start_emulator: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(yicam._session, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(yicam._session.session, "HEARTBEAT_INTERVAL", 0.05)
     emu = await start_emulator(model="yi4k")
     async with Camera("127.0.0.1", emu.port, timeout=2.0):
         await wait_until(lambda: emu.state.received[MsgId.HEARTBEAT] >= 2)
 
 
 async def test_no_keepalive_for_yi1(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yicam._session, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(yicam._session.session, "HEARTBEAT_INTERVAL", 0.05)
     async with Camera("127.0.0.1", emulator.port, timeout=2.0) as cam:
         await cam.get_settings()  # now known to be a Yi 1, not only "no model"
         assert not cam.quirks.heartbeat

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from yicam import Battery, Camera, CardError, InvalidOperationError
-from yicam._protocol import Role, YiProtocol
+from yicam._wire.protocol import Role, YiProtocol
 
 TRACES = Path(__file__).parent / "fixtures" / "traces"
 

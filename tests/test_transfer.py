@@ -20,8 +20,8 @@ from yicam import (
     RemoteFileNotFoundError,
     TransferCancelledError,
 )
-from yicam._download import Via
-from yicam._partial import Partial, Source
+from yicam._transfers.download import Via
+from yicam._transfers.partial import Partial, Source
 from yicam.emulator import Emulator
 from yicam.emulator.faults import Faults
 
@@ -257,7 +257,7 @@ async def test_disk_full_mid_transfer_keeps_a_resumable_prefix(
 ) -> None:
     import errno
 
-    import yicam._download as download_module
+    import yicam._transfers.download as download_module
     from yicam import LocalFileError
 
     data = put_big_file(emulator)
@@ -289,9 +289,9 @@ async def test_a_late_outcome_of_an_aborted_download_never_reaches_the_next(
     """A loaded camera announces the aborted get's end only once the client asks again."""
     import errno
 
-    import yicam._download as download_module
+    import yicam._transfers.download as download_module
     from yicam import LocalFileError
-    from yicam._ids import MsgId, Notify
+    from yicam._wire.ids import MsgId, Notify
     from yicam.emulator.control import ControlSession
 
     data = put_big_file(emulator)

@@ -13,16 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._camera import Camera
-    from ._config import (
-        CameraConfig,
-        ConfigError,
-        add_camera,
-        config_path,
-        load_cameras,
-        remove_camera,
-    )
-    from ._discovery import FoundCamera, discover
-    from ._download import DownloadResult
     from ._durations import parse_duration
     from ._errors import (
         CameraBusyError,
@@ -48,7 +38,29 @@ if TYPE_CHECKING:
         UnsupportedError,
         YicamError,
     )
-    from ._events import (
+    from ._fleet.config import (
+        CameraConfig,
+        ConfigError,
+        add_camera,
+        config_path,
+        load_cameras,
+        remove_camera,
+    )
+    from ._fleet.discovery import FoundCamera, discover
+    from ._fleet.fleet import Fleet
+    from ._fleet.fleet_results import (
+        CameraResult,
+        CameraStatus,
+        ClockSync,
+        FleetResult,
+        ShotReport,
+        Trigger,
+    )
+    from ._jobs.intervalometer import Intervalometer, Shot, TimelapseReport
+    from ._jobs.new_media import NewMedia
+    from ._jobs.profiles import Profile, ProfileReport, SettingOutcome
+    from ._jobs.tether import Tether
+    from ._session.events import (
         Disconnected,
         Event,
         EventStream,
@@ -57,26 +69,22 @@ if TYPE_CHECKING:
         Reconnecting,
         SessionRequested,
     )
-    from ._fleet import Fleet
-    from ._fleet_results import (
-        CameraResult,
-        CameraStatus,
-        ClockSync,
-        FleetResult,
-        ShotReport,
-        Trigger,
+    from ._session.results import (
+        Battery,
+        CameraState,
+        DeviceInfo,
+        DirEntry,
+        MediaInfo,
+        Options,
+        Storage,
     )
-    from ._ids import MsgId, Notify
-    from ._intervalometer import Intervalometer, Shot, TimelapseReport
-    from ._media import MediaItem
-    from ._messages import Notification
-    from ._new_media import NewMedia
-    from ._profiles import Profile, ProfileReport, SettingOutcome
-    from ._quirks import Quirks
-    from ._results import Battery, CameraState, DeviceInfo, DirEntry, MediaInfo, Options, Storage
-    from ._session import ConnectionState, ReconnectPolicy, Session
-    from ._sync import SyncEntry, SyncReport
-    from ._tether import Tether
+    from ._session.session import ConnectionState, ReconnectPolicy, Session
+    from ._transfers.download import DownloadResult
+    from ._transfers.media import MediaItem
+    from ._transfers.sync import SyncEntry, SyncReport
+    from ._wire.ids import MsgId, Notify
+    from ._wire.messages import Notification
+    from ._wire.quirks import Quirks
     from .live import LiveView
 
 __all__ = [
@@ -158,15 +166,15 @@ __all__ = [
 # Where each public name lives.
 _EXPORTS: dict[str, str] = {
     "Camera": "._camera",
-    "CameraConfig": "._config",
-    "ConfigError": "._config",
-    "add_camera": "._config",
-    "config_path": "._config",
-    "load_cameras": "._config",
-    "remove_camera": "._config",
-    "FoundCamera": "._discovery",
-    "discover": "._discovery",
-    "DownloadResult": "._download",
+    "CameraConfig": "._fleet.config",
+    "ConfigError": "._fleet.config",
+    "add_camera": "._fleet.config",
+    "config_path": "._fleet.config",
+    "load_cameras": "._fleet.config",
+    "remove_camera": "._fleet.config",
+    "FoundCamera": "._fleet.discovery",
+    "discover": "._fleet.discovery",
+    "DownloadResult": "._transfers.download",
     "SizeMismatchError": "._errors",
     "DataPortUnavailableError": "._errors",
     "parse_duration": "._durations",
@@ -190,45 +198,45 @@ _EXPORTS: dict[str, str] = {
     "UnsafeOperationError": "._errors",
     "UnsupportedError": "._errors",
     "YicamError": "._errors",
-    "Disconnected": "._events",
-    "Event": "._events",
-    "EventStream": "._events",
-    "Expectation": "._events",
-    "Reconnected": "._events",
-    "Reconnecting": "._events",
-    "SessionRequested": "._events",
-    "Fleet": "._fleet",
-    "CameraResult": "._fleet_results",
-    "CameraStatus": "._fleet_results",
-    "ClockSync": "._fleet_results",
-    "FleetResult": "._fleet_results",
-    "ShotReport": "._fleet_results",
-    "Trigger": "._fleet_results",
-    "MsgId": "._ids",
-    "Notify": "._ids",
-    "Intervalometer": "._intervalometer",
-    "Shot": "._intervalometer",
-    "TimelapseReport": "._intervalometer",
-    "MediaItem": "._media",
-    "Notification": "._messages",
-    "NewMedia": "._new_media",
-    "Profile": "._profiles",
-    "ProfileReport": "._profiles",
-    "SettingOutcome": "._profiles",
-    "Quirks": "._quirks",
-    "Battery": "._results",
-    "CameraState": "._results",
-    "DeviceInfo": "._results",
-    "DirEntry": "._results",
-    "MediaInfo": "._results",
-    "Options": "._results",
-    "Storage": "._results",
-    "ConnectionState": "._session",
-    "ReconnectPolicy": "._session",
-    "Session": "._session",
-    "SyncEntry": "._sync",
-    "SyncReport": "._sync",
-    "Tether": "._tether",
+    "Disconnected": "._session.events",
+    "Event": "._session.events",
+    "EventStream": "._session.events",
+    "Expectation": "._session.events",
+    "Reconnected": "._session.events",
+    "Reconnecting": "._session.events",
+    "SessionRequested": "._session.events",
+    "Fleet": "._fleet.fleet",
+    "CameraResult": "._fleet.fleet_results",
+    "CameraStatus": "._fleet.fleet_results",
+    "ClockSync": "._fleet.fleet_results",
+    "FleetResult": "._fleet.fleet_results",
+    "ShotReport": "._fleet.fleet_results",
+    "Trigger": "._fleet.fleet_results",
+    "MsgId": "._wire.ids",
+    "Notify": "._wire.ids",
+    "Intervalometer": "._jobs.intervalometer",
+    "Shot": "._jobs.intervalometer",
+    "TimelapseReport": "._jobs.intervalometer",
+    "MediaItem": "._transfers.media",
+    "Notification": "._wire.messages",
+    "NewMedia": "._jobs.new_media",
+    "Profile": "._jobs.profiles",
+    "ProfileReport": "._jobs.profiles",
+    "SettingOutcome": "._jobs.profiles",
+    "Quirks": "._wire.quirks",
+    "Battery": "._session.results",
+    "CameraState": "._session.results",
+    "DeviceInfo": "._session.results",
+    "DirEntry": "._session.results",
+    "MediaInfo": "._session.results",
+    "Options": "._session.results",
+    "Storage": "._session.results",
+    "ConnectionState": "._session.session",
+    "ReconnectPolicy": "._session.session",
+    "Session": "._session.session",
+    "SyncEntry": "._transfers.sync",
+    "SyncReport": "._transfers.sync",
+    "Tether": "._jobs.tether",
     "LiveView": ".live",
 }
 

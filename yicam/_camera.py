@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
-from ._download import DownloadResult, Progress, Via
 from ._errors import (
     CameraBusyError,
     CameraError,
@@ -23,13 +22,9 @@ from ._errors import (
     UnsupportedError,
     YicamError,
 )
-from ._events import Event, EventStream
-from ._ids import MsgId, Notify
-from ._media import MediaItem
-from ._messages import Notification, Reply
-from ._new_media import NewMedia
-from ._quirks import Quirks
-from ._results import (
+from ._jobs.new_media import NewMedia
+from ._session.events import Event, EventStream
+from ._session.results import (
     DATE_FORMAT,
     Battery,
     CameraState,
@@ -49,9 +44,14 @@ from ._results import (
     parse_storage,
     parse_text,
 )
-from ._session import ConnectionState, ReconnectPolicy, Session
-from ._sync import SyncReport
-from ._transfers import ThumbnailSize, ThumbnailVia, Transfers
+from ._session.session import ConnectionState, ReconnectPolicy, Session
+from ._transfers.download import DownloadResult, Progress, Via
+from ._transfers.media import MediaItem
+from ._transfers.owner import ThumbnailSize, ThumbnailVia, Transfers
+from ._transfers.sync import SyncReport
+from ._wire.ids import MsgId, Notify
+from ._wire.messages import Notification, Reply
+from ._wire.quirks import Quirks
 
 if TYPE_CHECKING:
     from .live import LiveView
@@ -213,7 +213,7 @@ class Camera:
 
     @property
     def quirks(self) -> Quirks:
-        """What this model does differently (frozen; see `yicam._quirks`)."""
+        """What this model does differently (frozen; see `yicam._wire.quirks`)."""
         return self.session.quirks
 
     @property

@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from yicam._partial import Partial
+from yicam._transfers.partial import Partial
 from yicam.emulator import Emulator, Faults
 from yicam.gui.downloads_table import JobState
 from yicam.gui.main_window import MainWindow

@@ -87,7 +87,7 @@ class GlobalOptions:
         """These options with the named camera's address and ports filled in (from the config)."""
         if self.camera_name is None:
             return self
-        from .._config import get_camera  # only commands that talk to a camera read the file
+        from .._fleet.config import get_camera  # only commands that talk to a camera read the file
 
         entry = get_camera(self.camera_name)
         names = ("host", "port", "data_port", "http_port", "rtsp_port", "timeout")

@@ -14,7 +14,7 @@ from .output import Result, dumps, emit, human_size, key_value_table, safe
 
 if TYPE_CHECKING:
     from .._camera import Camera
-    from .._events import Event
+    from .._session.events import Event
 
 T = TypeVar("T")
 
@@ -297,8 +297,8 @@ def watch(count: int | None, reconnect: bool) -> None:
     Prints one line per notification until Ctrl-C. Fails with `Error: ...` (exit 1) when the
     camera cannot be reached or refuses.
     """
-    from .._events import Disconnected, SessionRequested
-    from .._messages import Notification
+    from .._session.events import Disconnected, SessionRequested
+    from .._wire.messages import Notification
 
     async def job(cam: Camera) -> None:
         seen = 0
@@ -319,8 +319,8 @@ def watch(count: int | None, reconnect: bool) -> None:
 
 
 def _event_result(event: Event) -> Result:
-    from .._events import Disconnected, Reconnected, Reconnecting, SessionRequested
-    from .._messages import Notification
+    from .._session.events import Disconnected, Reconnected, Reconnecting, SessionRequested
+    from .._wire.messages import Notification
 
     now = datetime.now().replace(microsecond=0)
     if isinstance(event, SessionRequested):
@@ -352,7 +352,7 @@ class MsgIdType(click.ParamType[int]):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         """The id as an int."""
-        from .._ids import MsgId
+        from .._wire.ids import MsgId
 
         if isinstance(value, int):
             return value

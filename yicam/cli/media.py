@@ -14,7 +14,7 @@ from .output import Result, console, emit, human_size, safe
 
 if TYPE_CHECKING:
     from .. import Camera, MediaItem
-    from .._download import Via
+    from .._transfers.download import Via
 
 __all__ = ["VIA", "download_cmd", "sync_cmd", "thumb", "upload"]
 

@@ -200,7 +200,7 @@ def _hint(exc: BaseException) -> str | None:
         InvalidTokenError,
         UnsupportedError,
     )
-    from .._ids import MsgId
+    from .._wire.ids import MsgId
 
     # -3 and unreachable-camera messages already carry their hint (yicam._errors, _connection).
     if isinstance(exc, InvalidTokenError):

@@ -10,7 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 
 from .. import Camera, CameraResult, FleetResult, Profile, ProfileReport
-from .._profiles import differing_settings
+from .._jobs.profiles import differing_settings
 from .base import global_options, run_camera
 from .fleet import finish, run_fleet, selection, selection_options
 from .fleet_views import clean

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._ids import Notify
+from .._wire.ids import Notify
 from .state import CameraState
 
 __all__ = [

@@ -25,7 +25,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path, PurePosixPath
 
-from .._quirks import YI_1
+from .._wire.quirks import YI_1
 
 __all__ = ["CARD_ROOT", "NAME_MAX", "Card", "CardPathError", "unique_jpeg"]
 

@@ -11,9 +11,9 @@ import ipaddress
 import re
 from datetime import datetime
 
-from .._ids import MsgId, Notify
-from .._messages import Reply, Request
-from . import capture
+from .._wire.ids import MsgId, Notify
+from .._wire.messages import Reply, Request
+from ..emulator import capture
 from .control import ControlSession, Handler
 from .file_commands import FILE_HANDLERS
 

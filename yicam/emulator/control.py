@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ProtocolError
-from .._ids import MsgId, Notify
-from .._messages import Notification, Reply, Request, Style, encode
-from .._protocol import Role, YiProtocol
+from .._wire.ids import MsgId, Notify
+from .._wire.messages import Notification, Reply, Request, Style, encode
+from .._wire.protocol import Role, YiProtocol
 from .card import CardPathError
 from .faults import Faults
 from .state import CameraState

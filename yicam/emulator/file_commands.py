@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .._ids import MsgId
-from .._messages import Reply, Request
+from .._wire.ids import MsgId
+from .._wire.messages import Reply, Request
 from .card import CardPathError
 from .control import ControlSession, Handler
 

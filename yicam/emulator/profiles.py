@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Facts the client needs too (JSON style, locked settings, model ids) live in one table.
-from .._quirks import UNKNOWN, YI_1, YI_4K, Quirks
+from .._wire.quirks import UNKNOWN, YI_1, YI_4K, Quirks
 
 __all__ = ["PROFILES", "Profile"]
 
@@ -38,7 +38,7 @@ class Profile:
     battery_as_string: bool = False
     settings_locked_in_vf: bool = False  # Yi 1: every setting read-only while streaming
     extra_ids: frozenset[int] = field(default_factory=frozenset)
-    quirks: Quirks = UNKNOWN  # the client's record for this model (yicam._quirks)
+    quirks: Quirks = UNKNOWN  # the client's record for this model (yicam._wire.quirks)
     later_settings: tuple[tuple[str, str], ...] = ()  # keys firmware newer than 2015 adds
     free_text: frozenset[str] = frozenset()  # settings that take any short text (Wi-Fi)
     vf_wedges: bool = False  # Yi 1: 259 answers -21 after a photo + record sequence

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from yicam.live.rtsp_wire import (
+from .._wire.rtsp import (
     Reply,
     Request,
     content_base,
@@ -37,7 +37,6 @@ from yicam.live.rtsp_wire import (
     stream_path,
     udp_client_ports,
 )
-
 from .rtp import RtpPacketizer, rtcp_bye, rtcp_sender_report
 from .video import AccessUnit, H264Encoder
 

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
-from . import capture
+from ..emulator import capture
 from .card import Card
 from .commands import HANDLERS
 from .control import ControlSession, Handler

@@ -15,8 +15,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from .._ids import MsgId, Notify
-from .._messages import Reply, Request
+from .._wire.ids import MsgId, Notify
+from .._wire.messages import Reply, Request
 from .card import CardPathError
 from .control import ControlSession, Handler
 from .data_port import DataService, Transfer

@@ -1,7 +1,7 @@
 """The emulator's video: a moving test picture encoded to H.264 with libx264 (through PyAV).
 
 Each frame shows its number and the wall-clock time, and carries its capture time in an SEI
-message (see `yicam.live.sei`) so clients can measure capture-to-decode latency.
+message (see `yicam._wire.sei`) so clients can measure capture-to-decode latency.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from yicam.live.sei import capture_sei_nal
+from .._wire.sei import capture_sei_nal
 
 __all__ = ["AccessUnit", "H264Encoder", "TestPicture", "split_annexb"]
 

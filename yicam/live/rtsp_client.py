@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from yicam._errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
 
-from .rtsp_wire import (
+from .._wire.rtsp import (
     Response,
     VideoTrack,
     format_request,

@@ -18,10 +18,10 @@ from av.sidedata.sidedata import Type as SideDataType
 
 from yicam._errors import CameraConnectionError, YicamError
 
+from .._wire.sei import parse_capture_payload
 from .frames import LiveFrame
 from .media import Source
 from .recording import Recorder
-from .sei import parse_capture_payload
 
 __all__ = ["Sink"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from ._errors import ProtocolError
-from ._framing import MAX_OBJECT_SIZE, JsonStreamFramer
-from ._ids import MsgId
-from ._messages import Message, Notification, Reply, Request, Style, encode
+from .._errors import ProtocolError
+from .framing import MAX_OBJECT_SIZE, JsonStreamFramer
+from .ids import MsgId
+from .messages import Message, Notification, Reply, Request, Style, encode
 
 __all__ = ["Role", "YiProtocol"]
 

@@ -15,10 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from . import _data_port
-from ._data_port import MAX_THUMBNAIL, DataGet
-from ._download import DownloadResult, Progress, Via, fetch
-from ._errors import (
+from .._errors import (
     CameraConnectionError,
     LocalFileError,
     ProtocolError,
@@ -26,13 +23,16 @@ from ._errors import (
     TransferCancelledError,
     TransferError,
 )
-from ._http_get import get_small
-from ._media import MediaItem, scan_media
-from ._sync import SyncReport, sync_media
+from . import data_port as _data_port
+from .data_port import MAX_THUMBNAIL, DataGet
+from .download import DownloadResult, Progress, Via, fetch
+from .http_get import get_small
+from .media import MediaItem, scan_media
+from .sync import SyncReport, sync_media
 
 if TYPE_CHECKING:
-    from ._results import DirEntry
-    from ._session import Session
+    from .._session.results import DirEntry
+    from .._session.session import Session
 
 __all__ = ["ThumbnailSize", "ThumbnailVia", "Transfers"]
 

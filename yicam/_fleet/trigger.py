@@ -14,17 +14,17 @@ import contextlib
 import time
 from collections.abc import Callable, Mapping
 
-from ._camera import Camera
-from ._errors import (
+from .._camera import Camera
+from .._errors import (
     NotConnectedError,
     OutcomeUnknownError,
     ProtocolError,
     error_for_rval,
 )
-from ._events import Expectation
-from ._fleet_results import Trigger
-from ._ids import MsgId, Notify
-from ._messages import Reply
+from .._session.events import Expectation
+from .._wire.ids import MsgId, Notify
+from .._wire.messages import Reply
+from .fleet_results import Trigger
 
 __all__ = ["fire"]
 

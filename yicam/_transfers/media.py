@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ._errors import CameraError, ProtocolError, UnsafeOperationError
-from ._results import DirEntry
+from .._errors import CameraError, ProtocolError, UnsafeOperationError
+from .._session.results import DirEntry
 
 ListDir = Callable[[str], Awaitable[list[DirEntry]]]
 Problem = tuple[str, str]  # (camera folder, why it could not be listed)

@@ -46,8 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
 
-from ._data_port import DataGet
-from ._errors import (
+from .._errors import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
@@ -60,12 +59,13 @@ from ._errors import (
     TransferError,
     UnsafeOperationError,
 )
-from ._http_get import HttpClosedError, HttpGet
-from ._partial import Partial, Source
-from ._safety import check_name, safe_join
+from .data_port import DataGet
+from .http_get import HttpClosedError, HttpGet
+from .partial import Partial, Source
+from .safety import check_name, safe_join
 
 if TYPE_CHECKING:
-    from ._transfers import Transfers
+    from .owner import Transfers
 
 __all__ = ["DownloadResult", "Progress", "Via", "fetch"]
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Self
 
-from ._errors import CameraTimeoutError, NotConnectedError
-from ._ids import Notify
-from ._messages import Notification
+from .._errors import CameraTimeoutError, NotConnectedError
+from .._wire.ids import Notify
+from .._wire.messages import Notification
 
 __all__ = [
     "Disconnected",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from ._camera import Camera
+from .._camera import Camera
 
 __all__ = [
     "CameraConfig",

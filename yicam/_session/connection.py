@@ -11,17 +11,17 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Self
 
-from ._errors import (
+from .._errors import (
     CameraConnectionError,
     CameraTimeoutError,
     NotConnectedError,
     ProtocolError,
     YicamError,
 )
-from ._events import Disconnected, Event, SessionRequested
-from ._ids import MsgId
-from ._messages import Notification, Reply, Request
-from ._protocol import Role, YiProtocol
+from .._wire.ids import MsgId
+from .._wire.messages import Notification, Reply, Request
+from .._wire.protocol import Role, YiProtocol
+from .events import Disconnected, Event, SessionRequested
 
 __all__ = ["UNREACHABLE_HINT", "Connection"]
 

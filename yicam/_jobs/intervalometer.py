@@ -21,19 +21,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from ._durations import parse_duration
-from ._errors import (
+from .._durations import parse_duration
+from .._errors import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
     InvalidOperationError,
     YicamError,
 )
-from ._session import ConnectionState
+from .._session.session import ConnectionState
 
 if TYPE_CHECKING:
-    from ._camera import Camera
-    from ._tether import Tether
+    from .._camera import Camera
+    from .tether import Tether
 
 __all__ = ["Intervalometer", "Shot", "TimelapseReport"]
 

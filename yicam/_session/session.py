@@ -25,8 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ._connection import Connection
-from ._errors import (
+from .._errors import (
     CameraConnectionError,
     CameraError,
     CameraTimeoutError,
@@ -36,11 +35,12 @@ from ._errors import (
     YicamError,
     error_for_rval,
 )
-from ._events import Disconnected, Event, EventStream, Expectation, Reconnected, Reconnecting
-from ._ids import MsgId, Notify
-from ._messages import Notification, Reply, Request
-from ._quirks import UNKNOWN, Quirks, identify
-from ._results import parse_int
+from .._wire.ids import MsgId, Notify
+from .._wire.messages import Notification, Reply, Request
+from .._wire.quirks import UNKNOWN, Quirks, identify
+from .connection import Connection
+from .events import Disconnected, Event, EventStream, Expectation, Reconnected, Reconnecting
+from .results import parse_int
 
 __all__ = [
     "CHANGES_CAMERA",

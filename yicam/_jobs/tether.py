@@ -28,8 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
-from ._download import Via
-from ._errors import (
+from .._errors import (
     CameraConnectionError,
     CameraError,
     LocalFileError,
@@ -37,14 +36,15 @@ from ._errors import (
     UnsafeNameError,
     YicamError,
 )
-from ._media import MediaItem
-from ._new_media import NewMedia
-from ._partial import Partial
-from ._safety import safe_join
-from ._sync import SyncEntry
+from .._transfers.download import Via
+from .._transfers.media import MediaItem
+from .._transfers.partial import Partial
+from .._transfers.safety import safe_join
+from .._transfers.sync import SyncEntry
+from .new_media import NewMedia
 
 if TYPE_CHECKING:
-    from ._camera import Camera
+    from .._camera import Camera
 
 __all__ = ["Tether"]
 

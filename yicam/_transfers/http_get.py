@@ -13,7 +13,7 @@ import re
 import socket
 from urllib.parse import quote
 
-from ._errors import (
+from .._errors import (
     CameraConnectionError,
     CameraTimeoutError,
     ProtocolError,

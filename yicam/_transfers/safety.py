@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._errors import UnsafeNameError
+from .._errors import UnsafeNameError
 
 __all__ = ["MAX_NAME_BYTES", "RESERVED_PREFIX", "check_name", "safe_join"]
 

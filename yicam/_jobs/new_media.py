@@ -21,14 +21,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Self
 
-from ._errors import CameraConnectionError
-from ._events import Disconnected, Event, Reconnected
-from ._ids import Notify
-from ._media import MediaItem
-from ._messages import Notification
+from .._errors import CameraConnectionError
+from .._session.events import Disconnected, Event, Reconnected
+from .._transfers.media import MediaItem
+from .._wire.ids import Notify
+from .._wire.messages import Notification
 
 if TYPE_CHECKING:
-    from ._camera import Camera
+    from .._camera import Camera
 
 __all__ = ["CAPTURE_DONE", "NewMedia"]
 

@@ -21,11 +21,15 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
-from ._camera import Camera
-from ._clock import align_clocks
-from ._config import CameraConfig, load_cameras
-from ._download import Progress
-from ._fleet_results import (
+from .._camera import Camera
+from .._jobs.profiles import Profile, ProfileReport
+from .._transfers.download import Progress
+from .._transfers.media import MediaItem
+from .._transfers.sync import SyncReport
+from .._wire.ids import MsgId, Notify
+from .clock import align_clocks
+from .config import CameraConfig, load_cameras
+from .fleet_results import (
     CameraResult,
     CameraStatus,
     ClockSync,
@@ -33,11 +37,7 @@ from ._fleet_results import (
     ShotReport,
     Trigger,
 )
-from ._ids import MsgId, Notify
-from ._media import MediaItem
-from ._profiles import Profile, ProfileReport
-from ._sync import SyncReport
-from ._trigger import fire
+from .trigger import fire
 
 __all__ = ["CameraSpec", "Fleet", "camera_folder"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ._errors import ProtocolError
+from .._errors import ProtocolError
 
 __all__ = [
     "Battery",

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ._download import Progress, Via, fetch
-from ._errors import (
+from .._errors import (
     CameraBusyError,
     CameraConnectionError,
     CameraError,
@@ -37,13 +36,14 @@ from ._errors import (
     UnsafeNameError,
     YicamError,
 )
-from ._ids import MsgId
-from ._media import MediaItem, scan_media
-from ._safety import safe_join
+from .._wire.ids import MsgId
+from .download import Progress, Via, fetch
+from .media import MediaItem, scan_media
+from .safety import safe_join
 
 if TYPE_CHECKING:
-    from ._session import Session
-    from ._transfers import Transfers
+    from .._session.session import Session
+    from .owner import Transfers
 
 __all__ = ["RETRY_DELAYS", "SyncEntry", "SyncReport", "sync_media"]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
-from ._camera import Camera
+from .._camera import Camera
 
 __all__ = ["FoundCamera", "arp_seeds", "discover", "host_networks", "scan_networks"]
 

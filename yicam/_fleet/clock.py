@@ -14,8 +14,8 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from ._camera import Camera
-from ._fleet_results import ClockSync
+from .._camera import Camera
+from .fleet_results import ClockSync
 
 __all__ = ["align_clocks"]
 

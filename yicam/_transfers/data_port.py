@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._errors import (
+from .._errors import (
     CameraConnectionError,
     CameraError,
     CameraTimeoutError,
@@ -30,12 +30,12 @@ from ._errors import (
     YicamError,
     error_for_rval,
 )
-from ._ids import MsgId, Notify
-from ._messages import Notification
-from ._results import parse_int
+from .._session.results import parse_int
+from .._wire.ids import MsgId, Notify
+from .._wire.messages import Notification
 
 if TYPE_CHECKING:
-    from ._session import Expectation, Session
+    from .._session.session import Expectation, Session
 
 __all__ = [
     "MAX_THUMBNAIL",

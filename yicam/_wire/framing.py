@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from ._errors import ProtocolError
+from .._errors import ProtocolError
 
 __all__ = ["MAX_DEPTH", "MAX_OBJECT_SIZE", "JsonStreamFramer"]
 

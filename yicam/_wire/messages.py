@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from ._ids import MsgId, Notify
+from .ids import MsgId, Notify
 
 __all__ = ["Message", "Notification", "Reply", "Request", "Style", "encode"]
 

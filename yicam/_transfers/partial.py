@@ -18,7 +18,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ._safety import RESERVED_PREFIX
+from .safety import RESERVED_PREFIX
 
 __all__ = ["Partial", "Source"]
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ._camera import Camera
-from ._errors import CameraError, UnsupportedError
+from .._camera import Camera
+from .._errors import CameraError, UnsupportedError
 
 __all__ = [
     "Profile",

@@ -1,0 +1,1 @@
+"""Many cameras: named cameras, discovery, the fleet, its trigger and clock alignment."""

@@ -1,0 +1,1 @@
+"""File work: data port and HTTP transfers, verified downloads, media listing, sync."""
