@@ -59,6 +59,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "live",
         "Live view: --snapshot FILE, --record FILE, --url, or --stats (--duration S).",
     ),
+    "live-qr": (
+        "live_qr",
+        "live_qr",
+        "Write the QR code a Yi 4K scans in its Live mode to stream to an RTMP server.",
+    ),
     "ls": ("files", "ls", "List a directory on the camera (default /tmp/fuse_d/DCIM/)."),
     "options": ("commands", "options", "The values a setting accepts."),
     "photo": ("commands", "photo", "Take a photo and print its path on the camera."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .frames import LiveFrame, LiveStats
+from .qr import LiveRate, LiveResolution, live_qr_payload, live_qr_png
 from .recording import LiveRecording, Recording
 from .view import LOW_LATENCY_OPTIONS, Engine, LiveView
 
@@ -10,8 +11,12 @@ __all__ = [
     "LOW_LATENCY_OPTIONS",
     "Engine",
     "LiveFrame",
+    "LiveRate",
     "LiveRecording",
+    "LiveResolution",
     "LiveStats",
     "LiveView",
     "Recording",
+    "live_qr_payload",
+    "live_qr_png",
 ]
