@@ -17,7 +17,8 @@ from yicam.live import live_qr_payload
 
 def read_qr(path: Path) -> Any:
     """The one QR code in a PNG file, as a reader app on a phone would decode it."""
-    with av.open(io.BytesIO(path.read_bytes())) as container:
+    container: Any = av.open(io.BytesIO(path.read_bytes()))
+    with container:
         image = next(container.decode(video=0)).to_ndarray(format="gray")
     codes = zxingcpp.read_barcodes(image)
     assert len(codes) == 1
