@@ -6,6 +6,7 @@ import asyncio
 import ipaddress
 import os
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
@@ -21,6 +22,8 @@ from .cli_helpers import LoopThread, loop_thread
 os.environ["YICAM_HOST"] = "127.0.0.1"
 os.environ.pop("YICAM_CAMERA", None)  # nor a named camera from the developer's shell
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Agents started by tests register here, never where the developer's own agents are.
+os.environ["YICAM_AGENT_DIR"] = tempfile.mkdtemp(prefix="yicam-agents-")
 
 FAST = 0.05  # emulator time scale for tests: realistic ordering, 20x shorter delays
 

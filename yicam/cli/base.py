@@ -67,6 +67,9 @@ class GlobalOptions:
     camera_name: str | None = None  # `--camera NAME` / YICAM_CAMERA: a named camera
     camera_names: tuple[str, ...] = ()  # every --camera given (several for `yicam fleet`)
     explicit: frozenset[str] = frozenset()  # options given on the command line: they win
+    broker: str | None = None  # `--broker URL`: commands go through the agent there
+    prefix: str = field(default_factory=lambda: os.environ.get("YICAM_TOPIC_PREFIX", "yicam/"))
+    no_agent: bool = False  # `--no-agent`: never through a local agent
 
     def camera(self, **overrides: Any) -> Camera:
         """A `Camera` for these options; `overrides` go to its constructor."""
@@ -116,6 +119,8 @@ def run_camera(job: Callable[[Camera], Awaitable[T]], **camera_kwargs: Any) -> T
 
         # yicam/cli/main.py:  cli.add_command(thumb)
 
+    When an agent owns the camera (`--broker`, or a local agent), `job` gets a
+    `yicam.agent.RemoteCamera` instead, whose methods the agent runs on its own session.
     The session opens before `job` and closes after it, also on errors. Errors are not
     caught here: a `YicamError`, `OSError` or `ValueError` raised by `job` reaches the
     `yicam` group's one handler, which prints `Error: ...` with a hint (a JSON object under
@@ -128,6 +133,14 @@ def run_camera(job: Callable[[Camera], Awaitable[T]], **camera_kwargs: Any) -> T
     import asyncio
 
     options = global_options()
+    from .agent_route import Unavailable, route
+
+    through = route(options)
+    if through is not None:
+        try:
+            return through.run(job, options)
+        except Unavailable:
+            pass  # the local agent is gone or does not serve it: open a session here
 
     async def session() -> T:
         async with options.camera(**camera_kwargs) as cam:

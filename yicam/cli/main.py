@@ -22,6 +22,11 @@ __all__ = ["COMMANDS", "cli", "main"]
 # name: (module in yicam.cli, attribute, the line `yicam --help` shows, which is the first
 # sentence of the command's docstring: tests/test_cli_consistency.py keeps them equal).
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "agent": (
+        "agent",
+        "agent",
+        "Own cameras' sessions and serve them to every tool, here or on other computers (MQTT).",
+    ),
     "battery": ("commands", "battery", "Battery level, and whether the camera runs on USB power."),
     "cameras": (
         "cameras",
@@ -195,6 +200,16 @@ def _usage_error(ctx: click.Context, exc: click.ClickException, *, json_mode: bo
     help="A named camera from `yicam cameras` (env YICAM_CAMERA); --host/--port... still win."
     " Repeat it for `yicam fleet`.",
 )
+@click.option(
+    "--broker",
+    envvar="YICAM_BROKER",
+    metavar="URL",
+    help="Go through the agent that owns the camera on this MQTT broker, mqtt://HOST[:PORT]"
+    " (env YICAM_BROKER); see `yicam agent`.",
+)
+@click.option(
+    "--no-agent", is_flag=True, help="Open a session here even when an agent owns the camera."
+)
 @click.option("--json", "json_mode", is_flag=True, help="Print machine-readable JSON.")
 @click.option("--debug", is_flag=True, help="Show protocol logs and tracebacks.")
 @click.version_option(package_name="yicam")
@@ -209,6 +224,8 @@ def cli(
     timeout: float,
     event_timeout: float,
     camera: tuple[str, ...],
+    broker: str | None,
+    no_agent: bool,
     json_mode: bool,
     debug: bool,
 ) -> None:
@@ -218,7 +235,7 @@ def cli(
     `Error: ...` with a hint (with --json, `{"error": ...}`), on stderr and exits with status 1;
     a usage error exits with 2.
     """
-    if len(camera) > 1 and ctx.invoked_subcommand not in ("fleet", "profile"):
+    if len(camera) > 1 and ctx.invoked_subcommand not in ("fleet", "profile", "agent"):
         raise click.UsageError("several --camera: `yicam fleet -c A -c B ...` drives several")
     ctx.obj = GlobalOptions(
         host=host,
@@ -233,6 +250,8 @@ def cli(
         camera_name=camera[0] if len(camera) == 1 else None,
         camera_names=camera,
         explicit=explicit_options(ctx),
+        broker=broker,
+        no_agent=no_agent,
     )
     if debug:
         import logging

@@ -1,0 +1,82 @@
+"""Brokers for agent tests: the embedded one, and Mosquitto (when installed) on a loopback port."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+MOSQUITTO = shutil.which("mosquitto") or (
+    "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_listening(host: str, port: int, timeout: float = 10.0) -> None:
+    """Poll until something accepts connections on host:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"nothing listens on {host}:{port}")
+
+
+class Mosquitto:
+    """A mosquitto of its own: loopback port, temporary config, no persistence."""
+
+    def __init__(self, folder: Path, port: int | None = None, users: dict[str, str] | None = None):
+        self.folder = folder
+        self.port = port or free_port()
+        self.users = users
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start (or start again, on the same port) and wait until it listens."""
+        assert MOSQUITTO is not None
+        lines = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest none"]
+        if self.users:
+            passwords = self.folder / "passwords"
+            passwords.write_text("")
+            tool = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
+            for user, password in self.users.items():
+                subprocess.run([tool, "-b", str(passwords), user, password], check=True)
+            lines += ["allow_anonymous false", f"password_file {passwords}"]
+        else:
+            lines.append("allow_anonymous true")
+        config = self.folder / "mosquitto.conf"
+        config.write_text("\n".join(lines) + "\n")
+        self.process = subprocess.Popen([MOSQUITTO, "-c", str(config)])
+        wait_listening("127.0.0.1", self.port)
+
+    def stop(self) -> None:
+        """Stop it (its port is free again afterwards)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+
+@contextlib.contextmanager
+def mosquitto(folder: Path, **kwargs: object) -> Iterator[Mosquitto]:
+    """A running `Mosquitto`, stopped afterwards."""
+    broker = Mosquitto(folder, **kwargs)  # type: ignore[arg-type]
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()

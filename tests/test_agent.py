@@ -1,0 +1,192 @@
+"""`yicam.agent` against a real broker (the embedded one) and real emulators, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import yicam
+from yicam import Camera
+from yicam.agent import Agent, AgentClient, EmbeddedBroker, RemoteCamera
+from yicam.emulator import Emulator
+
+from .agent_helpers import free_port
+from .conftest import wait_until
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[EmbeddedBroker]:
+    async with EmbeddedBroker("127.0.0.1", free_port()) as running:
+        yield running
+
+
+def camera_of(emu: Emulator, **kwargs: Any) -> Camera:
+    return Camera(
+        emu.host, emu.port, data_port=emu.data_port, http_port=emu.http_port,
+        rtsp_port=emu.rtsp_port or 554, timeout=2.0, event_timeout=5.0, **kwargs,
+    )  # fmt: skip
+
+
+class Running:
+    """An agent running in this loop, and a client connected to the same broker."""
+
+    def __init__(self, agent: Agent, client: AgentClient) -> None:
+        self.agent = agent
+        self.client = client
+
+    async def camera(self, name: str = "cam") -> RemoteCamera:
+        info = await self.client.wait_for(lambda: self.client.find(f"{self.agent.name}/{name}"), 10)
+        assert info is not None, "the agent's camera never appeared on the broker"
+        await wait_until(lambda: info.state.get("connection") == "connected", 10)
+        return RemoteCamera(self.client, info, timeout=2.0, event_timeout=5.0)
+
+
+@pytest.fixture
+async def serve(broker: EmbeddedBroker, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    started: list[tuple[asyncio.Task[None], AgentClient]] = []
+
+    async def start(cameras: dict[str, Camera], **kwargs: Any) -> Running:
+        kwargs.setdefault("name", f"agent{len(started)}")
+        kwargs.setdefault("folder", tmp_path / kwargs["name"])
+        agent = Agent(cameras, broker.url, refresh_every=0.5, **kwargs)
+        task = asyncio.create_task(agent.run())
+        client = AgentClient(broker.url)
+        await client.__aenter__()
+        started.append((task, client))
+        await client.wait_for(lambda: client.online(agent.name), 10)
+        return Running(agent, client)
+
+    yield start
+    for task, client in started:
+        await client.close()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_state_is_retained_and_presence_online(
+    serve: Callable[..., Any], emulator: Emulator
+) -> None:
+    running = await serve({"cam": camera_of(emulator, reconnect=True)})
+    remote = await running.camera()
+    await wait_until(lambda: remote.state.battery is not None, 10)
+    # A client that arrives later gets the retained state and status at once.
+    async with AgentClient(running.client.url) as late:
+        info = await late.wait_for(lambda: late.find("agent0/cam"), 5)
+        assert info is not None
+        assert late.status["agent0"] == "online"
+        state = info.state
+    assert state["model_name"] == "Yi 1"
+    assert state["connection"] == "connected"
+    assert state["battery"] == emulator.state.battery
+    assert state["card"]["total"] > 0
+    assert state["recording"] is False
+
+
+async def test_photo_through_the_agent_while_it_holds_the_session(
+    serve: Callable[..., Any], emulator: Emulator
+) -> None:
+    cam = camera_of(emulator, reconnect=True)
+    running = await serve({"cam": cam})
+    remote = await running.camera()
+    events: list[yicam.Event] = []
+    async with remote:
+        remote.subscribe(events.append)
+        path = await remote.take_photo()
+        await wait_until(lambda: any(
+            isinstance(e, yicam.Notification) and e.type == yicam.Notify.PHOTO_TAKEN for e in events
+        ))  # fmt: skip
+    assert path.endswith(".jpg")
+    assert emulator.state.card.local_path(path).is_file()
+    assert cam.connected  # the agent's own session, never taken over
+    # A second direct session is refused by the camera: the agent is its one owner.
+    with pytest.raises(yicam.SessionHeldError):
+        async with camera_of(emulator):
+            pass
+
+
+async def test_the_camera_rules_apply_through_the_agent(
+    serve: Callable[..., Any], emulator: Emulator
+) -> None:
+    running = await serve({"cam": camera_of(emulator, reconnect=True)})
+    remote = await running.camera()
+    await remote.start_recording()
+    with pytest.raises(yicam.UnsafeOperationError, match="recording"):
+        await remote.set_setting("video_resolution", "1280x720 60P 16:9")
+    video = await remote.stop_recording()
+    assert emulator.state.card.local_path(video).is_file()
+    with pytest.raises(yicam.UnsafeOperationError, match="allow-destructive"):
+        await remote.format_card()
+    with pytest.raises(yicam.UnsafeOperationError, match=r"\*"):
+        await remote.delete("/tmp/fuse_d/DCIM/100MEDIA/*")
+    with pytest.raises(ValueError, match="unknown operation"):
+        await running.client.request("agent0", "cam", "__init__", {}, timeout=5)
+    with pytest.raises(yicam.UnsafeNameError):
+        await running.client.request(
+            "agent0", None, "file_read", {"file": "../../etc/passwd", "offset": 0}, timeout=5
+        )
+    assert emulator.state.card.local_path(video).is_file()  # nothing was deleted or formatted
+
+
+async def test_a_repeated_request_runs_once(serve: Callable[..., Any], emulator: Emulator) -> None:
+    running = await serve({"cam": camera_of(emulator, reconnect=True)})
+    await running.camera()
+    client = running.client
+    replies: list[dict[str, Any]] = []
+    request_id = uuid.uuid4().hex
+    topic = client.topics.cmd("agent0", "cam")
+    payload = json.dumps(
+        {"id": request_id, "reply_to": client.reply_topic, "op": "take_photo", "args": {}}
+    )
+    original = client._on_reply
+    client._on_reply = lambda data: replies.append(json.loads(data))
+    try:
+        await client.link.publish(topic, payload)
+        await client.link.publish(topic, payload)  # a QoS 1 duplicate while it runs: ignored
+        await wait_until(lambda: len(replies) == 1, 15)
+        await client.link.publish(topic, payload)  # after it ran: the same reply again
+        await wait_until(lambda: len(replies) == 2, 15)
+    finally:
+        client._on_reply = original
+    assert replies[0] == replies[1]
+    assert replies[0]["ok"] is True
+    photos = [p for p in emulator.state.card.root.rglob("*.jpg")]
+    assert len(photos) == 1
+
+
+async def test_download_is_copied_and_verified(
+    serve: Callable[..., Any], emulator: Emulator, tmp_path: Path
+) -> None:
+    running = await serve({"cam": camera_of(emulator, reconnect=True)})
+    remote = await running.camera()
+    path = await remote.take_photo()
+    (tmp_path / "here").mkdir()
+    result = await remote.download(path, tmp_path / "here")
+    assert result.path == tmp_path / "here" / path.rsplit("/", 1)[-1]
+    assert result.path.read_bytes() == emulator.state.card.local_path(path).read_bytes()
+    kept = running.agent.folder / "cam" / "100MEDIA" / result.path.name
+    assert kept.read_bytes() == result.path.read_bytes()  # it stays on the agent's computer too
+    assert not list((tmp_path / "here").glob(".yicam-*"))
+
+
+async def test_a_dropped_camera_comes_back_and_the_state_says_so(
+    serve: Callable[..., Any], start_emulator: Callable[..., Any]
+) -> None:
+    emu = await start_emulator()
+    port = emu.port
+    running = await serve(
+        {"cam": camera_of(emu, reconnect=yicam.ReconnectPolicy(initial_delay=0.05, max_delay=0.2))}
+    )
+    remote = await running.camera()
+    await emu.close()
+    await wait_until(lambda: remote.info.state.get("connection") == "reconnecting", 10)
+    with pytest.raises(yicam.CameraConnectionError):
+        await remote.get_battery()
+    await start_emulator(port=port, data_port=emu.data_port, http_port=emu.http_port)
+    await wait_until(lambda: remote.info.state.get("connection") == "connected", 15)
+    assert (await remote.get_battery()).level >= 0

@@ -1,0 +1,115 @@
+"""`yicam` commands through an agent: a local one found by itself, or one named by --broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from yicam import Camera
+from yicam.agent import Agent, AgentClient, EmbeddedBroker, local_agents
+from yicam.cli.main import cli
+from yicam.emulator import Emulator
+
+from .agent_helpers import free_port
+from .cli_helpers import LoopThread
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["--timeout", "2", *args])
+
+
+def where(emu: Emulator) -> list[str]:
+    return ["--host", emu.host, "--port", str(emu.port), "--data-port", str(emu.data_port),
+            "--http-port", str(emu.http_port)]  # fmt: skip
+
+
+class AgentThread:
+    """An embedded broker and an agent for one emulator, on the test's loop thread."""
+
+    def __init__(self, loop: LoopThread, emu: Emulator, folder: Path) -> None:
+        self.loop = loop
+        self.broker = loop.enter(EmbeddedBroker("127.0.0.1", free_port()))
+        cam = Camera(emu.host, emu.port, data_port=emu.data_port, http_port=emu.http_port,
+                     timeout=2.0, event_timeout=5.0, reconnect=True)  # fmt: skip
+        self.cam = cam
+        self.agent = Agent({"cam": cam}, self.broker.url, name="desk", folder=folder)
+        self.task: asyncio.Task[None] = loop.call(lambda: asyncio.ensure_future(self.agent.run()))
+        loop.run(self._online(), timeout=20)
+
+    async def _online(self) -> None:
+        async with AgentClient(self.broker.url) as client:
+            found = await client.wait_for(
+                lambda: (i := client.find("desk/cam")) and i.state.get("connection") == "connected",
+                15,
+            )
+            assert found, "the agent never served its camera"
+
+    def stop(self) -> None:
+        self.loop.call(self.task.cancel)
+        self.loop.run(asyncio.wait([self.task]))
+
+
+@pytest.fixture
+def served(loop: LoopThread, tmp_path: Path) -> Iterator[tuple[AgentThread, Emulator]]:
+    emu = loop.emulator()
+    running = AgentThread(loop, emu, tmp_path / "agent")
+    try:
+        yield running, emu
+    finally:
+        running.stop()
+
+
+def test_photo_goes_through_the_local_agent(served: tuple[AgentThread, Emulator]) -> None:
+    running, emu = served
+    assert [a.name for a in local_agents()] == ["desk"]
+    result = run(*where(emu), "photo")
+    assert result.exit_code == 0, result.output
+    path = result.output.strip()
+    assert emu.state.card.local_path(path).is_file()
+    assert running.cam.connected  # the agent kept its session all along
+    # The agent's state shows the same camera to every other tool.
+    battery = run(*where(emu), "--json", "battery")
+    assert battery.exit_code == 0, battery.output
+    assert json.loads(battery.output)["level"] == emu.state.battery
+
+
+def test_without_the_agent_the_camera_refuses_a_second_session(
+    served: tuple[AgentThread, Emulator],
+) -> None:
+    _running, emu = served
+    result = run(*where(emu), "--no-agent", "photo")
+    assert result.exit_code == 1
+    assert "another device holds the camera session" in result.output
+
+
+def test_broker_option_finds_the_camera_by_name(served: tuple[AgentThread, Emulator]) -> None:
+    running, _emu = served
+    result = run("--broker", running.broker.url, "-c", "desk/cam", "--json", "info")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["name"] == "Yi 1"
+    missing = run("--broker", running.broker.url, "-c", "nope", "battery")
+    assert missing.exit_code == 1
+    assert "no online agent" in missing.output
+    assert "desk/cam" in missing.output
+
+
+def test_agent_gone_means_a_session_of_its_own(loop: LoopThread, tmp_path: Path) -> None:
+    emu = loop.emulator()
+    running = AgentThread(loop, emu, tmp_path / "agent")
+    running.stop()  # its file is gone with it; the camera's session is free again
+    assert local_agents() == []
+    result = run(*where(emu), "battery")
+    assert result.exit_code == 0, result.output
+
+
+def test_broker_that_is_not_there_is_one_error_line() -> None:
+    result = run("--broker", f"mqtt://127.0.0.1:{free_port()}", "battery")
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line]
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: cannot reach the broker")
