@@ -69,7 +69,10 @@ def agent(
     embedded MQTT broker on --listen (loopback by default), so `yicam agent` alone lets
     `yicam photo` work from another terminal while the agent holds the session. With
     --broker mqtt://HOST[:PORT] (user:password@ and mqtts:// accepted) it joins that broker, for
-    rigs across computers. Runs until Ctrl-C; prints one line per camera as it comes online.
+    rigs across computers, and keeps trying while that broker is unreachable.
+
+    Prints the broker, the agent's name and its cameras, then runs until Ctrl-C or SIGTERM.
+    Fails (exit 1) when the embedded broker's port is taken or a named camera is unknown.
     """
     from yicam.agent import run
 
