@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -45,6 +46,8 @@ class Mosquitto:
         """Start (or start again, on the same port) and wait until it listens."""
         assert MOSQUITTO is not None
         lines = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest none"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            lines.append("user root")  # else it drops to `mosquitto`, who cannot read tmp_path
         if self.users:
             passwords = self.folder / "passwords"
             passwords.write_text("")

@@ -1,0 +1,182 @@
+"""Agents as processes on Mosquitto: presence after kill -9, lost replies, a broker restart.
+
+Skipped where Mosquitto is not installed (`.ci/run` installs it on Debian).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import yicam
+from yicam import CameraConfig, add_camera
+from yicam.agent import AgentClient, RemoteCamera
+from yicam.emulator import Emulator
+
+from .agent_helpers import MOSQUITTO, Mosquitto, mosquitto
+from .cli_helpers import LoopThread
+from .conftest import wait_until
+
+pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="mosquitto is not installed")
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Mosquitto]:
+    with mosquitto(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "config.toml"
+    monkeypatch.setenv("YICAM_CONFIG", str(path))
+    return path
+
+
+def name(emu: Emulator, camera: str) -> None:
+    add_camera(CameraConfig(camera, emu.host, emu.port, data_port=emu.data_port,
+                            http_port=emu.http_port, rtsp_port=emu.rtsp_port or 554, timeout=2.0))  # fmt: skip
+
+
+class AgentProcess:
+    """`yicam --broker URL -c ... agent --name NAME` in a process of its own."""
+
+    def __init__(self, broker: str, agent: str, cameras: list[str], folder: Path) -> None:
+        self.argv = [
+            sys.executable,
+            "-m",
+            "yicam.cli.main",
+            "--broker",
+            broker,
+            "--event-timeout",
+            "5",
+        ]
+        for camera in cameras:
+            self.argv += ["-c", camera]
+        self.argv += ["agent", "--name", agent, "--folder", str(folder), "--refresh", "0.5"]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv, env=os.environ.copy(), stdout=subprocess.DEVNULL)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+async def connected(client: AgentClient, agent: str, camera: str) -> RemoteCamera:
+    await wait_until(
+        lambda: (
+            (i := client.find(f"{agent}/{camera}")) is not None
+            and i.state.get("connection") == "connected"
+        ),
+        20,
+    )
+    info = client.find(f"{agent}/{camera}")
+    assert info is not None
+    return RemoteCamera(client, info, timeout=2.0, event_timeout=5.0)
+
+
+@pytest.fixture
+def emulators(loop: LoopThread, config: Path) -> list[Emulator]:
+    emus = [loop.emulator(host=f"127.0.0.{i}") for i in (2, 3)]
+    for i, emu in enumerate(emus):
+        name(emu, f"cam{i}")
+    return emus
+
+
+async def test_presence_after_kill_and_restart(
+    broker: Mosquitto, emulators: list[Emulator], tmp_path: Path
+) -> None:
+    agent = AgentProcess(broker.url, "pi1", ["cam0", "cam1"], tmp_path / "pi1")
+    try:
+        async with AgentClient(broker.url) as client:
+            remote = await connected(client, "pi1", "cam0")
+            await connected(client, "pi1", "cam1")
+            assert client.status["pi1"] == "online"
+            agent.kill()  # no goodbye: the broker publishes the Last Will
+            await wait_until(lambda: client.status.get("pi1") == "offline", 20)
+            assert not remote.connected
+            with pytest.raises(yicam.NotConnectedError, match="not online"):
+                await remote.get_battery()
+            agent.start()
+            await wait_until(lambda: client.status.get("pi1") == "online", 20)
+            again = await connected(client, "pi1", "cam0")
+            assert (await again.get_battery()).level == emulators[0].state.battery
+    finally:
+        agent.stop()
+
+
+async def test_a_photo_whose_reply_is_lost_is_unknown_and_never_resent(
+    broker: Mosquitto, emulators: list[Emulator], tmp_path: Path, loop: LoopThread
+) -> None:
+    emu = emulators[0]
+    agent = AgentProcess(broker.url, "pi1", ["cam0"], tmp_path / "pi1")
+    try:
+        async with AgentClient(broker.url) as client:
+            remote = await connected(client, "pi1", "cam0")
+            loop.call(lambda: setattr(emu.state, "reply_latency", (60.0, 60.0)))  # 3 s here
+            shot = __import__("asyncio").ensure_future(remote.take_photo())
+            await wait_until(
+                lambda: emu.state.reply_latency == (60.0, 60.0) and bool(client._pending), 5
+            )
+            await __import__("asyncio").sleep(0.5)  # the request is at the camera now
+            agent.kill()
+            with pytest.raises(yicam.OutcomeUnknownError, match="not sent again"):
+                await shot
+            loop.call(lambda: setattr(emu.state, "reply_latency", (0.0, 0.0)))
+            agent.start()
+            await connected(client, "pi1", "cam0")
+            photos = list(emu.state.card.root.rglob("*.jpg"))
+            assert len(photos) <= 1  # taken once at most, never a second time
+    finally:
+        agent.stop()
+
+
+async def test_agent_comes_back_after_the_broker_restarts(
+    broker: Mosquitto, emulators: list[Emulator], tmp_path: Path
+) -> None:
+    agent = AgentProcess(broker.url, "pi1", ["cam0"], tmp_path / "pi1")
+    try:
+        async with AgentClient(broker.url) as client:
+            await connected(client, "pi1", "cam0")
+        broker.stop()
+        broker.start()  # same port, no persistence: the agent must publish everything again
+        async with AgentClient(broker.url) as client:
+            remote = await connected(client, "pi1", "cam0")
+            assert client.status["pi1"] == "online"
+            path = await remote.take_photo()
+            assert emulators[0].state.card.local_path(path).is_file()
+    finally:
+        agent.stop()
+
+
+async def test_users_and_passwords(
+    tmp_path: Path, emulators: list[Emulator], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with mosquitto(tmp_path, users={"rig": "s3cret"}) as broker:
+        monkeypatch.setenv("YICAM_BROKER_PASSWORD", "s3cret")
+        url = f"mqtt://rig@127.0.0.1:{broker.port}"
+        agent = AgentProcess(url, "pi1", ["cam0"], tmp_path / "pi1")
+        try:
+            async with AgentClient(url) as client:
+                remote = await connected(client, "pi1", "cam0")
+                assert (await remote.get_battery()).level >= 0
+            with pytest.raises(yicam.CameraConnectionError, match="refused"):
+                async with AgentClient(f"mqtt://rig:wrong@127.0.0.1:{broker.port}"):
+                    pass
+        finally:
+            agent.stop()
