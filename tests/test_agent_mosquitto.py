@@ -40,8 +40,8 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def name(emu: Emulator, camera: str) -> None:
-    add_camera(CameraConfig(camera, emu.host, emu.port, data_port=emu.data_port,
-                            http_port=emu.http_port, rtsp_port=emu.rtsp_port or 554, timeout=2.0))  # fmt: skip
+    ports = {"data_port": emu.data_port, "http_port": emu.http_port}
+    add_camera(CameraConfig(camera, emu.host, emu.port, timeout=2.0, **ports))
 
 
 class AgentProcess:
