@@ -5,6 +5,7 @@ Skipped where Mosquitto is not installed (`.ci/run` installs it on Debian).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -40,8 +41,8 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def name(emu: Emulator, camera: str) -> None:
-    ports = {"data_port": emu.data_port, "http_port": emu.http_port}
-    add_camera(CameraConfig(camera, emu.host, emu.port, timeout=2.0, **ports))
+    entry = CameraConfig(camera, emu.host, emu.port, data_port=emu.data_port, timeout=2.0)
+    add_camera(dataclasses.replace(entry, http_port=emu.http_port))
 
 
 class AgentProcess:
