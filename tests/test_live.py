@@ -215,6 +215,19 @@ async def test_yi4k_announces_the_emulators_stream(start_emulator: Any) -> None:
             assert (await live.next_frame()).image.shape == (176, 320, 3)
 
 
+async def test_live_view_uses_the_connected_host_not_the_announced_one(
+    start_emulator: Any,
+) -> None:
+    # As a Yi 4K in station mode does (YIOpenAPI #21): the 257 reply names 192.168.42.1.
+    emu = await start_emulator(model="yi4k", preview_size=(320, 176))
+    emu.state.rtsp_url = lambda host: f"rtsp://192.168.42.1:{emu.rtsp_port}/live"
+    async with Camera("127.0.0.1", emu.port, rtsp_port=emu.rtsp_port) as cam:
+        assert cam.session_info["rtsp"].startswith("rtsp://192.168.42.1:")
+        assert cam.rtsp_url == f"rtsp://127.0.0.1:{emu.rtsp_port}/live"
+        async with cam.live_view() as live:
+            assert (await live.next_frame()).image.shape == (176, 320, 3)
+
+
 def test_cli_live_commands(tmp_path: Path) -> None:
     with loop_thread() as loop:
         emu = loop.emulator()

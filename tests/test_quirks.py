@@ -46,6 +46,21 @@ def test_quirks_are_frozen() -> None:
         YI_1.heartbeat = True  # type: ignore[misc]
 
 
+def test_rtsp_url_keeps_the_announced_path_on_the_connected_host() -> None:
+    # A Yi 4K in station mode announces 192.168.42.1 wherever it is (rigs.md section 4).
+    announced = "rtsp://192.168.42.1/live"
+    assert YI_4K.rtsp_url("10.0.0.7", 554, announced) == "rtsp://10.0.0.7/live"
+    assert YI_4K.rtsp_url("10.0.0.7", 8554, announced) == "rtsp://10.0.0.7:8554/live"
+    # The announced port counts only where the user left RTSP's own 554.
+    other = "rtsp://192.168.42.1:9000/liveview"
+    assert YI_4K.rtsp_url("10.0.0.7", 554, other) == "rtsp://10.0.0.7:9000/liveview"
+    assert YI_4K.rtsp_url("10.0.0.7", 8554, other) == "rtsp://10.0.0.7:8554/liveview"
+    assert YI_4K.rtsp_url("::1", 554, announced) == "rtsp://[::1]/live"
+    # Untrusted text never reaches the RTSP request line.
+    for odd in ("rtsp://h/live\r\nX: y", "rtsp://h/a b", "http://h/x", "rtsp://h:99999/x"):
+        assert YI_4K.rtsp_url("10.0.0.7", 554, odd) in ("rtsp://10.0.0.7/live", "rtsp://10.0.0.7/x")
+
+
 def test_rtsp_url_form() -> None:
     assert YI_1.rtsp_url("192.168.42.1") == "rtsp://192.168.42.1/live"
     assert YI_1.rtsp_url("127.0.0.1", 8554) == "rtsp://127.0.0.1:8554/live"

@@ -119,7 +119,8 @@ async def test_yi1_pbaja_gist() -> None:
 async def test_z18_session_and_battery_in_one_read() -> None:
     async with replayed("z18") as cam:
         assert (cam.model, cam.model_name) == ("Z18", "Yi Z18")
-        assert cam.rtsp_url == "rtsp://192.168.42.1/live"  # from the reply, not the host
+        # The reply announces rtsp://192.168.42.1/live: its path is kept, the host is ours.
+        assert cam.rtsp_url == "rtsp://127.0.0.1/live"
         assert cam.state.battery is not None
         assert cam.state.battery.level == 75
 

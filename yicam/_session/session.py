@@ -187,8 +187,8 @@ class Session:
 
     @property
     def rtsp_url(self) -> str:
-        """The live stream: from the 257 reply when it names one, else the model's form."""
-        return self._rtsp_from_camera or self.quirks.rtsp_url(self.host, self.rtsp_port)
+        """The live stream at the connected host and the RTSP port given (path as announced)."""
+        return self.quirks.rtsp_url(self.host, self.rtsp_port, self._rtsp_from_camera)
 
     @property
     def model_name(self) -> str:
@@ -439,9 +439,7 @@ class Session:
             self.quirks = identify(self.model)
             self._identified = self.model is not None
         rtsp = reply.fields.get("rtsp")
-        self._rtsp_from_camera = (
-            rtsp if isinstance(rtsp, str) and rtsp.startswith("rtsp://") else None
-        )
+        self._rtsp_from_camera = rtsp if isinstance(rtsp, str) else None
 
     async def _ready(self, timeout: float) -> Connection:
         if self._state is ConnectionState.RECONNECTING:

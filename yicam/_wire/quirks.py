@@ -31,13 +31,22 @@ class Quirks:
     stream_url: str = "rtsp://{host}/live"  # when 257 carries no `rtsp`
     client_info: bool = False  # the official app sends msg 261 (its address) after 257
 
-    def rtsp_url(self, host: str, port: int = 554) -> str:
-        """Returns the live stream's URL for `host`, with the port when it is not RTSP's 554.
+    def rtsp_url(self, host: str, port: int = 554, announced: str | None = None) -> str:
+        """The live stream's URL at `host` and `port` (omitted when it is RTSP's 554).
 
-        Raises nothing.
+        `announced` is the 257 reply's `rtsp` field. Its host is never used: a Yi 4K in
+        station mode announces `rtsp://192.168.42.1/live` wherever it really is (rigs.md
+        section 4). Its path is kept, and its port when `port` is left at 554. An odd path
+        falls back to the model's.
         """
-        where = host if port == 554 else f"{host}:{port}"
-        return self.stream_url.format(host=where)
+        announced_port, path = _announced(announced)
+        if port == 554 and announced_port is not None:
+            port = announced_port
+        where = f"[{host}]" if ":" in host else host
+        where = where if port == 554 else f"{where}:{port}"
+        if path is None:
+            return self.stream_url.format(host=where)
+        return f"rtsp://{where}{path}"
 
 
 YI_1 = Quirks(
@@ -96,3 +105,18 @@ def identify(model: object = None, versions: Mapping[str, object] | None = None)
     if isinstance(model, str) and model:
         return replace(UNKNOWN, name=model, model_ids=frozenset({model}))
     return UNKNOWN
+
+
+_URL_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,200}")
+
+
+def _announced(url: str | None) -> tuple[int | None, str | None]:
+    """The port and path of a camera-announced `rtsp://` URL; None for what is missing or odd."""
+    if not isinstance(url, str) or not url.startswith("rtsp://"):
+        return None, None
+    rest = url[len("rtsp://") :]
+    slash = rest.find("/")
+    authority, path = (rest[:slash], rest[slash:]) if slash >= 0 else (rest, "/")
+    _, colon, digits = authority.rpartition(":")
+    port = int(digits) if colon and digits.isdigit() and 0 < int(digits) < 65536 else None
+    return port, (path if _URL_PATH.fullmatch(path) else None)
