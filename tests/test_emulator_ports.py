@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import socket
 from typing import Any
 
 import pytest
 
+from yicam import Camera
 from yicam.emulator import Emulator
 from yicam.emulator.rtsp import RtspServer
 
@@ -64,3 +66,34 @@ async def test_live_stream_can_be_switched_off(start_emulator: Any) -> None:
     assert emu.rtsp_port is None
     assert "--rtsp-port" not in emu.ready_line()
     assert "live view off" in emu.ready_line()
+
+
+async def test_the_control_port_opens_only_after_the_announced_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `yicam emulate` then `yicam live` at once: a client that gets in must find the RTSP
+    # server it is about to be told of already bound (the 257 reply announces its port).
+    rtsp_starting, release = asyncio.Event(), asyncio.Event()
+    started = RtspServer.start
+
+    async def slow_start(self: RtspServer) -> None:
+        rtsp_starting.set()
+        await release.wait()
+        await started(self)
+
+    monkeypatch.setattr(RtspServer, "start", slow_start)
+    control = free_port()
+    emu = Emulator(port=control, data_port=0, http_port=0, rtsp_port=0, model="yi4k")
+    starting = asyncio.create_task(emu.start())
+    try:
+        await rtsp_starting.wait()
+        with pytest.raises(ConnectionRefusedError):
+            await asyncio.open_connection("127.0.0.1", control)
+        release.set()
+        await starting
+        async with Camera("127.0.0.1", control) as cam:
+            assert cam.session_info["rtsp"] == f"rtsp://127.0.0.1:{emu.rtsp_port}/live"
+    finally:
+        release.set()
+        await asyncio.gather(starting, return_exceptions=True)
+        await emu.close()

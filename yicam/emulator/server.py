@@ -115,15 +115,19 @@ class Emulator:
         await self.close()
 
     async def start(self) -> None:
-        """Bind the ports and start serving; nothing stays bound if a port is taken."""
+        """Bind the ports and start serving; nothing stays bound if a port is taken.
+
+        The control port opens last: a client that gets in finds every port the camera
+        announces (the RTSP URL in 257 above all) already bound.
+        """
         try:
-            server = await asyncio.start_server(self._serve_control, self.host, self.port)
-            self._servers.append(server)
-            self.port = server.sockets[0].getsockname()[1]
             self.data_port = await self._data.start(self.host, self.data_port)
             self.state.data_service = self._data
             self.http_port = await self._http.start(self.host, self.http_port)
             await self._start_rtsp()
+            server = await asyncio.start_server(self._serve_control, self.host, self.port)
+            self._servers.append(server)
+            self.port = server.sockets[0].getsockname()[1]
         except BaseException:
             await self.close()
             raise
