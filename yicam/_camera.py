@@ -140,10 +140,7 @@ class Camera:
                 await self.set_client_info()
 
     async def close(self) -> None:
-        """End the session (msg 258) and close the connection; `connect()` may follow.
-
-        Raises nothing.
-        """
+        """End the session (msg 258) and close the connection; `connect()` may follow."""
         await self.session.close()
 
     @property
@@ -261,14 +258,14 @@ class Camera:
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call `callback` for every notification and connection event; returns unsubscribe.
 
-        Subscribers stay across close, connect and reconnects. Raises nothing.
+        Subscribers stay across close, connect and reconnects.
         """
         return self.session.subscribe(callback)
 
     def events(self) -> EventStream:
         """Every event from now on; returns an `EventStream` (an async iterator).
 
-        It ends after a final `Disconnected`. Raises nothing.
+        It ends after a final `Disconnected`.
         """
         return self.session.events()
 
@@ -696,10 +693,7 @@ class Camera:
         )
 
     async def cancel_transfer(self) -> bool:
-        """Cancel the download or upload in progress; returns False when there is none.
-
-        Raises nothing.
-        """
+        """Cancel the download or upload in progress; returns False when there is none."""
         return await self._transfers.cancel()
 
     async def list_media(self) -> list[MediaItem]:

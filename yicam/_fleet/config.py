@@ -73,10 +73,7 @@ class CameraConfig:
         return Camera(self.host, self.port, **kwargs)
 
     def to_toml(self) -> dict[str, Any]:
-        """Returns the table written to the file: the host and every value that is not the default.
-
-        Raises nothing.
-        """
+        """The table written to the file: the host and every value that is not the default."""
         table: dict[str, Any] = {"host": self.host}
         for f in fields(self):
             value = getattr(self, f.name)

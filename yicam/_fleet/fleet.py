@@ -95,10 +95,7 @@ class Fleet:
         await self.close()
 
     async def connect(self) -> FleetResult[None]:
-        """Connect every camera concurrently; returns a `FleetResult`: which could not connect.
-
-        Raises nothing: a camera's error (a `YicamError`) is in its result.
-        """
+        """Connect every camera concurrently; returns a `FleetResult`: which could not connect."""
 
         async def connect(name: str) -> None:
             if not self._cameras[name].connected:
@@ -113,47 +110,29 @@ class Fleet:
     # -- shots -----------------------------------------------------------------------------
 
     async def take_photo(self) -> ShotReport:
-        """Every camera takes a photo at once; returns a `ShotReport` whose results carry the paths.
-
-        Raises nothing: a camera's error (a `YicamError`) is in its result.
-        """
+        """Every camera takes a photo at once; returns a `ShotReport` with the paths."""
         return await self._shot(MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN)
 
     async def start_recording(self) -> ShotReport:
-        """Every camera starts recording at once; returns a `ShotReport`.
-
-        Raises nothing: a camera's error (a `YicamError`) is in its result.
-        """
+        """Every camera starts recording at once; returns a `ShotReport`."""
         return await self._shot(MsgId.START_RECORD, None)
 
     async def stop_recording(self) -> ShotReport:
-        """Every camera stops recording at once; returns a `ShotReport` with the videos' paths.
-
-        Raises nothing: a camera's error (a `YicamError`) is in its result.
-        """
+        """Every camera stops recording at once; returns a `ShotReport` with the videos' paths."""
         return await self._shot(MsgId.STOP_RECORD, Notify.VIDEO_RECORD_COMPLETE)
 
     # -- settings, clocks, status, files ---------------------------------------------------
 
     async def set_setting(self, name: str, value: str) -> FleetResult[None]:
-        """Change a setting on every camera; returns a `FleetResult` per camera.
-
-        Raises nothing: a camera's error (a `YicamError`) is in its result.
-        """
+        """Change a setting on every camera; returns a `FleetResult` per camera."""
         return await self.each(lambda _name, cam: cam.set_setting(name, value))
 
     async def apply_profile(self, profile: Profile) -> FleetResult[ProfileReport]:
-        """Apply a settings profile to every camera; returns each camera's `ProfileReport`.
-
-        Raises nothing: a camera's error (a `YicamError`) is in its result.
-        """
+        """Apply a settings profile to every camera; returns each camera's `ProfileReport`."""
         return await self.each(lambda _name, cam: profile.apply(cam))
 
     async def sync_clock(self) -> FleetResult[ClockSync]:
-        """Set every camera's clock at the same whole second; returns the offsets before.
-
-        Raises nothing: a camera's error (a `YicamError`) is in its result.
-        """
+        """Set every camera's clock at the same whole second; returns the offsets before."""
         reconnect = await self.connect()
         live = {n: c for n, c in self._cameras.items() if reconnect[n].ok}
         outcomes: dict[str, ClockSync | Exception] = await align_clocks(live) if live else {}
@@ -165,10 +144,7 @@ class Fleet:
         )
 
     async def status(self) -> FleetResult[CameraStatus]:
-        """Returns the battery, card, recording and model of every camera.
-
-        Raises nothing: a camera's error (a `YicamError`) is in its result.
-        """
+        """Returns the battery, card, recording and model of every camera."""
         return await self.each(lambda _name, cam: _status(cam))
 
     async def sync(
@@ -181,7 +157,7 @@ class Fleet:
         """Download every camera's new media into `dest/<camera name>/`, concurrently.
 
         `progress(camera_name, item)` may return a per-file progress callback. Returns each
-        camera's `SyncReport`. Raises nothing: a camera's error (a `YicamError`) is in its result.
+        camera's `SyncReport`.
         """
         root = Path(dest)
 
@@ -195,7 +171,7 @@ class Fleet:
     async def each(self, job: Callable[[str, Camera], Awaitable[T]]) -> FleetResult[T]:
         """Run `job(name, camera)` on every camera concurrently (reconnecting dropped ones).
 
-        Returns a `FleetResult` of the jobs' values. Raises nothing: an exception `job` raises
+        Returns a `FleetResult` of the jobs' values. An exception `job` raises
         (any `Exception`) is in that camera's result.
         """
 

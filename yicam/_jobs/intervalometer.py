@@ -150,10 +150,7 @@ class Intervalometer:
         return max(0.0, due - asyncio.get_running_loop().time())
 
     def stop(self) -> None:
-        """Take no more shots; `run()` returns once the shot in progress is done.
-
-        Raises nothing.
-        """
+        """Take no more shots; `run()` returns once the shot in progress is done."""
         self._stop.set()
 
     async def run(self) -> TimelapseReport:

@@ -125,7 +125,7 @@ class NewMedia:
     def rescan(self) -> None:
         """List the card again and yield whatever appeared since the last listing.
 
-        Raises nothing here: the listing runs in the iteration.
+        The listing runs in the iteration.
         """
         self._queue.put_nowait(_Rescan())
 
@@ -134,7 +134,6 @@ class NewMedia:
 
         The consumer has asked for the next item after the last of them, so it is done with
         them: `Tether.drain()` waits for the downloads of the shots taken so far this way.
-        Raises nothing.
         """
         if self._unsubscribe is None:
             return
@@ -143,19 +142,13 @@ class NewMedia:
         await barrier.future
 
     def forget(self, path: str) -> None:
-        """`path` was deleted: a new file under the same name will count as new.
-
-        Raises nothing.
-        """
+        """`path` was deleted: a new file under the same name will count as new."""
         if self._known is not None:
             self._known.pop(path, None)
         self._unannounced.pop(path, None)
 
     def close(self) -> None:
-        """Stop watching; a pending `__anext__` ends the iteration.
-
-        Raises nothing.
-        """
+        """Stop watching; a pending `__anext__` ends the iteration."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
@@ -166,10 +159,7 @@ class NewMedia:
             self._queue.put_nowait(_Stop())
 
     async def aclose(self) -> None:
-        """Stop watching (async-generator style).
-
-        Raises nothing.
-        """
+        """Stop watching (async-generator style)."""
         self.close()
 
     async def __aenter__(self) -> Self:

@@ -145,10 +145,7 @@ class Tether:
             self._task.result()  # the tether's own error, e.g. a full destination
 
     async def close(self) -> None:
-        """Stop at once; a download in progress is cancelled (its partial file stays, resumable).
-
-        Raises nothing.
-        """
+        """Stop at once; a download in progress is cancelled (its partial file stays, resumable)."""
         if self._watch is not None:
             self._watch.close()
         if self._task is not None:

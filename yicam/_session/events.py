@@ -145,7 +145,7 @@ class Expectation:
             raise CameraTimeoutError(f"the camera sent no {names} within {limit:g} s") from exc
 
     def close(self) -> None:
-        """Stop listening; a result or error that came meanwhile is dropped. Raises nothing."""
+        """Stop listening; a result or error that came meanwhile is dropped."""
         self._unsubscribe()
         if self._future.done() and not self._future.cancelled():
             self._future.exception()  # mark as retrieved

@@ -230,10 +230,7 @@ class Session:
             await self.greeting()
 
     async def close(self) -> None:
-        """End the session (msg 258), stop reconnecting and close the socket.
-
-        Raises nothing.
-        """
+        """End the session (msg 258), stop reconnecting and close the socket."""
         was = self._state
         if was is ConnectionState.CLOSED and self._conn is None:
             return
@@ -266,7 +263,7 @@ class Session:
     def subscribe(self, callback: Callable[[Event], None]) -> Callable[[], None]:
         """Call `callback` for every notification and session event; returns unsubscribe.
 
-        Subscribers stay across `close()`, `open()` and reconnects. Raises nothing.
+        Subscribers stay across `close()`, `open()` and reconnects.
         """
         self._subscribers.append(callback)
 
@@ -281,7 +278,7 @@ class Session:
 
         A closed session stays closed (the caller, or a drop without `reconnect=`, ended it);
         not back within `timeout` seconds also gives False. Returns after `Reconnected` is
-        published, so events of the new session follow it. Raises nothing.
+        published, so events of the new session follow it.
         """
         if self.connected:
             return True
@@ -309,7 +306,7 @@ class Session:
     def events(self) -> EventStream:
         """Every event from now on; returns an `EventStream`.
 
-        It ends after a `Disconnected` that is not reconnecting. Raises nothing.
+        It ends after a `Disconnected` that is not reconnecting.
         """
         return EventStream(self.subscribe, self._state is not ConnectionState.CLOSED)
 
@@ -396,10 +393,7 @@ class Session:
                 self._quiet.set()
 
     def identify(self, model: object = None, versions: Mapping[str, object] | None = None) -> None:
-        """Refine the model quirks from msg 11's `model` or the version settings.
-
-        Raises nothing.
-        """
+        """Refine the model quirks from msg 11's `model` or the version settings."""
         quirks = identify(model or self.model, versions)
         if quirks is UNKNOWN and self.quirks is not UNKNOWN:
             return

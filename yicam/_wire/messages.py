@@ -98,7 +98,7 @@ class Notification:
     def from_json(cls, obj: Mapping[str, Any]) -> Notification:
         """Parse any object the camera sent unprompted; returns the `Notification`.
 
-        Raises nothing: an unknown or missing `type` is kept as text.
+        An unknown or missing `type` is kept as text.
         """
         kind = obj.get("type")
         fields = {k: v for k, v in obj.items() if k not in ("msg_id", "type", "param")}

@@ -191,10 +191,7 @@ class LiveRecording:
         return self._recorder.elapsed
 
     def done(self) -> bool:
-        """Returns True once the recording has finished (or failed).
-
-        Raises nothing.
-        """
+        """Returns True once the recording has finished (or failed)."""
         return self._done.done()
 
     async def wait(self) -> Recording:

@@ -224,10 +224,7 @@ class LiveView:
         return LiveRecording(recorder, done)
 
     def stats(self) -> LiveStats:
-        """Returns fps, frame counts and capture-to-decode latency (see `LiveStats`).
-
-        Raises nothing.
-        """
+        """Returns fps, frame counts and capture-to-decode latency (see `LiveStats`)."""
         return self._stats.snapshot()
 
     # -- supervision (event loop) ----------------------------------------------------------
