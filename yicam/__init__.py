@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._camera import Camera
-    from ._durations import parse_duration
+    from ._durations import format_duration, parse_duration
     from ._errors import (
         CameraBusyError,
         CameraConnectionError,
@@ -43,11 +43,12 @@ if TYPE_CHECKING:
         ConfigError,
         add_camera,
         config_path,
+        get_camera,
         load_cameras,
         remove_camera,
     )
     from ._fleet.discovery import FoundCamera, discover
-    from ._fleet.fleet import Fleet
+    from ._fleet.fleet import Fleet, camera_folder
     from ._fleet.fleet_results import (
         CameraResult,
         CameraStatus,
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
     )
     from ._jobs.intervalometer import Intervalometer, Shot, TimelapseReport
     from ._jobs.new_media import NewMedia
-    from ._jobs.profiles import Profile, ProfileReport, SettingOutcome
+    from ._jobs.profiles import Profile, ProfileReport, SettingOutcome, differing_settings
     from ._jobs.tether import Tether
     from ._session.events import (
         Disconnected,
@@ -79,7 +80,7 @@ if TYPE_CHECKING:
         Storage,
     )
     from ._session.session import ConnectionState, ReconnectPolicy, Session
-    from ._transfers.download import DownloadResult
+    from ._transfers.download import DownloadResult, Progress, Via
     from ._transfers.media import MediaItem
     from ._transfers.sync import SyncEntry, SyncReport
     from ._wire.ids import MsgId, Notify
@@ -130,6 +131,7 @@ __all__ = [
     "OutcomeUnknownError",
     "Profile",
     "ProfileReport",
+    "Progress",
     "ProtocolError",
     "Quirks",
     "ReconnectPolicy",
@@ -154,10 +156,15 @@ __all__ = [
     "UnsafeNameError",
     "UnsafeOperationError",
     "UnsupportedError",
+    "Via",
     "YicamError",
     "add_camera",
+    "camera_folder",
     "config_path",
+    "differing_settings",
     "discover",
+    "format_duration",
+    "get_camera",
     "load_cameras",
     "parse_duration",
     "remove_camera",
@@ -238,6 +245,12 @@ _EXPORTS: dict[str, str] = {
     "SyncReport": "._transfers.sync",
     "Tether": "._jobs.tether",
     "LiveView": ".live",
+    "Via": "._transfers.download",
+    "Progress": "._transfers.download",
+    "format_duration": "._durations",
+    "get_camera": "._fleet.config",
+    "camera_folder": "._fleet.fleet",
+    "differing_settings": "._jobs.profiles",
 }
 
 

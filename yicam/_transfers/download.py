@@ -70,7 +70,9 @@ if TYPE_CHECKING:
 __all__ = ["DownloadResult", "Progress", "Via", "fetch"]
 
 Via = Literal["auto", "data", "http"]
-Progress = Callable[[int, int], None]  # (bytes_done, total)
+"""How a file travels: "data" (port 8787, MD5-checked), "http" (port 80), or "auto" (both)."""
+Progress = Callable[[int, int], None]
+"""A progress callback: `progress(bytes_done, total)`, called as the bytes arrive."""
 BLOCK_SIZE = 1024 * 1024  # the receive buffer of a download
 
 

@@ -1,4 +1,4 @@
-"""The `yicam` command line (needs the `cli` extra: click and rich).
+"""The `yicam` command line (click and rich, installed with yicam itself).
 
 Helpers for subcommand modules: `run_camera` opens the camera from the global options and
 runs a coroutine; commands return a `Result` (or plain data) and the group prints it, as JSON

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from .._camera import Camera
+    from .. import Camera
 
 __all__ = ["DEFAULT_HOST", "GlobalOptions", "global_options", "model_option", "run_camera"]
 
@@ -73,7 +73,7 @@ class GlobalOptions:
 
     def camera(self, **overrides: Any) -> Camera:
         """A `Camera` for these options; `overrides` go to its constructor."""
-        from .._camera import Camera
+        from .. import Camera
 
         options = self.resolved()
         kwargs: dict[str, Any] = {
@@ -90,7 +90,7 @@ class GlobalOptions:
         """These options with the named camera's address and ports filled in (from the config)."""
         if self.camera_name is None:
             return self
-        from .._fleet.config import get_camera  # only commands that talk to a camera read the file
+        from .. import get_camera  # only commands that talk to a camera read the file
 
         entry = get_camera(self.camera_name)
         names = ("host", "port", "data_port", "http_port", "rtsp_port", "timeout")

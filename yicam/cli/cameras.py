@@ -11,7 +11,7 @@ from .base import global_options
 from .output import Result, safe
 
 if TYPE_CHECKING:
-    from .._fleet.config import CameraConfig
+    from .. import CameraConfig
 
 __all__ = ["cameras", "explicit_options"]
 
@@ -34,7 +34,7 @@ def cameras(ctx: click.Context) -> Result | None:
     from rich.table import Table
     from rich.text import Text
 
-    from .._fleet.config import config_path, load_cameras
+    from .. import config_path, load_cameras
 
     if ctx.invoked_subcommand is not None:
         return None
@@ -76,7 +76,7 @@ def add(
     Prints the entry and the config file it was added to. Fails (exit 1) when the name is taken
     or invalid.
     """
-    from .._fleet.config import CameraConfig, add_camera
+    from .. import CameraConfig, add_camera
 
     where = global_options()
     ports = (
@@ -97,7 +97,7 @@ def rm(name: str) -> Result:
 
     Prints the name removed and the config file. Fails (exit 1) when no camera has that name.
     """
-    from .._fleet.config import remove_camera
+    from .. import remove_camera
 
     path = remove_camera(name)
     return Result({"removed": name}, f"Removed camera {name!r} from {path}")

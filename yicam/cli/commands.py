@@ -13,8 +13,7 @@ from .base import run_camera
 from .output import Result, dumps, emit, human_size, key_value_table, safe
 
 if TYPE_CHECKING:
-    from .._camera import Camera
-    from .._session.events import Event
+    from .. import Camera, Event
 
 T = TypeVar("T")
 
@@ -47,7 +46,7 @@ def info() -> Result:
     cannot be reached or refuses.
     """
 
-    from .._errors import CameraError
+    from .. import CameraError
 
     async def job(cam: Camera) -> dict[str, Any]:
         device = await cam.device_info()
@@ -139,7 +138,7 @@ def set_(name: str, value: str) -> Result:
     """
 
     async def job(cam: Camera) -> None:
-        from .._errors import UnsupportedError
+        from .. import UnsupportedError
 
         try:
             found = await _named_setting(cam, name, cam.get_options(name))
@@ -170,7 +169,7 @@ def options(name: str) -> Result:
 
 async def _named_setting(cam: Camera, name: str, request: Awaitable[T]) -> T:
     """Await `request`; when the camera refuses it, say whether `name` is a setting at all."""
-    from .._errors import CameraError
+    from .. import CameraError
 
     try:
         return await request
@@ -252,7 +251,7 @@ def zoom(level: int | None) -> Result:
 
 async def _or_lacks(cam: Camera, feature: str, call: Awaitable[T]) -> T:
     """`call`, with a -23 turned into "this model has no FEATURE"."""
-    from .._errors import UnsupportedError, YicamError
+    from .. import UnsupportedError, YicamError
 
     try:
         return await call
@@ -297,8 +296,7 @@ def watch(count: int | None, reconnect: bool) -> None:
     Prints one line per notification until Ctrl-C. Fails with `Error: ...` (exit 1) when the
     camera cannot be reached or refuses.
     """
-    from .._session.events import Disconnected, SessionRequested
-    from .._wire.messages import Notification
+    from .. import Disconnected, Notification, SessionRequested
 
     async def job(cam: Camera) -> None:
         seen = 0
@@ -319,8 +317,7 @@ def watch(count: int | None, reconnect: bool) -> None:
 
 
 def _event_result(event: Event) -> Result:
-    from .._session.events import Disconnected, Reconnected, Reconnecting, SessionRequested
-    from .._wire.messages import Notification
+    from .. import Disconnected, Notification, Reconnected, Reconnecting, SessionRequested
 
     now = datetime.now().replace(microsecond=0)
     if isinstance(event, SessionRequested):
@@ -352,7 +349,7 @@ class MsgIdType(click.ParamType[int]):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         """The id as an int."""
-        from .._wire.ids import MsgId
+        from .. import MsgId
 
         if isinstance(value, int):
             return value

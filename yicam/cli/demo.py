@@ -13,7 +13,7 @@ from .output import Result, emit, human_size, safe
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from .._camera import Camera
+    from .. import Camera
 
 __all__ = ["demo"]
 
@@ -60,7 +60,7 @@ class _Steps:
 
 
 async def _demo(model: str, time_scale: float) -> None:
-    from .._camera import Camera
+    from .. import Camera
     from ..emulator import Emulator
 
     step = _Steps()
@@ -174,7 +174,7 @@ async def _drive(cam: Camera, step: _Steps, time_scale: float) -> None:
 
 
 async def _live(cam: Camera, step: _Steps, folder: Path) -> None:
-    from .._errors import YicamError
+    from .. import YicamError
 
     try:
         live = cam.live_view()

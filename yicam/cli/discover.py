@@ -11,9 +11,8 @@ import click
 from rich.console import Group
 from rich.table import Table
 
-from .._fleet.config import CameraConfig, add_camera
-from .._fleet.discovery import FoundCamera
-from .._fleet.discovery import discover as find_cameras
+from .. import CameraConfig, FoundCamera, add_camera
+from .. import discover as find_cameras
 from .base import global_options
 from .fleet_views import clean
 from .output import Result

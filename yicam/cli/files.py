@@ -11,7 +11,7 @@ from .base import run_camera
 from .output import Result, human_size, safe
 
 if TYPE_CHECKING:
-    from .._camera import Camera
+    from .. import Camera
 
 __all__ = ["DCIM", "ls", "rm"]
 

@@ -32,8 +32,7 @@ class Selection:
 
     def fleet(self, options: GlobalOptions, **camera_options: Any) -> Fleet:
         """The `Fleet` for this selection; `--hosts` take their other ports from the options."""
-        from .. import Camera, Fleet
-        from .._fleet.config import get_camera, load_cameras
+        from .. import Camera, Fleet, get_camera, load_cameras
 
         cameras: dict[str, Camera | str] = {}
         explicit_timeout = "timeout" in options.explicit
@@ -201,7 +200,7 @@ def sync_cmd(ctx: click.Context, folder: Path, delete_after: bool) -> Result | N
     Shows progress and prints each camera's result; exits 1 unless every camera's files were
     copied.
     """
-    from .._fleet.fleet import camera_folder
+    from .. import camera_folder
     from .fleet_views import sync_bars, sync_failures, sync_view
 
     async def job(f: Fleet) -> Any:

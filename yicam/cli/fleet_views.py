@@ -154,7 +154,7 @@ def sync_failures(result: FleetResult[SyncReportType]) -> FleetResult[SyncReport
 
 def sync_view(result: FleetResult[SyncReportType], folder: Path) -> RenderableType:
     """Per camera: what was downloaded into which folder, and each file's error."""
-    from .._fleet.fleet import camera_folder
+    from .. import camera_folder
 
     lines: list[RenderableType] = []
     for r in result:

@@ -13,7 +13,7 @@ from .base import run_camera
 from .output import Result, emit, safe
 
 if TYPE_CHECKING:
-    from .._camera import Camera
+    from .. import Camera
     from ..live import Engine, LiveStats, LiveView, Recording
 
 __all__ = ["live"]

@@ -150,7 +150,7 @@ class YicamGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand; report user errors as `Error: ...` (JSON under --json), exit 1."""
-        from .._errors import YicamError
+        from .. import YicamError
 
         try:
             return super().invoke(ctx)

@@ -13,8 +13,7 @@ from .base import global_options, run_camera
 from .output import Result, console, emit, human_size, safe
 
 if TYPE_CHECKING:
-    from .. import Camera, MediaItem
-    from .._transfers.download import Via
+    from .. import Camera, MediaItem, Via
 
 __all__ = ["VIA", "download_cmd", "sync_cmd", "thumb", "upload"]
 

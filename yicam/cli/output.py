@@ -148,7 +148,7 @@ def format_error(exc: BaseException) -> str:
 
 def error_data(exc: BaseException) -> dict[str, Any]:
     """The error under `--json`: `{"error": ...}`, plus `"rval"` when a camera sent one."""
-    from .._errors import CameraError
+    from .. import CameraError
 
     data: dict[str, Any] = {"error": _error_text(exc)}
     if isinstance(exc, CameraError):
@@ -193,16 +193,16 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _hint(exc: BaseException) -> str | None:
-    from .._errors import (
+    from .. import (
         CameraError,
         CardError,
         InvalidPathError,
         InvalidTokenError,
+        MsgId,
         UnsupportedError,
     )
-    from .._wire.ids import MsgId
 
-    # -3 and unreachable-camera messages already carry their hint (yicam._errors, _connection).
+    # -3 and unreachable-camera messages already carry their hint (the library adds it).
     if isinstance(exc, InvalidTokenError):
         return "another client took the session over; run the command again"
     if isinstance(exc, CardError):

@@ -9,8 +9,7 @@ import click
 from rich.console import Group, RenderableType
 from rich.table import Table
 
-from .. import Camera, CameraResult, FleetResult, Profile, ProfileReport
-from .._jobs.profiles import differing_settings
+from .. import Camera, CameraResult, FleetResult, Profile, ProfileReport, differing_settings
 from .base import global_options, run_camera
 from .fleet import finish, run_fleet, selection, selection_options
 from .fleet_views import clean

@@ -10,8 +10,7 @@ import click
 from rich.live import Live
 from rich.text import Text
 
-from .. import Camera, Disconnected, Event, Reconnected, SyncEntry, Tether
-from .._transfers.download import Via
+from .. import Camera, Disconnected, Event, Reconnected, SyncEntry, Tether, Via
 from .base import global_options, run_camera
 from .media import VIA
 from .output import Result, console, emit, human_size, safe

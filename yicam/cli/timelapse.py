@@ -11,8 +11,16 @@ from typing import Any, ClassVar
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from .. import Camera, Intervalometer, Shot, SyncEntry, Tether, TimelapseReport, parse_duration
-from .._durations import format_duration
+from .. import (
+    Camera,
+    Intervalometer,
+    Shot,
+    SyncEntry,
+    Tether,
+    TimelapseReport,
+    format_duration,
+    parse_duration,
+)
 from .base import global_options, run_camera
 from .output import Result, console, emit, human_size, safe
 from .saved_files import ExecHook, entry_data, entry_line, exec_argv, print_line
