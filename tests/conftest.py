@@ -12,11 +12,17 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from yicam import Camera
 from yicam.emulator import Emulator
 
 from .cli_helpers import LoopThread, loop_thread
+
+# Shared two-core machines: generating inputs may be slow, and a deadline would measure the
+# load, not the code. Every example still runs.
+settings.register_profile("shared", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared")
 
 # A forgotten --host must never reach a real camera (or anything else) from a test.
 os.environ["YICAM_HOST"] = "127.0.0.1"

@@ -17,7 +17,7 @@ __all__ = ["live_qr"]
 
 
 def _seconds(value: str) -> int:
-    from .._durations import parse_duration
+    from .. import parse_duration
 
     text = value.strip()
     seconds = float(text) if text.replace(".", "", 1).isdigit() else parse_duration(text)
