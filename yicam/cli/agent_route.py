@@ -123,7 +123,7 @@ def route(options: GlobalOptions) -> Route | None:
             options.broker, options.prefix, agent=None, camera=name, host=host, port=port,
             explicit=True,
         )  # fmt: skip
-    from yicam.agent._registry import find_owner
+    from yicam.agent import find_owner
 
     resolved = options.resolved()
     owner = find_owner(resolved.host, resolved.port)
