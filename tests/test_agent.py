@@ -190,3 +190,39 @@ async def test_a_dropped_camera_comes_back_and_the_state_says_so(
     await start_emulator(port=port, data_port=emu.data_port, http_port=emu.http_port)
     await wait_until(lambda: remote.info.state.get("connection") == "connected", 15)
     assert (await remote.get_battery()).level >= 0
+
+
+async def test_fleet_fires_at_one_moment_across_two_agents(
+    serve: Callable[..., Any], start_emulator: Callable[..., Any]
+) -> None:
+    from yicam.agent import AgentFleet
+
+    emus = [await start_emulator(host=f"127.0.0.{i}") for i in (2, 3, 4, 5)]
+    cams = [camera_of(e, reconnect=True) for e in emus]
+    first = await serve({"a": cams[0], "b": cams[1]}, name="pi1")
+    await serve({"c": cams[2], "d": cams[3]}, name="pi2")
+    client = first.client
+    await client.wait_for(
+        lambda: sum(i.state.get("connection") == "connected" for i in client.online_cameras()) == 4,
+        15,
+    )
+    fleet = AgentFleet(client)
+    clocks = await fleet.clocks()
+    assert [c.agent for c in clocks] == ["pi1", "pi2"]
+    assert all(abs(c.offset) < 0.05 for c in clocks)  # one computer: one clock
+    shot = await fleet.fire("take_photo")
+    assert shot.ok, shot
+    assert [(c.agent, c.name) for c in shot.cameras] == [
+        ("pi1", "a"), ("pi1", "b"), ("pi2", "c"), ("pi2", "d")
+    ]
+    for emu, camera in zip(emus, shot.cameras, strict=True):
+        assert camera.path is not None
+        assert emu.state.card.local_path(camera.path).is_file()
+        assert camera.late is not None and camera.late >= 0  # never before T
+    started = await fleet.fire("start_recording")
+    assert started.ok, started
+    assert all(e.state.recording_since is not None for e in emus)
+    stopped = await fleet.fire("stop_recording")
+    assert stopped.ok, stopped
+    assert all(c.path and c.path.endswith(".mp4") for c in stopped.cameras)
+    assert all(e.state.recording_since is None for e in emus)

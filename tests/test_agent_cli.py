@@ -113,3 +113,15 @@ def test_broker_that_is_not_there_is_one_error_line() -> None:
     lines = [line for line in result.output.splitlines() if line]
     assert len(lines) == 1
     assert lines[0].startswith("Error: cannot reach the broker")
+
+
+def test_fleet_through_the_broker(served: tuple[AgentThread, Emulator]) -> None:
+    running, emu = served
+    shot = run("--broker", running.broker.url, "fleet", "photo")
+    assert shot.exit_code == 0, shot.output
+    assert "agent desk: clock" in shot.output
+    path = next(line for line in shot.output.splitlines() if line.startswith("desk/cam:"))
+    assert emu.state.card.local_path(path.split(": ", 1)[1].split(" (")[0]).is_file()
+    status = run("--broker", running.broker.url, "--json", "fleet", "status")
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.output)[0]["camera"] == "cam"

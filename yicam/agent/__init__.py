@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._agent import Agent, AgentCamera, camera_name
     from ._broker import EmbeddedBroker
     from ._client import AgentClient, RemoteCameraInfo
+    from ._fleet import AgentClock, AgentFleet, AgentShot, FiredCamera
     from ._link import TLSOptions, run
     from ._registry import LocalAgent, agents_folder, find_owner, local_agents
     from ._remote import RemoteCamera
@@ -26,8 +27,12 @@ __all__ = [
     "Agent",
     "AgentCamera",
     "AgentClient",
+    "AgentClock",
+    "AgentFleet",
+    "AgentShot",
     "BrokerURL",
     "EmbeddedBroker",
+    "FiredCamera",
     "LocalAgent",
     "RemoteCamera",
     "RemoteCameraInfo",
@@ -47,6 +52,10 @@ _EXPORTS: dict[str, str] = {
     "EmbeddedBroker": "._broker",
     "AgentClient": "._client",
     "RemoteCameraInfo": "._client",
+    "AgentClock": "._fleet",
+    "AgentFleet": "._fleet",
+    "AgentShot": "._fleet",
+    "FiredCamera": "._fleet",
     "TLSOptions": "._link",
     "run": "._link",
     "LocalAgent": "._registry",

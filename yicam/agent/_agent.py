@@ -35,6 +35,7 @@ from ._files import file_info, inside, list_files, read_chunk
 from ._link import Incoming, Link, LinkDown, TLSOptions
 from ._registry import LocalAgent, register, unregister
 from ._topics import DEFAULT_PREFIX, Topics, level
+from ._trigger import fire_at
 from ._url import BrokerURL
 
 __all__ = ["Agent", "AgentCamera", "camera_name"]
@@ -132,6 +133,7 @@ class Agent:
             "files": self._files,
             "file_info": lambda args: file_info(self.folder, args.get("file")),
             "file_read": lambda args: read_chunk(self.folder, args.get("file"), args.get("offset")),
+            "fire": lambda args: fire_at(self, args),
         }
         self.link = Link(
             self.url,

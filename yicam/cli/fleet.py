@@ -94,6 +94,8 @@ def fleet(ctx: click.Context, all_: bool, hosts: str | None, names: tuple[str, .
     """Several cameras at once: `yicam fleet --all photo`, `yicam fleet -c A -c B photo`.
 
     Every camera gets the command at the same moment; one failing never stops the others.
+    With --broker, the cameras are those of every online agent there (`yicam agent`), and
+    photo and record are sent as "fire at T", 300 ms ahead, with each agent's clock checked.
     Exits 0 only when every camera succeeded; the summary says which failed and why.
     """
     host_list = tuple(h.strip() for h in (hosts or "").split(",") if h.strip())
@@ -115,6 +117,10 @@ def status(ctx: click.Context, watch: bool, interval: float) -> Result | None:
     """
     from .fleet_views import status_json, status_view, watch_status
 
+    if global_options().broker:
+        from .fleet_agents import agent_status
+
+        return agent_status()
     if watch:
         _run(ctx, lambda f: watch_status(f, interval))
         return None
@@ -130,6 +136,10 @@ def photo(ctx: click.Context) -> Result | None:
     Prints each camera's photo path, send and reply times and the spread; exits 1 unless every
     camera succeeded.
     """
+    if global_options().broker:
+        from .fleet_agents import agent_shot
+
+        return agent_shot("take_photo")
     shot = _run(ctx, lambda f: f.take_photo())
     return finish(ctx, shot, _shot_result(shot))
 
@@ -143,6 +153,10 @@ def record(ctx: click.Context, action: str) -> Result | None:
     Prints each camera's result, send and reply times and the spread; exits 1 unless every
     camera succeeded.
     """
+    if global_options().broker:
+        from .fleet_agents import agent_shot
+
+        return agent_shot("start_recording" if action == "start" else "stop_recording")
     shot = _run(ctx, lambda f: f.start_recording() if action == "start" else f.stop_recording())
     return finish(ctx, shot, _shot_result(shot))
 
@@ -158,6 +172,10 @@ def set_(ctx: click.Context, name: str, value: str) -> Result | None:
     """
     from .fleet_views import plain_view
 
+    if global_options().broker:
+        from .fleet_agents import agent_set
+
+        return agent_set(name, value)
     result = _run(ctx, lambda f: f.set_setting(name, value))
     view = plain_view(result, lambda _v: f"{name} = {value}")
     return finish(ctx, result, Result(_plain_json(result, lambda _v: {}), view))
@@ -177,6 +195,10 @@ def clock_sync(ctx: click.Context) -> Result | None:
     """
     from .fleet_views import clock_view
 
+    if global_options().broker:
+        from .fleet_agents import agent_clock_sync
+
+        return agent_clock_sync()
     result = _run(ctx, lambda f: f.sync_clock())
     data = _plain_json(
         result,
