@@ -45,7 +45,12 @@ class Mosquitto:
     def start(self) -> None:
         """Start (or start again, on the same port) and wait until it listens."""
         assert MOSQUITTO is not None
-        lines = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest none"]
+        lines = [
+            f"listener {self.port} 127.0.0.1",
+            "persistence false",
+            "log_dest none",
+            "set_tcp_nodelay true",
+        ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             lines.append("user root")  # else it drops to `mosquitto`, who cannot read tmp_path
         if self.users:

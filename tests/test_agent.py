@@ -213,7 +213,10 @@ async def test_fleet_fires_at_one_moment_across_two_agents(
     shot = await fleet.fire("take_photo")
     assert shot.ok, shot
     assert [(c.agent, c.name) for c in shot.cameras] == [
-        ("pi1", "a"), ("pi1", "b"), ("pi2", "c"), ("pi2", "d")
+        ("pi1", "a"),
+        ("pi1", "b"),
+        ("pi2", "c"),
+        ("pi2", "d"),
     ]
     for emu, camera in zip(emus, shot.cameras, strict=True):
         assert camera.path is not None

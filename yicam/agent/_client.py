@@ -57,11 +57,13 @@ class AgentClient:
         prefix: str = DEFAULT_PREFIX,
         tls: TLSOptions | None = None,
         client_id: str | None = None,
+        request_qos: int = 1,
     ) -> None:
         self.url = broker if isinstance(broker, BrokerURL) else BrokerURL.parse(broker)
         self.topics = Topics(prefix)
         self.client_id = client_id or f"yicam-{uuid.uuid4().hex[:12]}"
         self.reply_topic = self.topics.reply(self.client_id)
+        self.request_qos = request_qos
         self.status: dict[str, str] = {}
         self.cameras: dict[tuple[str, str], RemoteCameraInfo] = {}
         self.listeners: dict[tuple[str, str], list[Any]] = {}
@@ -197,7 +199,7 @@ class AgentClient:
         try:
             try:
                 await self.link.publish(
-                    topic, payload, response_topic=self.reply_topic,
+                    topic, payload, qos=self.request_qos, response_topic=self.reply_topic,
                     correlation=request_id.encode(), expiry=timeout,
                 )  # fmt: skip
             except LinkDown as exc:

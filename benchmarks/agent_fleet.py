@@ -1,0 +1,176 @@
+"""Agents against direct control: "fire at T" spread, and the latency an agent adds.
+
+Eight emulators run in their own processes on 127.0.0.2..9 and note the kernel's receive
+time of each record-start request (SO_TIMESTAMPNS; the emulator script of
+benchmarks/fleet_trigger.py). In one run, alternating blocks:
+- **direct**: this process drives all eight with `Fleet.start_recording` (one-pass write);
+- **agents**: two `yicam agent` processes, four cameras each, on the embedded broker; this
+  process sends "fire at T" (`AgentFleet`, T 300 ms ahead, each agent's clock measured).
+The spread is first-to-last kernel arrival per record start (goal: agents' p95 within 2 ms of
+the direct fleet's). Then the round trip of `get_battery` on one camera, direct against
+through an agent (goal: the agent adds under 5 ms, median, on loopback).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from fleet_trigger import _SERVER, percentile, spread
+
+from yicam import Camera, CameraConfig, Fleet, add_camera
+from yicam.agent import AgentClient, AgentFleet, EmbeddedBroker, RemoteCamera
+
+CAMERAS = 8
+ROUNDS = 20  # record starts per block and kind
+BLOCKS = 2
+PINGS = 50
+TIME_SCALE = 0.1
+SETTLE = 0.05
+
+
+async def direct_block(ports: dict[str, int], latencies: list[float]) -> int:
+    cameras = {host: Camera(host, port, timeout=5.0) for host, port in ports.items()}
+    async with Fleet(cameras) as fleet:
+        for _ in range(ROUNDS):
+            if not (await fleet.start_recording()).ok or not (await fleet.stop_recording()).ok:
+                raise SystemExit("direct fleet failed")
+            await asyncio.sleep(SETTLE)
+        cam = next(iter(cameras.values()))
+        for _ in range(PINGS):
+            start = time.perf_counter()
+            await cam.get_battery()
+            latencies.append((time.perf_counter() - start) * 1000)
+    return ROUNDS
+
+
+async def agent_block(url: str, latencies: list[float], offsets: list[float]) -> int:
+    async with AgentClient(url) as client:
+        ready = await client.wait_for(
+            lambda: (
+                sum(i.state.get("connection") == "connected" for i in client.online_cameras())
+                == CAMERAS
+            ),
+            60,
+        )
+        if not ready:
+            raise SystemExit("the agents did not serve all cameras")
+        fleet = AgentFleet(client)
+        for _ in range(ROUNDS):
+            started = await fleet.fire("start_recording")
+            stopped = await fleet.fire("stop_recording")
+            if not started.ok or not stopped.ok:
+                raise SystemExit(f"agent fleet failed: {started} {stopped}")
+            offsets += [c.offset * 1000 for c in started.clocks]
+            await asyncio.sleep(SETTLE)
+        cam = RemoteCamera(client, client.online_cameras()[0], timeout=5.0)
+        for _ in range(PINGS):
+            start = time.perf_counter()
+            await cam.get_battery()
+            latencies.append((time.perf_counter() - start) * 1000)
+    return ROUNDS
+
+
+def start_agents(url: str, names: list[str], env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
+    agents = []
+    for index in range(2):
+        argv = [sys.executable, "-m", "yicam.cli.main", "--broker", url]
+        for name in names[index * 4 : index * 4 + 4]:
+            argv += ["-c", name]
+        argv += ["agent", "--name", f"pi{index + 1}", "--folder", env["AGENT_FOLDER"]]
+        agents.append(subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL))
+    return agents
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(20)
+
+
+async def run_blocks(
+    ports: dict[str, int], env: dict[str, str]
+) -> tuple[list[str], dict[str, list[float]], list[float]]:
+    order: list[str] = []
+    latency: dict[str, list[float]] = {"direct": [], "agent": []}
+    offsets: list[float] = []
+    names = [f"cam{i}" for i in range(len(ports))]
+    async with EmbeddedBroker("127.0.0.1", 18830 + os.getpid() % 1000) as broker:
+        for _ in range(BLOCKS):
+            order += ["direct"] * await direct_block(ports, latency["direct"])
+            agents = start_agents(broker.url, names, env)
+            try:
+                order += ["agents"] * await agent_block(broker.url, latency["agent"], offsets)
+            finally:
+                stop(agents)
+    return order, latency, offsets
+
+
+def main() -> None:
+    hosts = [f"127.0.0.{i}" for i in range(2, 2 + CAMERAS)]
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _SERVER, host, str(TIME_SCALE)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for host in hosts
+    ]
+    folder = Path(tempfile.mkdtemp(prefix="yicam-bench-"))
+    env = {
+        **os.environ,
+        "YICAM_CONFIG": str(folder / "config.toml"),
+        "YICAM_AGENT_DIR": str(folder / "agents"),
+        "AGENT_FOLDER": str(folder / "files"),
+    }
+    os.environ.update({k: env[k] for k in ("YICAM_CONFIG", "YICAM_AGENT_DIR")})
+    try:
+        ports = {}
+        for index, (host, server) in enumerate(zip(hosts, servers, strict=True)):
+            assert server.stdout is not None
+            ports[host] = int(server.stdout.readline())
+            add_camera(CameraConfig(f"cam{index}", host, ports[host], timeout=5.0))
+        order, latency, offsets = asyncio.run(run_blocks(ports, env))
+    finally:
+        outputs = [server.communicate("\n")[0] for server in servers]
+    arrivals = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+    kernel: dict[str, list[float]] = {"direct": [], "agents": []}
+    wake: dict[str, list[float]] = {"direct": [], "agents": []}
+    for index, kind in enumerate(order):
+        stamps = [camera[index] for camera in arrivals]
+        wake[kind].append(spread([s[0] for s in stamps]))
+        if all(s[1] is not None for s in stamps):
+            kernel[kind].append(spread([s[1] for s in stamps]))
+    print(f"{CAMERAS} emulators, {BLOCKS} blocks of {ROUNDS} record starts per kind; "
+          f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    table = kernel if kernel["direct"] else wake
+    name = "kernel arrival" if table is kernel else "wake-up (no kernel stamps on this OS)"
+    print(f"{name} spread (ms)        p50      p95      max")
+    for kind, label in (("direct", "direct Fleet (one pass)"), ("agents", "2 agents, fire at T")):
+        values = table[kind]
+        print(f"  {label:<26}{statistics.median(values):8.3f} {percentile(values, 0.95):8.3f} "
+              f"{max(values):8.3f}")  # fmt: skip
+    gap = percentile(table["agents"], 0.95) - percentile(table["direct"], 0.95)
+    print(f"  agents' clock offsets measured: max |offset| {max(abs(o) for o in offsets):.3f} ms")
+    print(f"goal: agents' p95 within 2 ms of the direct fleet's: {gap:+.3f} ms "
+          f"({'met' if gap <= 2 else 'NOT met'})")  # fmt: skip
+    direct_ms = statistics.median(latency["direct"])
+    agent_ms = statistics.median(latency["agent"])
+    print(f"get_battery round trip (ms, median of {len(latency['direct'])}): direct "
+          f"{direct_ms:.3f}, through an agent {agent_ms:.3f}")  # fmt: skip
+    added = agent_ms - direct_ms
+    print(f"goal: the agent adds under 5 ms (median): {added:.3f} ms "
+          f"({'met' if added < 5 else 'NOT met'}); ratio {agent_ms / direct_ms:.1f}x")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
