@@ -221,7 +221,8 @@ async def test_fleet_fires_at_one_moment_across_two_agents(
     for emu, camera in zip(emus, shot.cameras, strict=True):
         assert camera.path is not None
         assert emu.state.card.local_path(camera.path).is_file()
-        assert camera.late is not None and camera.late >= 0  # never before T
+        assert camera.late is not None
+        assert camera.late >= 0
     started = await fleet.fire("start_recording")
     assert started.ok, started
     assert all(e.state.recording_since is not None for e in emus)
