@@ -200,8 +200,8 @@ def main() -> None:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         assert server.stdout is not None
-        ports = [int(p) for p in re.findall(r"\d+", server.stdout.readline())]
-        target = Target("127.0.0.1", *ports)
+        port, data, http, rtsp = (int(p) for p in re.findall(r"\d+", server.stdout.readline()))
+        target = Target("127.0.0.1", port, data, http, rtsp)
         collector = GuiThreadGarbageCollector()
         try:
             qasync.run(run(args, target, work))

@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from yicam import CameraConfig, add_camera
+from yicam.cli.emulate import settings_of
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
@@ -30,17 +32,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def name_emulators(emulators: list[Emulator]) -> None:
     for name, emu in zip(NAMES, emulators, strict=True):
-        add_camera(
-            CameraConfig(
-                name,
-                emu.host,
-                emu.port,
-                data_port=emu.data_port,
-                http_port=emu.http_port,
-                rtsp_port=emu.rtsp_port or 554,
-                timeout=2.0,
-            )
-        )
+        add_camera(CameraConfig(name, replace(settings_of(emu), timeout=2.0)))
 
 
 @pytest.fixture

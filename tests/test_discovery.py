@@ -162,7 +162,7 @@ def test_discover_json_and_save(port: int, tmp_path: Path, monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     cameras = load_cameras()
     assert list(cameras) == ["left", SERIALS[1], SERIALS[2]]
-    assert (cameras["left"].host, cameras["left"].port) == ("127.77.0.2", port)
+    assert (cameras["left"].settings.host, cameras["left"].settings.port) == ("127.77.0.2", port)
     assert cameras[SERIALS[1]].serial == SERIALS[1]
 
     status = runner.invoke(cli, ["--json", "fleet", "--all", "status"])

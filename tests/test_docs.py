@@ -34,6 +34,7 @@ from click.testing import CliRunner
 import yicam
 import yicam._errors as yicam_errors
 from yicam import CameraConfig, add_camera
+from yicam.cli.emulate import settings_of
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
@@ -346,7 +347,7 @@ class Rig:
         rest = [loop.emulator(host=f"{SUBNET}.{i}", rtsp_port=None, **ports) for i in (3, 4)]
         self.emulators = [first, *rest]
         for name, emu in zip(NAMES, self.emulators, strict=True):
-            entry = CameraConfig(name, emu.host, emu.port, emu.data_port, emu.http_port)
+            entry = CameraConfig(name, settings_of(emu))
             add_camera(entry, config)
         self.first = first
         self.loop = loop

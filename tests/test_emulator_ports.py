@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from yicam import Camera
+from yicam.cli.emulate import ready_line
 from yicam.emulator import Emulator
 from yicam.emulator.rtsp import RtspServer
 
@@ -45,12 +46,12 @@ async def test_rtsp_falls_back_to_8554_without_privileges(monkeypatch: pytest.Mo
     async with Emulator(port=0, data_port=0, http_port=0, rtsp_port=554) as emu:
         assert emu.rtsp_port not in (None, 554)
         assert emu.state.rtsp_port == emu.rtsp_port
-        assert f"--rtsp-port {emu.rtsp_port}" in emu.ready_line()
+        assert f"--rtsp-port {emu.rtsp_port}" in ready_line(emu)
 
 
 async def test_ready_line_names_every_port(start_emulator: Any) -> None:
     emu: Emulator = await start_emulator()
-    line = emu.ready_line()
+    line = ready_line(emu)
     for option, port in [
         ("--port", emu.port),
         ("--data-port", emu.data_port),
@@ -64,8 +65,8 @@ async def test_ready_line_names_every_port(start_emulator: Any) -> None:
 async def test_live_stream_can_be_switched_off(start_emulator: Any) -> None:
     emu: Emulator = await start_emulator(rtsp_port=None)
     assert emu.rtsp_port is None
-    assert "--rtsp-port" not in emu.ready_line()
-    assert "live view off" in emu.ready_line()
+    assert "--rtsp-port" not in ready_line(emu)
+    assert "live view off" in ready_line(emu)
 
 
 async def test_the_control_port_opens_only_after_the_announced_ones(

@@ -267,15 +267,23 @@ async def test_sync_into_one_folder_per_camera(start_emulator: Start, tmp_path: 
 
 
 def test_names_hosts_and_configs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from yicam import CameraConfig, add_camera
+    from yicam import CameraConfig, ConnectionSettings, add_camera
 
     monkeypatch.setenv("YICAM_CONFIG", str(tmp_path / "config.toml"))
-    add_camera(CameraConfig("left", "10.1.1.1", 7000))
-    fleet = Fleet(["left", "10.1.1.2", "10.1.1.3:7001", "10.1.1.3", CameraConfig("x", "h")])
+    add_camera(CameraConfig("left", ConnectionSettings("10.1.1.1", 7000)))
+    fleet = Fleet(
+        [
+            "left",
+            "10.1.1.2",
+            "10.1.1.3:7001",
+            "10.1.1.3",
+            CameraConfig("x", ConnectionSettings("h")),
+        ]
+    )
     assert fleet.names == ("left", "10.1.1.2", "10.1.1.3:7001", "10.1.1.3", "x")
     left = fleet.cameras["left"]
-    assert (left.host, left.port) == ("10.1.1.1", 7000)
-    assert fleet.cameras["10.1.1.3:7001"].port == 7001
+    assert (left.host, left.settings.port) == ("10.1.1.1", 7000)
+    assert fleet.cameras["10.1.1.3:7001"].settings.port == 7001
     with pytest.raises(ValueError, match=r"10\.1\.1\.1:7000 and left are the same camera"):
         Fleet(["left", "10.1.1.1:7000"])
     with pytest.raises(ValueError, match="neither a named camera"):

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,13 @@ from click.testing import CliRunner, Result
 from yicam import (
     CameraConfig,
     ConfigError,
+    ConnectionSettings,
     add_camera,
     config_path,
     load_cameras,
     remove_camera,
 )
+from yicam.cli.emulate import settings_of
 from yicam.cli.emulate_many import plan_fleet, reach_all_lines
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
@@ -78,7 +81,9 @@ def test_add_and_rm_keep_comments(config: Path) -> None:
     text = config.read_text()
     for line in COMMENTED.splitlines():
         assert line in text.splitlines()  # untouched, comments and all
-    assert load_cameras()["back"] == CameraConfig("back", "192.168.1.53", 7000, http_port=8080)
+    assert load_cameras()["back"] == CameraConfig(
+        "back", ConnectionSettings("192.168.1.53", 7000, http_port=8080)
+    )
 
     ok(run("cameras", "rm", "right"))
     text = config.read_text()
@@ -93,15 +98,17 @@ def test_add_takes_its_ports_after_the_command_too(config: Path) -> None:
     ok(run("--data-port", "9000", "cameras", "add", "top", "10.0.0.8", "--http-port", "8080"))
     ok(run("--port", "7001", "cameras", "add", "side", "10.0.0.9", "--port", "7002"))  # last wins
     assert list(load_cameras().values()) == [
-        CameraConfig("back", "10.0.0.7", 7000, rtsp_port=8554),
-        CameraConfig("top", "10.0.0.8", data_port=9000, http_port=8080),
-        CameraConfig("side", "10.0.0.9", 7002),
+        CameraConfig("back", ConnectionSettings("10.0.0.7", 7000, rtsp_port=8554)),
+        CameraConfig("top", ConnectionSettings("10.0.0.8", data_port=9000, http_port=8080)),
+        CameraConfig("side", ConnectionSettings("10.0.0.9", 7002)),
     ]
 
 
 def test_list_table_and_json(config: Path) -> None:
-    add_camera(CameraConfig("left", "10.0.0.5"))
-    add_camera(CameraConfig("right", "10.0.0.6", rtsp_port=8554, serial="Z23L0000001"))
+    add_camera(CameraConfig("left", ConnectionSettings("10.0.0.5")))
+    add_camera(
+        CameraConfig("right", ConnectionSettings("10.0.0.6", rtsp_port=8554), serial="Z23L0000001")
+    )
     out = ok(run("cameras"))
     assert "left" in out
     assert "10.0.0.6" in out
@@ -114,7 +121,7 @@ def test_list_table_and_json(config: Path) -> None:
 
 
 def test_bad_edits_are_error_lines(config: Path) -> None:
-    add_camera(CameraConfig("left", "10.0.0.5"))
+    add_camera(CameraConfig("left", ConnectionSettings("10.0.0.5")))
     for args, message in [
         (("cameras", "add", "left", "10.0.0.9"), "exists already"),
         (("cameras", "add", "no spaces", "10.0.0.9"), "bad camera name"),
@@ -125,7 +132,7 @@ def test_bad_edits_are_error_lines(config: Path) -> None:
         assert result.stderr.startswith("Error: ")
         assert message in result.stderr
     ok(run("cameras", "add", "left", "10.0.0.9", "--replace"))
-    assert load_cameras()["left"].host == "10.0.0.9"
+    assert load_cameras()["left"].settings.host == "10.0.0.9"
 
 
 @pytest.mark.parametrize(
@@ -158,17 +165,7 @@ def named(config: Path, loop: LoopThread) -> Emulator:
     """An emulator on 127.0.0.2 named `left`; YICAM_HOST (127.0.0.1) would miss it."""
     emu = loop.emulator(host="127.0.0.2")
     emu.state.settings["serial_number"] = "Z23LNAMED01"
-    add_camera(
-        CameraConfig(
-            "left",
-            "127.0.0.2",
-            emu.port,
-            data_port=emu.data_port,
-            http_port=emu.http_port,
-            rtsp_port=emu.rtsp_port or 554,
-            timeout=2.0,
-        )
-    )
+    add_camera(CameraConfig("left", replace(settings_of(emu), timeout=2.0)))
     return emu
 
 
@@ -213,7 +210,7 @@ def test_command_line_options_win_over_the_named_camera(named: Emulator) -> None
 
 
 def test_unknown_name_is_an_error_line(config: Path) -> None:
-    add_camera(CameraConfig("left", "10.0.0.5"))
+    add_camera(CameraConfig("left", ConnectionSettings("10.0.0.5")))
     result = run("-c", "lefty", "battery")
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [

@@ -18,6 +18,7 @@ def test_public_api_is_pinned() -> None:
     assert sorted(yicam.__all__) == sorted(
         [
             "CameraState",
+            "ConnectionSettings",
             "ConnectionState",
             "Expectation",
             "Quirks",

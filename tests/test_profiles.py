@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from yicam import Camera, CameraConfig, Fleet, Profile, add_camera
 from yicam._jobs.profiles import differing_settings
+from yicam.cli.emulate import settings_of
 from yicam.cli.main import cli
 from yicam.emulator import Emulator
 
@@ -103,9 +104,7 @@ def three(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, loop: LoopThread) -> 
     monkeypatch.setenv("YICAM_CONFIG", str(tmp_path / "config.toml"))
     emulators = [loop.emulator(host=f"127.0.0.{i}") for i in (2, 3, 4)]
     for name, emu in zip("abc", emulators, strict=True):
-        add_camera(
-            CameraConfig(name, emu.host, emu.port, data_port=emu.data_port, http_port=emu.http_port)
-        )
+        add_camera(CameraConfig(name, settings_of(emu)))
     return emulators
 
 

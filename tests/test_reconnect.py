@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -293,7 +294,9 @@ async def test_close_while_connecting_leaves_nothing_open(emulator: Emulator) ->
         with pytest.raises(NotConnectedError, match="closed while connecting"):
             await opening
         assert not cam.connected
-    cam.session.port = emulator.port  # the same Camera, now at a camera that answers
+    cam.settings = replace(
+        cam.settings, port=emulator.port
+    )  # the same Camera, now at a camera that answers
     async with cam:  # closed that way, it opens again normally
         assert (await cam.get_battery()).level == 86
 

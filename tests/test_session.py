@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -224,10 +225,10 @@ async def test_events_end_with_disconnected(emulator: Emulator) -> None:
 async def test_timeout_and_late_reply_is_dropped(start_emulator: Callable[..., Any]) -> None:
     emu = await start_emulator(faults=Faults(delay=0.3))
     async with Camera("127.0.0.1", emu.port, timeout=2.0) as cam:
-        cam.timeout = 0.1
+        cam.settings = replace(cam.settings, timeout=0.1)
         with pytest.raises(CameraTimeoutError, match="did not answer msg 3"):
             await cam.get_settings()
-        cam.timeout = 2.0
+        cam.settings = replace(cam.settings, timeout=2.0)
         # The late msg 3 reply arrives first; it must not answer this request.
         assert (await cam.get_battery()).level == 86
 

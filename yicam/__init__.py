@@ -80,6 +80,7 @@ if TYPE_CHECKING:
         Storage,
     )
     from ._session.session import ConnectionState, ReconnectPolicy, Session
+    from ._session.settings import ConnectionSettings
     from ._transfers.download import DownloadResult, Progress, Via
     from ._transfers.media import MediaItem
     from ._transfers.sync import SyncEntry, SyncReport
@@ -102,6 +103,7 @@ __all__ = [
     "CardError",
     "ClockSync",
     "ConfigError",
+    "ConnectionSettings",
     "ConnectionState",
     "DataPortUnavailableError",
     "DeviceInfo",
@@ -241,6 +243,7 @@ _EXPORTS: dict[str, str] = {
     "ConnectionState": "._session.session",
     "ReconnectPolicy": "._session.session",
     "Session": "._session.session",
+    "ConnectionSettings": "._session.settings",
     "SyncEntry": "._transfers.sync",
     "SyncReport": "._transfers.sync",
     "Tether": "._jobs.tether",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import re
 import socket
 from collections.abc import Callable, Mapping
@@ -45,6 +46,7 @@ from ._session.results import (
     parse_text,
 )
 from ._session.session import ConnectionState, ReconnectPolicy, Session
+from ._session.settings import ConnectionSettings
 from ._transfers.download import DownloadResult, Progress, Via
 from ._transfers.media import MediaItem
 from ._transfers.owner import ThumbnailSize, ThumbnailVia, Transfers
@@ -78,27 +80,26 @@ class Camera:
 
     def __init__(
         self,
-        host: str = "192.168.42.1",
-        port: int = 7878,
+        host: str | None = None,
+        port: int | None = None,
         *,
-        data_port: int = 8787,
-        http_port: int = 80,
-        rtsp_port: int = 554,
-        timeout: float = 5.0,
-        event_timeout: float = 30.0,
+        settings: ConnectionSettings | None = None,
         keep_session: bool = True,
         reconnect: bool | ReconnectPolicy = False,
+        **options: Any,
     ) -> None:
+        """`Camera(host, port, timeout=...)` is a shortcut for `Camera(settings=...)`.
+
+        `host`, `port` and `options` (any other `ConnectionSettings` field: `data_port`,
+        `http_port`, `rtsp_port`, `timeout`, `event_timeout`, `interface`) override `settings`
+        (default: `ConnectionSettings()`). Raises `TypeError` for an unknown option, `ValueError`
+        for a bad value.
+        """
+        given = {"host": host, "port": port}
+        options.update({name: value for name, value in given.items() if value is not None})
+        base = settings if settings is not None else ConnectionSettings()
         self.session = Session(
-            host,
-            port,
-            data_port=data_port,
-            http_port=http_port,
-            rtsp_port=rtsp_port,
-            timeout=timeout,
-            event_timeout=event_timeout,
-            keep_session=keep_session,
-            reconnect=reconnect,
+            dataclasses.replace(base, **options), keep_session=keep_session, reconnect=reconnect
         )
         self._transfers = Transfers(
             self.session, list_dir=self.list_dir, start_viewfinder=self.start_viewfinder
@@ -111,7 +112,8 @@ class Camera:
         self.session.greeting = self._greet
 
     def __repr__(self) -> str:
-        where = f"{self.host}:{self.port}" if self.port != 7878 else self.host
+        port = self.settings.port
+        where = f"{self.host}:{port}" if port != 7878 else self.host
         return f"<Camera {where} {self.model_name} {self.session.state.value}>"
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -156,47 +158,22 @@ class Camera:
     # -- identity and settings of the session ------------------------------------------------
 
     @property
+    def settings(self) -> ConnectionSettings:
+        """How the camera is reached: host, ports, timeouts (frozen; see `ConnectionSettings`).
+
+        Assign a changed copy (`dataclasses.replace(cam.settings, timeout=10)`): the timeouts
+        apply from the next request, the address and ports from the next connection.
+        """
+        return self.session.settings
+
+    @settings.setter
+    def settings(self, value: ConnectionSettings) -> None:
+        self.session.settings = value
+
+    @property
     def host(self) -> str:
-        """The camera's address."""
+        """The camera's address (`settings.host`)."""
         return self.session.host
-
-    @property
-    def port(self) -> int:
-        """The control port (7878)."""
-        return self.session.port
-
-    @property
-    def data_port(self) -> int:
-        """The data port (8787)."""
-        return self.session.data_port
-
-    @property
-    def http_port(self) -> int:
-        """The web server's port (80)."""
-        return self.session.http_port
-
-    @property
-    def rtsp_port(self) -> int:
-        """The RTSP port (554)."""
-        return self.session.rtsp_port
-
-    @property
-    def timeout(self) -> float:
-        """Seconds to wait for a reply."""
-        return self.session.timeout
-
-    @timeout.setter
-    def timeout(self, value: float) -> None:
-        self.session.timeout = value
-
-    @property
-    def event_timeout(self) -> float:
-        """Seconds to wait for a notification (photo_taken, ...)."""
-        return self.session.event_timeout
-
-    @event_timeout.setter
-    def event_timeout(self, value: float) -> None:
-        self.session.event_timeout = value
 
     @property
     def model(self) -> str | None:
@@ -439,7 +416,7 @@ class Camera:
             with self.session.expect(Notify.VF_STOP) as stopped:
                 await self._request(MsgId.STOP_VIEWFINDER, {})
                 with contextlib.suppress(CameraTimeoutError):
-                    await stopped.wait(self.timeout)
+                    await stopped.wait(self.settings.timeout)
             await self._request(MsgId.START_VIEWFINDER, {"param": "none_force"})
         self.session.viewfinder = True
 
@@ -520,7 +497,7 @@ class Camera:
 
         Raises `CameraError` when refused, `OSError` when no local route reaches the camera.
         """
-        address = address or await asyncio.to_thread(_local_address, self.host, self.port)
+        address = address or await asyncio.to_thread(_local_address, self.host, self.settings.port)
         await self._request(MsgId.SET_CLIENT_INFO, {"type": "TCP", "param": address})
 
     async def device_info(self) -> DeviceInfo:
@@ -760,8 +737,9 @@ class Camera:
                 try:
                     notification = await note
                 except CameraTimeoutError as exc:
+                    waited = self.settings.event_timeout
                     raise CameraTimeoutError(
-                        f"camera sent no {kind} after msg {msg_id} within {self.event_timeout:g} s"
+                        f"camera sent no {kind} after msg {msg_id} within {waited:g} s"
                     ) from exc
                 except YicamError as exc:  # the connection ended while waiting
                     await asyncio.wait({ack})

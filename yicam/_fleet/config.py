@@ -3,7 +3,7 @@
 ```toml
 [cameras.left]
 host = "192.168.1.51"
-port = 7878          # optional, as are data_port, http_port, rtsp_port and timeout
+port = 7878          # optional, as is every other `ConnectionSettings` field
 ```
 
 The file lives in the platform's config folder (`$XDG_CONFIG_HOME/yicam/config.toml` on Linux,
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .._camera import Camera
+from .._session.settings import ConnectionSettings
 
 __all__ = [
     "CameraConfig",
@@ -37,7 +38,6 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_PORTS = ("port", "data_port", "http_port", "rtsp_port")
 
 
 class ConfigError(ValueError):
@@ -46,15 +46,10 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class CameraConfig:
-    """How to reach one named camera."""
+    """How to reach one named camera: `CameraConfig("left", ConnectionSettings("10.0.0.5"))`."""
 
     name: str
-    host: str
-    port: int = 7878
-    data_port: int = 8787
-    http_port: int = 80
-    rtsp_port: int = 554
-    timeout: float = 5.0
+    settings: ConnectionSettings
     model: str | None = None  # what discovery saw; informative only
     serial: str | None = None
 
@@ -63,22 +58,19 @@ class CameraConfig:
 
         Raises `TypeError` for an override the constructor does not take.
         """
-        kwargs: dict[str, Any] = {
-            "data_port": self.data_port,
-            "http_port": self.http_port,
-            "rtsp_port": self.rtsp_port,
-            "timeout": self.timeout,
-        }
-        kwargs.update(overrides)
-        return Camera(self.host, self.port, **kwargs)
+        return Camera(settings=self.settings, **overrides)
 
     def to_toml(self) -> dict[str, Any]:
         """The table written to the file: the host and every value that is not the default."""
-        table: dict[str, Any] = {"host": self.host}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name not in ("name", "host") and value is not None and value != f.default:
+        table: dict[str, Any] = {"host": self.settings.host}
+        defaults = ConnectionSettings()
+        for f in fields(ConnectionSettings):
+            value = getattr(self.settings, f.name)
+            if value is not None and value != getattr(defaults, f.name):
                 table[f.name] = value
+        for key in ("model", "serial"):
+            if (value := getattr(self, key)) is not None:
+                table[key] = value
         return table
 
 
@@ -172,22 +164,16 @@ def check_name(name: str) -> str:
 def _entry(path: Path, name: str, table: Any) -> CameraConfig:
     if not isinstance(table, Mapping) or not isinstance(table.get("host"), str):
         raise ConfigError(f'{path}: [cameras.{name}] needs host = "ADDRESS"')
-    values: dict[str, Any] = {"name": name, "host": table["host"]}
-    for key in _PORTS:
-        if key in table:
-            value = table[key]
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
-                raise ConfigError(f"{path}: [cameras.{name}] {key} must be a port number")
-            values[key] = value
-    if "timeout" in table:
-        timeout = table["timeout"]
-        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
-            raise ConfigError(f"{path}: [cameras.{name}] timeout must be positive seconds")
-        values["timeout"] = float(timeout)
-    for key in ("model", "serial"):
-        if isinstance(table.get(key), str):
-            values[key] = table[key]
-    return CameraConfig(**values)
+    where = {f.name: table[f.name] for f in fields(ConnectionSettings) if f.name in table}
+    for key in ("timeout", "event_timeout"):  # TOML `5` is an int: seconds are floats
+        if type(where.get(key)) is int:
+            where[key] = float(where[key])
+    try:
+        settings = ConnectionSettings(**where)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: [cameras.{name}] {exc}") from exc
+    extra = {key: table[key] for key in ("model", "serial") if isinstance(table.get(key), str)}
+    return CameraConfig(name, settings, **extra)
 
 
 def _read_document(path: Path) -> Any:

@@ -67,7 +67,7 @@ class Fleet:
         for name, spec in items:
             camera, default_name = _camera(spec, named)
             name = _unique(name or default_name, self._cameras)
-            where = (camera.host, camera.port)
+            where = (camera.host, camera.settings.port)
             if where in seen:  # one camera has one session: a second would take it over
                 raise ValueError(f"{name} and {seen[where]} are the same camera ({where[0]})")
             seen[where] = name
@@ -219,7 +219,8 @@ class Fleet:
 
 def _camera(spec: CameraSpec, named: Mapping[str, CameraConfig]) -> tuple[Camera, str]:
     if isinstance(spec, Camera):
-        return spec, spec.host if spec.port == 7878 else f"{spec.host}:{spec.port}"
+        at = spec.settings
+        return spec, spec.host if at.port == 7878 else f"{spec.host}:{at.port}"
     if isinstance(spec, CameraConfig):
         return spec.camera(), spec.name
     if spec in named:

@@ -85,11 +85,12 @@ async def _write_all(cameras: Mapping[str, Camera], msg_id: int) -> dict[str, Ou
             if name in outcomes:
                 continue
             try:
-                async with asyncio.timeout(max(0.0, cam.timeout - _since(sent[name]))):
+                async with asyncio.timeout(max(0.0, cam.settings.timeout - _since(sent[name]))):
                     reply = await future
             except TimeoutError:
+                waited = cam.settings.timeout
                 outcomes[name] = OutcomeUnknownError(
-                    f"no answer to msg {msg_id} within {cam.timeout:g} s; it may have fired"
+                    f"no answer to msg {msg_id} within {waited:g} s; it may have fired"
                 )
                 continue
             except Exception as exc:

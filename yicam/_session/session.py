@@ -8,8 +8,8 @@ tether code use the same object, only through its public names:
 - `expect(*kinds, where=)` -> `Expectation` (create before the request, `await .wait()`);
 - `subscribe(callback)` -> unsubscribe, `events()`; `back_online(timeout)`; `photo_gate()`;
   `reserved()`/`write()`;
-- `host`, `port`, `data_port`, `http_port`, `rtsp_port`, `timeout`, `event_timeout`,
-  `quirks`, `model`, `model_name`, `rtsp_url`, `viewfinder`, `recording`, `state`, `token`;
+- `settings` (the frozen `ConnectionSettings`: host, ports, timeouts), `host`, `quirks`,
+  `model`, `model_name`, `rtsp_url`, `viewfinder`, `recording`, `state`, `token`;
 - `greeting`: a coroutine function run after every session start, reconnects included.
 """
 
@@ -41,6 +41,7 @@ from .._wire.quirks import UNKNOWN, Quirks, identify
 from .connection import Connection
 from .events import Disconnected, Event, EventStream, Expectation, Reconnected, Reconnecting
 from .results import parse_int
+from .settings import ConnectionSettings
 
 __all__ = [
     "CHANGES_CAMERA",
@@ -114,24 +115,13 @@ class Session:
 
     def __init__(
         self,
-        host: str = "192.168.42.1",
-        port: int = 7878,
+        settings: ConnectionSettings | None = None,
         *,
-        data_port: int = 8787,
-        http_port: int = 80,
-        rtsp_port: int = 554,
-        timeout: float = 5.0,
-        event_timeout: float = 30.0,
         keep_session: bool = True,
         reconnect: bool | ReconnectPolicy = False,
     ) -> None:
-        self.host = host
-        self.port = port
-        self.data_port = data_port
-        self.http_port = http_port
-        self.rtsp_port = rtsp_port
-        self.timeout = timeout
-        self.event_timeout = event_timeout
+        # Replaced whole (it is frozen); a change applies from the next request or connect.
+        self.settings = settings if settings is not None else ConnectionSettings()
         self.keep_session = keep_session
         self.reconnect: ReconnectPolicy | None = (
             reconnect
@@ -181,6 +171,11 @@ class Session:
         )
 
     @property
+    def host(self) -> str:
+        """The camera's address (`settings.host`), for messages."""
+        return self.settings.host
+
+    @property
     def session_given_away(self) -> bool:
         """True after this client let another one take the session (keep_session=False)."""
         return self._conn is not None and self._conn.session_given_away
@@ -188,7 +183,8 @@ class Session:
     @property
     def rtsp_url(self) -> str:
         """The live stream at the connected host and the RTSP port given (path as announced)."""
-        return self.quirks.rtsp_url(self.host, self.rtsp_port, self._rtsp_from_camera)
+        port = self.settings.rtsp_port
+        return self.quirks.rtsp_url(self.host, port, self._rtsp_from_camera)
 
     @property
     def model_name(self) -> str:
@@ -250,7 +246,9 @@ class Session:
                 and answers
             ):
                 with contextlib.suppress(YicamError, OSError):
-                    await conn.request(Request(MsgId.STOP_SESSION, self._token), self.timeout)
+                    await conn.request(
+                        Request(MsgId.STOP_SESSION, self._token), self.settings.timeout
+                    )
             await conn.close()
         self._token = None
         self.viewfinder = self.recording = False
@@ -317,7 +315,7 @@ class Session:
 
         Returns an `Expectation`; its `wait()` raises `CameraTimeoutError`. This raises nothing.
         """
-        return Expectation(self.subscribe, kinds, where, self.event_timeout)
+        return Expectation(self.subscribe, kinds, where, self.settings.event_timeout)
 
     # -- requests --------------------------------------------------------------------------
 
@@ -336,7 +334,7 @@ class Session:
         to `timeout` for the session, then raises `NotConnectedError`; no reply in time raises
         `CameraTimeoutError`, a malformed one `ProtocolError`.
         """
-        limit = self.timeout if timeout is None else timeout
+        limit = self.settings.timeout if timeout is None else timeout
         params = dict(fields or {})
         if not self._quiet.is_set() and msg_id not in _PHOTO_IDS:
             await self._quiet.wait()
@@ -361,7 +359,7 @@ class Session:
         request in one pass); nothing else is sent meanwhile. No token renewal here. Raises
         `NotConnectedError` without a session.
         """
-        conn = await self._ready(self.timeout)
+        conn = await self._ready(self.settings.timeout)
         async with conn.reserved(Request(msg_id, self._token, dict(fields or {}))) as slot:
             yield slot
 
@@ -408,8 +406,9 @@ class Session:
     async def _connect_once(self) -> None:
         self._generation += 1
         sink = partial(self._on_event, self._generation)
+        where = self.settings
         conn = await Connection.open(
-            self.host, self.port, self.timeout, sink, keep_session=self.keep_session
+            where.host, where.port, where.timeout, sink, keep_session=self.keep_session
         )
         self._conn = conn
         try:
@@ -419,7 +418,7 @@ class Session:
             raise
 
     async def _start_session(self, conn: Connection) -> None:
-        reply = await conn.request(Request(MsgId.START_SESSION, 0), self.timeout)
+        reply = await conn.request(Request(MsgId.START_SESSION, 0), self.settings.timeout)
         if reply.rval != 0:
             raise error_for_rval(reply.rval, MsgId.START_SESSION)
         try:

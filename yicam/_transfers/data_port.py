@@ -176,13 +176,14 @@ async def settle(session: Session, get: DataGet, stopped: bool) -> None:
     The camera announces the outcome of every get it did not cancel, maybe late (after the
     next 1285, whose `get_file_complete` would then report the wrong count or checksum). When
     the outcome has not come and the camera did not stop the get (`stopped`: by `cancel`),
-    1287 stops it; if it had already ended, its outcome is awaited for up to `session.timeout`.
+    1287 stops it; if it had already ended, its outcome is awaited for up to
+    the request timeout.
     """
     if get.outcome.done() or stopped:
         return
     with contextlib.suppress(YicamError):  # a timeout: none will come; never hide the cause
         if not await cancel(session, get.path):
-            await get.outcome.wait(session.timeout)
+            await get.outcome.wait(session.settings.timeout)
 
 
 async def put_file(
@@ -243,21 +244,23 @@ async def get_thumbnail(session: Session, path: str, kind: str, stall: float) ->
 
 
 async def _connect_socket(session: Session) -> socket.socket:
+    where = session.settings
     try:
-        return await connect_socket(session.host, session.data_port, session.timeout)
+        return await connect_socket(where.host, where.data_port, where.timeout)
     except (OSError, TimeoutError) as exc:
         raise DataPortUnavailableError(
-            f"cannot open the data port {session.host}:{session.data_port}: {exc}"
+            f"cannot open the data port {where.host}:{where.data_port}: {exc}"
         ) from exc
 
 
 async def _connect(session: Session) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    where = session.settings
     try:
-        async with asyncio.timeout(session.timeout):
-            return await asyncio.open_connection(session.host, session.data_port, limit=READ_SIZE)
+        async with asyncio.timeout(where.timeout):
+            return await asyncio.open_connection(where.host, where.data_port, limit=READ_SIZE)
     except (OSError, TimeoutError) as exc:
         raise DataPortUnavailableError(
-            f"cannot open the data port {session.host}:{session.data_port}: {exc}"
+            f"cannot open the data port {where.host}:{where.data_port}: {exc}"
         ) from exc
 
 

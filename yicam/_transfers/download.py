@@ -388,8 +388,8 @@ async def _open(
     await t.prepare_http()
     session = t.session
     web = HttpGet(
-        session.host, session.http_port, camera_path, session.quirks.card_root, offset,
-        session.timeout, stall,
+        session.host, session.settings.http_port, camera_path, session.quirks.card_root, offset,
+        session.settings.timeout, stall,
     )  # fmt: skip
     t.track(camera_path, web.stop, on_data_port=False)
     return web, "http"

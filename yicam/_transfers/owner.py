@@ -179,7 +179,7 @@ class Transfers:
 
     def stall(self, stall_timeout: float | None) -> float:
         """The stall timeout to use: `stall_timeout`, else the session's event_timeout."""
-        return self.session.event_timeout if stall_timeout is None else stall_timeout
+        return self.session.settings.event_timeout if stall_timeout is None else stall_timeout
 
     async def open_get(self, path: str, offset: int, stall: float) -> DataGet:
         """Send 1285 for `path`; the transfer can be cancelled until `done()`."""
@@ -219,8 +219,8 @@ class Transfers:
             await self.prepare_http()
         session = self.session
         return await asyncio.to_thread(
-            get_small, session.host, session.http_port, camera_path, session.quirks.card_root,
-            f"?type={size}", stall, MAX_THUMBNAIL,
+            get_small, session.host, session.settings.http_port, camera_path,
+            session.quirks.card_root, f"?type={size}", stall, MAX_THUMBNAIL,
         )  # fmt: skip
 
 

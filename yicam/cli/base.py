@@ -7,18 +7,26 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 if TYPE_CHECKING:
-    from .. import Camera
+    from .. import Camera, ConnectionSettings
 
-__all__ = ["DEFAULT_HOST", "GlobalOptions", "global_options", "model_option", "run_camera"]
+__all__ = [
+    "DEFAULT_HOST",
+    "GlobalOptions",
+    "global_options",
+    "model_option",
+    "options_for",
+    "run_camera",
+]
 
 DEFAULT_HOST = "192.168.42.1"  # the camera's own Wi-Fi access point
+_ADDRESS = ("host", "port", "data_port", "http_port", "rtsp_port")
 
 T = TypeVar("T")
 
@@ -51,22 +59,22 @@ model_option = click.option(
 )
 
 
+def _default_settings() -> ConnectionSettings:
+    from .. import ConnectionSettings
+
+    return ConnectionSettings(os.environ.get("YICAM_HOST", DEFAULT_HOST))
+
+
 @dataclass(frozen=True, slots=True)
 class GlobalOptions:
     """What `yicam [OPTIONS] COMMAND` was given before the command."""
 
-    host: str = field(default_factory=lambda: os.environ.get("YICAM_HOST", DEFAULT_HOST))
-    port: int = 7878
-    data_port: int = 8787
-    http_port: int = 80
-    rtsp_port: int = 554
-    timeout: float = 5.0
-    event_timeout: float = 30.0
+    settings: ConnectionSettings = field(default_factory=_default_settings)  # --host, --port...
     json: bool = False
     debug: bool = False
     camera_name: str | None = None  # `--camera NAME` / YICAM_CAMERA: a named camera
     camera_names: tuple[str, ...] = ()  # every --camera given (several for `yicam fleet`)
-    explicit: frozenset[str] = frozenset()  # options given on the command line: they win
+    explicit: frozenset[str] = frozenset()  # settings given on the command line: they win
     broker: str | None = None  # `--broker URL`: commands go through the agent there
     prefix: str = field(default_factory=lambda: os.environ.get("YICAM_TOPIC_PREFIX", "yicam/"))
     no_agent: bool = False  # `--no-agent`: never through a local agent
@@ -75,27 +83,41 @@ class GlobalOptions:
         """A `Camera` for these options; `overrides` go to its constructor."""
         from .. import Camera
 
-        options = self.resolved()
-        kwargs: dict[str, Any] = {
-            "data_port": options.data_port,
-            "http_port": options.http_port,
-            "rtsp_port": options.rtsp_port,
-            "timeout": options.timeout,
-            "event_timeout": options.event_timeout,
-        }
-        kwargs.update(overrides)
-        return Camera(options.host, options.port, **kwargs)
+        return Camera(settings=self.resolved().settings, **overrides)
 
     def resolved(self) -> GlobalOptions:
-        """These options with the named camera's address and ports filled in (from the config)."""
+        """These options with the named camera's settings filled in (from the config)."""
         if self.camera_name is None:
             return self
         from .. import get_camera  # only commands that talk to a camera read the file
 
-        entry = get_camera(self.camera_name)
-        names = ("host", "port", "data_port", "http_port", "rtsp_port", "timeout")
-        values = {n: getattr(entry, n) for n in names if n not in self.explicit}
-        return dataclasses.replace(self, camera_name=None, camera_names=(), **values)
+        given = {name: getattr(self.settings, name) for name in self.explicit}
+        settings = dataclasses.replace(get_camera(self.camera_name).settings, **given)
+        return dataclasses.replace(self, settings=settings, camera_name=None, camera_names=())
+
+
+def options_for(
+    settings: ConnectionSettings, *, omit: Collection[str] = (), changed_only: bool = False
+) -> str:
+    """The global options that reach the camera of `settings`: `--host H --port P ...`.
+
+    The host and ports always (with `changed_only`, only where not the default); the other
+    settings (timeouts, interface) only where not the default; none of `omit`.
+    """
+    from .. import ConnectionSettings
+
+    defaults, parts = ConnectionSettings(), []
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        default = value == getattr(defaults, f.name)
+        if (
+            f.name in omit
+            or value is None
+            or (default and (changed_only or f.name not in _ADDRESS))
+        ):
+            continue
+        parts.append(f"--{f.name.replace('_', '-')} {value}")
+    return " ".join(parts)
 
 
 def global_options() -> GlobalOptions:

@@ -15,15 +15,17 @@ if TYPE_CHECKING:
 
 __all__ = ["cameras", "explicit_options"]
 
-_CONNECTION_OPTIONS = ("host", "port", "data_port", "http_port", "rtsp_port", "timeout")
-
 
 def explicit_options(ctx: click.Context) -> frozenset[str]:
-    """The connection options typed on the command line (they override a named camera)."""
+    """The connection settings typed on the command line (they override a named camera)."""
+    from dataclasses import fields
+
+    from .. import ConnectionSettings
+
     return frozenset(
-        name
-        for name in _CONNECTION_OPTIONS
-        if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+        f.name
+        for f in fields(ConnectionSettings)
+        if ctx.get_parameter_source(f.name) is ParameterSource.COMMANDLINE
     )
 
 
@@ -44,7 +46,17 @@ def cameras(ctx: click.Context) -> Result | None:
     for column in ("Name", "Host", "Port", "Data", "HTTP", "RTSP", "Model", "Serial"):
         table.add_column(column)
     for e in entries.values():
-        cells = (e.name, e.host, e.port, e.data_port, e.http_port, e.rtsp_port, e.model, e.serial)
+        at = e.settings
+        cells = (
+            e.name,
+            at.host,
+            at.port,
+            at.data_port,
+            at.http_port,
+            at.rtsp_port,
+            e.model,
+            e.serial,
+        )
         table.add_row(*(Text("" if c is None else safe(c)) for c in cells))
     hint = f"No named cameras yet in {path}; `yicam cameras add NAME HOST` adds one"
     view: Any = table if entries else hint
@@ -76,18 +88,16 @@ def add(
     Prints the entry and the config file it was added to. Fails (exit 1) when the name is taken
     or invalid.
     """
+    from dataclasses import replace as changed
+
     from .. import CameraConfig, add_camera
 
-    where = global_options()
-    ports = (
-        where.port if port is None else port,
-        where.data_port if data_port is None else data_port,
-        where.http_port if http_port is None else http_port,
-        where.rtsp_port if rtsp_port is None else rtsp_port,
-    )
-    entry = CameraConfig(name, host, *ports)
+    given = {"port": port, "data_port": data_port, "http_port": http_port, "rtsp_port": rtsp_port}
+    changes: dict[str, Any] = {n: value for n, value in given.items() if value is not None}
+    settings = changed(global_options().settings, host=host, **changes)
+    entry = CameraConfig(name, settings)
     path = add_camera(entry, replace=replace)
-    return Result(_json(entry), safe(f"Added camera {name!r} ({host}:{ports[0]}) to {path}"))
+    return Result(_json(entry), safe(f"Added camera {name!r} ({host}:{settings.port}) to {path}"))
 
 
 @cameras.command("rm")
@@ -104,13 +114,14 @@ def rm(name: str) -> Result:
 
 
 def _json(entry: CameraConfig) -> dict[str, Any]:
+    at = entry.settings
     return {
         "name": entry.name,
-        "host": entry.host,
-        "port": entry.port,
-        "data_port": entry.data_port,
-        "http_port": entry.http_port,
-        "rtsp_port": entry.rtsp_port,
+        "host": at.host,
+        "port": at.port,
+        "data_port": at.data_port,
+        "http_port": at.http_port,
+        "rtsp_port": at.rtsp_port,
         "model": entry.model,
         "serial": entry.serial,
     }

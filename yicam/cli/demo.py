@@ -62,6 +62,7 @@ class _Steps:
 async def _demo(model: str, time_scale: float) -> None:
     from .. import Camera
     from ..emulator import Emulator
+    from .emulate import settings_of
 
     step = _Steps()
     async with Emulator(
@@ -76,13 +77,7 @@ async def _demo(model: str, time_scale: float) -> None:
             port=emu.port,
             card=str(emu.sd),
         )
-        async with Camera(
-            "127.0.0.1",
-            emu.port,
-            data_port=emu.data_port,
-            http_port=emu.http_port,
-            rtsp_port=emu.rtsp_port or 554,
-        ) as cam:
+        async with Camera(settings=settings_of(emu)) as cam:
             await _drive(cam, step, time_scale)
         step.show("disconnect", "Disconnect", "session closed", ok=True)
     emit(Result({"step": "done", "ok": True}, "Demo finished: every step worked."))

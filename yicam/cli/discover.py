@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import click
@@ -58,23 +58,15 @@ def discover(
     Prints a table of the cameras found (and saves them with --save). Fails (exit 1) on a
     network wider than a /22 without --force.
     """
-    options = global_options()
-    port = options.port
+    settings = global_options().settings
+    port = settings.port
     found = asyncio.run(find_cameras(networks or None, port=port, timeout=timeout, force=force))
     saved: dict[str, str] = {}
     if save:
         for index, camera in enumerate(found):
             name = names[index] if index < len(names) else _default_name(camera)
-            entry = CameraConfig(
-                name,
-                camera.host,
-                port,
-                data_port=options.data_port,
-                http_port=options.http_port,
-                rtsp_port=options.rtsp_port,
-                model=camera.model,
-                serial=camera.serial,
-            )
+            at = replace(settings, host=camera.host)
+            entry = CameraConfig(name, at, model=camera.model, serial=camera.serial)
             add_camera(entry, replace=True)
             saved[camera.host] = name
     rows: list[dict[str, Any]] = [

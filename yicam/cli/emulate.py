@@ -16,14 +16,15 @@ from typing import TYPE_CHECKING, Literal
 
 import click
 
-from .base import global_options, model_option
+from .base import global_options, model_option, options_for
 
 if TYPE_CHECKING:
     import asyncio
 
+    from .. import ConnectionSettings
     from ..emulator import Emulator
 
-__all__ = ["emulate"]
+__all__ = ["emulate", "ready_line", "settings_of"]
 
 
 @click.command()
@@ -96,8 +97,9 @@ def emulate(
 
     from ..emulator import Emulator, parse_faults
 
-    where = global_options()
-    host = where.host if "host" in where.explicit else "127.0.0.1"
+    options = global_options()
+    where = options.settings
+    host = where.host if "host" in options.explicit else "127.0.0.1"
     preview, fault_set = _size(preview_size), parse_faults(faults, seed)
     chosen: Literal["old", "new"] = "old" if firmware == "old" else "new"
     latency = _latency(reply_latency)
@@ -128,6 +130,23 @@ def emulate(
         emulators = [emulator]
     with contextlib.suppress(KeyboardInterrupt):  # where signal handlers are not available
         asyncio.run(_serve(emulators, reach_all))
+
+
+def settings_of(emulator: Emulator) -> ConnectionSettings:
+    """The settings that reach a started emulator (the default RTSP port when it has none)."""
+    from .. import ConnectionSettings
+
+    e = emulator
+    return ConnectionSettings(e.host, e.port, e.data_port, e.http_port, e.rtsp_port or 554)
+
+
+def ready_line(emulator: Emulator) -> str:
+    """What `yicam emulate` prints once a camera serves: the options that reach it."""
+    omit = ("rtsp_port",) if emulator.rtsp_port is None else ()
+    reach = options_for(settings_of(emulator), omit=omit)
+    note = f"; {emulator.live_note}" if emulator.live_note else ""
+    model = emulator.state.profile.name
+    return f"yicam emulator ({model}) ready: yicam {reach}  (card: {emulator.sd}{note})"
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -165,7 +184,7 @@ async def _serve(emulators: list[Emulator], reach_all: Callable[[], list[str]]) 
         for emulator in emulators:
             await stack.enter_async_context(emulator)
         _wire_buttons(loop, lambda button: _press(emulators, button))  # before "ready"
-        for line in [e.ready_line() for e in emulators] + reach_all():
+        for line in [ready_line(e) for e in emulators] + reach_all():
             click.echo(line)
         sys.stdout.flush()
         await stop.wait()

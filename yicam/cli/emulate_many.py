@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..emulator import Emulator
+from .base import options_for
+from .emulate import settings_of
 
 __all__ = ["EmulatedFleet", "plan_fleet", "reach_all_lines", "several"]
 
@@ -115,25 +117,16 @@ def reach_all_lines(plan: EmulatedFleet, emulators: list[Emulator]) -> list[str]
     """The command (or commands) that reach every emulated camera at once."""
     first = emulators[0]
     if not plan.shared_address:
-        options = "".join(
-            f" --{name} {value}"
-            for name, value, default in (
-                ("port", first.port, 7878),
-                ("data-port", first.data_port, 8787),
-                ("http-port", first.http_port, 80),
-                ("rtsp-port", first.rtsp_port, 554),
-            )
-            if value is not None and value != default
-        )
+        options = options_for(settings_of(first), omit=("host",), changed_only=True)
         hosts = ",".join(e.host for e in emulators)
         if all(e.port == first.port and e.data_port == first.data_port for e in emulators):
-            return [f"reach them all: yicam{options} fleet --hosts {hosts} status"]
+            command = " ".join(filter(None, ["yicam", options, "fleet --hosts", hosts, "status"]))
+            return [f"reach them all: {command}"]
     lines = ["reach them all: name them once, then use `yicam fleet --all`:"]
     for i, e in enumerate(emulators, 1):
-        rtsp = f" --rtsp-port {e.rtsp_port}" if e.rtsp_port is not None else ""
+        omit = ("host", "rtsp_port") if e.rtsp_port is None else ("host",)
         lines.append(
-            f"  yicam --port {e.port} --data-port {e.data_port} --http-port {e.http_port}{rtsp}"
-            f" cameras add emu{i} {e.host}"
+            f"  yicam {options_for(settings_of(e), omit=omit)} cameras add emu{i} {e.host}"
         )
     names = " ".join(f"-c emu{i}" for i in range(1, len(emulators) + 1))
     lines.append(f"  yicam {names} fleet status")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["Selection", "finish", "fleet", "run_fleet", "selection", "selection_options"]
 
 T = TypeVar("T")
+_TIMEOUTS = ("timeout", "event_timeout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,8 @@ class Selection:
         from .. import Camera, Fleet, get_camera, load_cameras
 
         cameras: dict[str, Camera | str] = {}
-        explicit_timeout = "timeout" in options.explicit
+        # Timeouts typed on the command line win over each entry's; its address stays its own.
+        timeouts = {n: getattr(options.settings, n) for n in _TIMEOUTS if n in options.explicit}
         if self.all:
             entries = list(load_cameras().values())
             if not entries:
@@ -43,20 +45,13 @@ class Selection:
         else:
             entries = [get_camera(name) for name in self.names]
         for entry in entries:
-            timeout = options.timeout if explicit_timeout else entry.timeout
-            cameras[entry.name] = entry.camera(timeout=timeout, **camera_options)
+            cameras[entry.name] = entry.camera(**timeouts, **camera_options)
         for spec in self.hosts:
             host, sep, port = spec.rpartition(":")
-            host, port = (host, port) if sep and port.isdigit() else (spec, str(options.port))
-            cameras[spec] = Camera(
-                host,
-                int(port),
-                data_port=options.data_port,
-                http_port=options.http_port,
-                rtsp_port=options.rtsp_port,
-                timeout=options.timeout,
-                **camera_options,
-            )
+            at = replace(options.settings, host=spec)
+            if sep and port.isdigit():
+                at = replace(at, host=host, port=int(port))
+            cameras[spec] = Camera(settings=at, **camera_options)
         if not cameras:
             raise click.UsageError("choose cameras: yicam fleet --all, --hosts H1,H2 or -c A -c B")
         return Fleet(cameras)
@@ -267,7 +262,7 @@ def run_fleet(selection: Selection, job: Callable[[Fleet], Awaitable[T]]) -> T:
     import asyncio
 
     options = global_options().resolved()
-    the_fleet = selection.fleet(options, event_timeout=options.event_timeout)
+    the_fleet = selection.fleet(options)
 
     async def session() -> T:
         async with the_fleet:

@@ -32,15 +32,8 @@ def gui(ctx: click.Context, demo: bool, model: str) -> None:
         raise click.ClickException(
             "the desktop app needs the gui extra: pip install 'yicam[gui]'"
         ) from None
-    options = global_options().resolved()
-    target = Target(
-        options.host,
-        options.port,
-        options.data_port,
-        options.http_port,
-        options.rtsp_port,
-        options.timeout,
-    )
+    at = global_options().resolved().settings
+    target = Target(at.host, at.port, at.data_port, at.http_port, at.rtsp_port, at.timeout)
     ctx.exit(run(target, demo=demo, model=model))
 
 

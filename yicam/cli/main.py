@@ -237,14 +237,10 @@ def cli(
     """
     if len(camera) > 1 and ctx.invoked_subcommand not in ("fleet", "profile", "agent"):
         raise click.UsageError("several --camera: `yicam fleet -c A -c B ...` drives several")
+    from .. import ConnectionSettings
+
     ctx.obj = GlobalOptions(
-        host=host,
-        port=port,
-        data_port=data_port,
-        http_port=http_port,
-        rtsp_port=rtsp_port,
-        timeout=timeout,
-        event_timeout=event_timeout,
+        ConnectionSettings(host, port, data_port, http_port, rtsp_port, timeout, event_timeout),
         json=json_mode,
         debug=debug,
         camera_name=camera[0] if len(camera) == 1 else None,

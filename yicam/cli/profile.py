@@ -114,7 +114,7 @@ def diff(ctx: click.Context, file: Path | None, all_: bool, hosts: str | None) -
 
 def _camera_name() -> str:
     options = global_options()
-    return options.camera_name or options.resolved().host
+    return options.camera_name or options.resolved().settings.host
 
 
 def _rows(report: ProfileReport) -> list[dict[str, Any]]:

@@ -75,10 +75,10 @@ class Emulator:
         self.host = host
         self.port = port
         self.data_port = data_port
-        self.http_port = http_port  # 8080 when 80 needs privileges (see `ready_line`)
+        self.http_port = http_port  # 8080 when 80 needs privileges
         self.rtsp_port = rtsp_port  # None: no live stream; 8554 when 554 needs privileges
         self.preview_size = preview_size
-        self.live_note = ""  # why there is no live stream, for the ready line
+        self.live_note = ""  # why there is no live stream, for `yicam emulate`
         self.faults = faults or Faults()
         self._tempdir: str | None = None
         if sd is None:
@@ -234,16 +234,6 @@ class Emulator:
         """Renew the session token behind the client's back (it then gets -4)."""
         if self.state.holder is not None:
             self.state.token = self.state.holder.token = self.state.new_token()
-
-    def ready_line(self) -> str:
-        """What `yicam emulate` prints once it serves: the options that reach it."""
-        model = self.state.profile.name
-        return (
-            f"yicam emulator ({model}) ready: yicam --host {self.host} --port {self.port}"
-            f" --data-port {self.data_port} --http-port {self.http_port}"
-            + (f" --rtsp-port {self.rtsp_port}" if self.rtsp_port is not None else "")
-            + f"  (card: {self.sd}{'; ' + self.live_note if self.live_note else ''})"
-        )
 
     async def _serve_control(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
