@@ -18,6 +18,7 @@ import pytest
 import yicam
 from yicam import CameraConfig, add_camera
 from yicam.agent import AgentClient, RemoteCamera
+from yicam.cli.emulate import settings_of
 from yicam.emulator import Emulator
 
 from .agent_helpers import MOSQUITTO, Mosquitto, mosquitto
@@ -41,8 +42,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def name(emu: Emulator, camera: str) -> None:
-    entry = CameraConfig(camera, emu.host, emu.port, data_port=emu.data_port, timeout=2.0)
-    add_camera(dataclasses.replace(entry, http_port=emu.http_port))
+    add_camera(CameraConfig(camera, dataclasses.replace(settings_of(emu), timeout=2.0)))
 
 
 class AgentProcess:

@@ -47,7 +47,8 @@ AgentHandler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 def camera_name(cam: yicam.Camera) -> str:
     """The topic name of a camera without a name: its host (and port when not 7878)."""
-    return level(cam.host if cam.port == 7878 else f"{cam.host}_{cam.port}")
+    port = cam.settings.port
+    return level(cam.host if port == 7878 else f"{cam.host}_{port}")
 
 
 class AgentCamera:
@@ -70,7 +71,7 @@ class AgentCamera:
             "agent": agent,
             "camera": self.name,
             "host": cam.host,
-            "port": cam.port,
+            "port": cam.settings.port,
             "model": cam.model,
             "model_name": cam.model_name,
             "connection": cam.connection_state.value,
@@ -169,7 +170,7 @@ class Agent:
             await self._goodbye()
 
     def _register(self) -> None:
-        cameras = {n: (o.cam.host, o.cam.port) for n, o in self.cameras.items()}
+        cameras = {n: (o.cam.host, o.cam.settings.port) for n, o in self.cameras.items()}
         entry = LocalAgent(self.name, str(self.url), self.topics.prefix, os.getpid(), cameras)
         try:
             register(entry)

@@ -119,7 +119,7 @@ async def _serve(
             allow_destructive=allow_destructive, refresh_every=refresh,
             tls=TLSOptions(ca_file=ca, cert_file=cert, key_file=key),
         )  # fmt: skip
-        names = ", ".join(f"{n} ({c.host}:{c.port})" for n, c in cameras.items())
+        names = ", ".join(f"{n} ({c.host}:{c.settings.port})" for n, c in cameras.items())
         emit(Result(None, safe(f"Agent {server.name} on {url}, prefix {prefix}: {names}")))
         emit(Result(None, f"Files in {folder}; Ctrl-C to stop"))
         task = asyncio.ensure_future(server.run())
@@ -137,7 +137,7 @@ async def _cameras(options: Any, all_named: bool, discover_: bool) -> dict[str, 
     import yicam
 
     def build(config: yicam.CameraConfig) -> yicam.Camera:
-        return config.camera(reconnect=True, event_timeout=options.event_timeout)
+        return config.camera(reconnect=True, **options.typed_timeouts())
 
     cameras: dict[str, yicam.Camera] = {}
     if all_named or options.camera_names:
@@ -153,10 +153,6 @@ async def _cameras(options: Any, all_named: bool, discover_: bool) -> dict[str, 
     if not cameras:
         from yicam.agent import camera_name
 
-        cam = yicam.Camera(
-            options.host, options.port, data_port=options.data_port,
-            http_port=options.http_port, rtsp_port=options.rtsp_port, timeout=options.timeout,
-            event_timeout=options.event_timeout, reconnect=True,
-        )  # fmt: skip
+        cam = yicam.Camera(settings=options.settings, reconnect=True)
         cameras[camera_name(cam)] = cam
     return cameras

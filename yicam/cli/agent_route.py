@@ -77,9 +77,8 @@ class Route:
                 if not self.explicit:
                     raise Unavailable
                 raise yicam.CameraConnectionError(self._not_found(client))
-            cam = RemoteCamera(
-                client, info, timeout=options.timeout, event_timeout=options.event_timeout
-            )
+            at = options.settings
+            cam = RemoteCamera(client, info, timeout=at.timeout, event_timeout=at.event_timeout)
             async with cam:
                 return await job(cam)
         finally:
@@ -118,7 +117,8 @@ def route(options: GlobalOptions) -> Route | None:
         name = options.camera_name
         host = port = None
         if name is None and "host" in explicit:
-            host, port = options.host, options.port if "port" in explicit else None
+            at = options.settings
+            host, port = at.host, at.port if "port" in explicit else None
         return Route(
             options.broker, options.prefix, agent=None, camera=name, host=host, port=port,
             explicit=True,
@@ -126,7 +126,7 @@ def route(options: GlobalOptions) -> Route | None:
     from yicam.agent import find_owner
 
     resolved = options.resolved()
-    owner = find_owner(resolved.host, resolved.port)
+    owner = find_owner(resolved.settings.host, resolved.settings.port)
     if owner is None:
         return None
     agent, camera = owner

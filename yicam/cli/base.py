@@ -27,6 +27,7 @@ __all__ = [
 
 DEFAULT_HOST = "192.168.42.1"  # the camera's own Wi-Fi access point
 _ADDRESS = ("host", "port", "data_port", "http_port", "rtsp_port")
+_TIMEOUTS = ("timeout", "event_timeout")
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ model_option = click.option(
 def _default_settings() -> ConnectionSettings:
     from .. import ConnectionSettings
 
-    return ConnectionSettings(os.environ.get("YICAM_HOST", DEFAULT_HOST))
+    return ConnectionSettings(os.environ.get("YICAM_HOST") or DEFAULT_HOST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,10 @@ class GlobalOptions:
         from .. import Camera
 
         return Camera(settings=self.resolved().settings, **overrides)
+
+    def typed_timeouts(self) -> dict[str, float]:
+        """The timeouts typed on the command line: they win over every named camera's."""
+        return {n: getattr(self.settings, n) for n in _TIMEOUTS if n in self.explicit}
 
     def resolved(self) -> GlobalOptions:
         """These options with the named camera's settings filled in (from the config)."""

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 __all__ = ["Selection", "finish", "fleet", "run_fleet", "selection", "selection_options"]
 
 T = TypeVar("T")
-_TIMEOUTS = ("timeout", "event_timeout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +35,7 @@ class Selection:
         from .. import Camera, Fleet, get_camera, load_cameras
 
         cameras: dict[str, Camera | str] = {}
-        # Timeouts typed on the command line win over each entry's; its address stays its own.
-        timeouts = {n: getattr(options.settings, n) for n in _TIMEOUTS if n in options.explicit}
+        timeouts = options.typed_timeouts()
         if self.all:
             entries = list(load_cameras().values())
             if not entries:
