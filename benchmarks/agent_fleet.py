@@ -25,7 +25,7 @@ from pathlib import Path
 
 from fleet_trigger import _SERVER, percentile, spread
 
-from yicam import Camera, CameraConfig, Fleet, add_camera
+from yicam import Camera, CameraConfig, ConnectionSettings, Fleet, add_camera
 from yicam.agent import AgentClient, AgentFleet, EmbeddedBroker, RemoteCamera
 
 CAMERAS = 8
@@ -138,7 +138,7 @@ def main() -> None:
         for index, (host, server) in enumerate(zip(hosts, servers, strict=True)):
             assert server.stdout is not None
             ports[host] = int(server.stdout.readline())
-            add_camera(CameraConfig(f"cam{index}", host, ports[host], timeout=5.0))
+            add_camera(CameraConfig(f"cam{index}", ConnectionSettings(host, ports[host])))
         order, latency, offsets = asyncio.run(run_blocks(ports, env))
     finally:
         outputs = [server.communicate("\n")[0] for server in servers]

@@ -105,7 +105,7 @@ def agent_each(op: str, args: dict[str, Any], describe: Callable[[Any], str]) ->
 
     async def job(client: Any) -> list[tuple[str, Any]]:
         infos = client.online_cameras()
-        timeout = global_options().timeout * 2 + 1
+        timeout = global_options().settings.timeout * 2 + 1
 
         async def one(info: Any) -> Any:
             return await client.request(info.agent, info.camera, op, args, timeout=timeout)
