@@ -35,6 +35,7 @@ def test_public_api_is_pinned() -> None:
             "format_duration",
             "get_camera",
             "camera_folder",
+            "cancel_and_wait",
             "differing_settings",
             "Battery",
             "Camera",

@@ -81,6 +81,7 @@ if TYPE_CHECKING:
     )
     from ._session.session import ConnectionState, ReconnectPolicy, Session
     from ._session.settings import ConnectionSettings
+    from ._tasks import cancel_and_wait
     from ._transfers.download import DownloadResult, Progress, Via
     from ._transfers.media import MediaItem
     from ._transfers.sync import SyncEntry, SyncReport
@@ -162,6 +163,7 @@ __all__ = [
     "YicamError",
     "add_camera",
     "camera_folder",
+    "cancel_and_wait",
     "config_path",
     "differing_settings",
     "discover",
@@ -251,6 +253,7 @@ _EXPORTS: dict[str, str] = {
     "Via": "._transfers.download",
     "Progress": "._transfers.download",
     "format_duration": "._durations",
+    "cancel_and_wait": "._tasks",
     "get_camera": "._fleet.config",
     "camera_folder": "._fleet.fleet",
     "differing_settings": "._jobs.profiles",

@@ -47,6 +47,7 @@ from ._session.results import (
 )
 from ._session.session import ConnectionState, ReconnectPolicy, Session
 from ._session.settings import ConnectionSettings
+from ._tasks import cancel_and_wait
 from ._transfers.download import DownloadResult, Progress, Via
 from ._transfers.media import MediaItem
 from ._transfers.owner import ThumbnailSize, ThumbnailVia, Transfers
@@ -749,9 +750,7 @@ class Camera:
                         f"{kind} named the file ({exc})"
                     ) from exc
             finally:
-                for task in (ack, note):
-                    task.cancel()
-                await asyncio.gather(ack, note, return_exceptions=True)
+                await cancel_and_wait(ack, note)
         if not isinstance(notification.param, str):
             raise ProtocolError(f"{kind} without a path: {notification.to_json()}")
         return notification.param

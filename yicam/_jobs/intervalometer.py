@@ -30,6 +30,7 @@ from .._errors import (
     YicamError,
 )
 from .._session.session import ConnectionState
+from .._tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from .._camera import Camera
@@ -270,9 +271,7 @@ class Intervalometer:
         if shooting is None:
             return
         if cancel:
-            shooting.cancel()
-            with contextlib.suppress(asyncio.CancelledError, YicamError):
-                await shooting
+            await cancel_and_wait(shooting)
         else:
             await shooting
 

@@ -22,7 +22,6 @@ camera once its copy is verified, and only then.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +35,7 @@ from .._errors import (
     UnsafeNameError,
     YicamError,
 )
+from .._tasks import cancel_and_wait
 from .._transfers.download import Via
 from .._transfers.media import MediaItem
 from .._transfers.partial import Partial
@@ -137,10 +137,7 @@ class Tether:
         await self.cam.session.back_online()  # so the listing after the reconnect comes first
         flushed = asyncio.ensure_future(self._watch.flushed())
         await asyncio.wait([flushed, self._task], return_when=asyncio.FIRST_COMPLETED)
-        if not flushed.done():
-            flushed.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flushed
+        await cancel_and_wait(flushed)
         if self._task.done():
             self._task.result()  # the tether's own error, e.g. a full destination
 
@@ -148,10 +145,7 @@ class Tether:
         """Stop at once; a download in progress is cancelled (its partial file stays, resumable)."""
         if self._watch is not None:
             self._watch.close()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
 
     async def __aenter__(self) -> Self:
         await self.start()

@@ -18,6 +18,7 @@ from .._errors import (
     ProtocolError,
     YicamError,
 )
+from .._tasks import cancel_and_wait
 from .._wire.ids import MsgId
 from .._wire.messages import Notification, Reply, Request
 from .._wire.protocol import Role, YiProtocol
@@ -89,11 +90,8 @@ class Connection:
     async def close(self) -> None:
         """Close the socket and stop the reader; a pending call fails."""
         self._fail(CameraConnectionError("connection closed"), clean=True)
-        if self._read_task is not None:
-            self._read_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._read_task
-            self._read_task = None
+        await cancel_and_wait(self._read_task)
+        self._read_task = None
         if self._writer is not None:
             with contextlib.suppress(OSError):
                 await self._writer.wait_closed()

@@ -35,6 +35,7 @@ from .._errors import (
     YicamError,
     error_for_rval,
 )
+from .._tasks import cancel_and_wait
 from .._wire.ids import MsgId, Notify
 from .._wire.messages import Notification, Reply, Request
 from .._wire.quirks import UNKNOWN, Quirks, identify
@@ -232,9 +233,9 @@ class Session:
             return
         self._state = ConnectionState.CLOSED  # from here, the connection's events are ignored
         self._settled.set()
-        await _cancel(self._reconnect_task)
+        await cancel_and_wait(self._reconnect_task)
         self._reconnect_task = None
-        await _cancel(self._heartbeat)
+        await cancel_and_wait(self._heartbeat)
         self._heartbeat = None
         conn, self._conn = self._conn, None
         if conn is not None:
@@ -605,11 +606,3 @@ class Session:
                 callback(event)
             except Exception:
                 _LOG.exception("event subscriber failed")
-
-
-async def _cancel(task: asyncio.Task[None] | None) -> None:
-    if task is None or task.done():
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task

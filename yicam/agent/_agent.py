@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import yicam
+from yicam import cancel_and_wait
 
 from . import _ops
 from ._codec import encode, encode_error
@@ -153,7 +154,7 @@ class Agent:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Serve until cancelled; then publish "offline", close the sessions. Raises nothing."""
+        """Serve until cancelled; then publish "offline", close the sessions."""
         self.folder.mkdir(parents=True, exist_ok=True)
         workers = [asyncio.create_task(self.link.serve(), name="broker link")]
         for owned in self.cameras.values():
@@ -164,9 +165,7 @@ class Agent:
         try:
             await asyncio.gather(*workers)
         finally:
-            for worker in workers:
-                worker.cancel()
-            await asyncio.gather(*workers, *self._tasks, return_exceptions=True)
+            await cancel_and_wait(workers, self._tasks)
             await self._goodbye()
 
     def _register(self) -> None:

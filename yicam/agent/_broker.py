@@ -82,7 +82,7 @@ class EmbeddedBroker:
             raise
 
     async def stop(self) -> None:
-        """Stop the broker and free its port. Raises nothing."""
+        """Stop the broker and free its port."""
         broker, self._broker = self._broker, None
         if broker is not None:
             with contextlib.suppress(Exception):

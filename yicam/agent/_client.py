@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yicam
+from yicam import cancel_and_wait
 
 from ._codec import decode, decode_error
 from ._link import Incoming, Link, LinkDown, TLSOptions
@@ -87,10 +88,8 @@ class AgentClient:
         await self.close()
 
     async def close(self) -> None:
-        """Disconnect; requests still waiting fail. Raises nothing."""
-        if self._watch is not None:
-            self._watch.cancel()
-            await asyncio.gather(self._watch, return_exceptions=True)
+        """Disconnect; requests still waiting fail."""
+        await cancel_and_wait(self._watch)
         await self.link.close()
         self._fail_all(None, "the connection to the broker was closed")
 
@@ -132,7 +131,7 @@ class AgentClient:
     async def wait_for(self, found: Any, timeout: float) -> Any:
         """Wait until `found()` returns something true (retained messages arriving); returns it.
 
-        Returns the last (false) value after `timeout` seconds. Raises nothing.
+        Returns the last (false) value after `timeout` seconds.
         """
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):

@@ -24,6 +24,8 @@ import aiomqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from yicam import cancel_and_wait
+
 from ._url import BrokerURL
 
 __all__ = ["Incoming", "Link", "LinkDown", "run"]
@@ -170,13 +172,11 @@ class Link:
         return client
 
     async def close(self) -> None:
-        """Disconnect cleanly (no Last Will). Raises nothing."""
+        """Disconnect cleanly (no Last Will)."""
         self.up.clear()
         client, self._client = self._client, None
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
-            self._reader = None
+        await cancel_and_wait(self._reader)
+        self._reader = None
         if client is not None:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2):
@@ -208,7 +208,7 @@ class Link:
     # -- a connection that comes back ---------------------------------------------------------
 
     async def serve(self, *, backoff: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 5.0)) -> None:
-        """Stay connected until cancelled, reconnecting after every drop. Raises nothing."""
+        """Stay connected until cancelled, reconnecting after every drop."""
         attempt = 0
         try:
             while True:
@@ -227,10 +227,8 @@ class Link:
 
     async def _drop(self) -> None:
         client, self._client = self._client, None
-        if self._reader is not None:
-            self._reader.cancel()
-            await asyncio.gather(self._reader, return_exceptions=True)
-            self._reader = None
+        await cancel_and_wait(self._reader)
+        self._reader = None
         if client is not None:
             with contextlib.suppress(Exception):
                 client._client.disconnect()  # free the socket without waiting for the broker

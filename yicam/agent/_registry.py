@@ -75,16 +75,13 @@ def register(agent: LocalAgent, folder: Path | None = None) -> Path:
 
 
 def unregister(name: str, folder: Path | None = None) -> None:
-    """Remove the agent's file (nothing when it is gone). Raises nothing."""
+    """Remove the agent's file (nothing when it is gone)."""
     with contextlib.suppress(OSError):
         ((folder or agents_folder()) / f"{name}.json").unlink()
 
 
 def local_agents(folder: Path | None = None) -> list[LocalAgent]:
-    """Every agent file in the folder, newest first; unreadable files are skipped.
-
-    Raises nothing.
-    """
+    """Every agent file in the folder, newest first; unreadable files are skipped."""
     folder = folder or agents_folder()
     try:
         paths = sorted(folder.glob("*.json"), key=_mtime, reverse=True)
@@ -98,10 +95,7 @@ def local_agents(folder: Path | None = None) -> list[LocalAgent]:
 
 
 def find_owner(host: str, port: int, folder: Path | None = None) -> tuple[LocalAgent, str] | None:
-    """The local agent that owns the camera at `host:port`, and its name for it; or None.
-
-    Raises nothing.
-    """
+    """The local agent that owns the camera at `host:port`, and its name for it; or None."""
     folder = folder or agents_folder()
     try:
         if not folder.is_dir():

@@ -71,7 +71,7 @@ class RemoteCamera:
             self._listening = True
 
     async def close(self) -> None:
-        """Stop receiving events; the agent keeps the session. Raises nothing."""
+        """Stop receiving events; the agent keeps the session."""
         with contextlib.suppress(ValueError):
             self.client.listeners.get((self.agent, self.name), []).remove(self._deliver)
         self._listening = False

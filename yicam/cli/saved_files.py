@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import click
 
-from .. import SyncEntry
+from .. import SyncEntry, cancel_and_wait
 from .base import global_options
 from .output import dumps, human_size, safe
 
@@ -61,9 +61,7 @@ class ExecHook:
 
     async def cancel(self) -> None:
         """Stop now (a command in progress is terminated)."""
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel_and_wait(self._task)
 
     async def _run(self) -> None:
         while True:

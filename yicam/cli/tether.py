@@ -10,7 +10,7 @@ import click
 from rich.live import Live
 from rich.text import Text
 
-from .. import Camera, Disconnected, Event, Reconnected, SyncEntry, Tether, Via
+from .. import Camera, Disconnected, Event, Reconnected, SyncEntry, Tether, Via, cancel_and_wait
 from .base import global_options, run_camera
 from .media import VIA
 from .output import Result, console, emit, human_size, safe
@@ -95,10 +95,10 @@ def tether_cmd(
                     running = asyncio.create_task(tether.run())
                     stop = asyncio.create_task(enough.wait())
                     await asyncio.wait([running, stop], return_when=asyncio.FIRST_COMPLETED)
-                    stop.cancel()
+                    await cancel_and_wait(stop)
                     if running.done():
                         running.result()  # the connection was lost, or the folder is full
-                    running.cancel()
+                    await cancel_and_wait(running)
             if hook is not None:
                 await hook.finish()
         finally:

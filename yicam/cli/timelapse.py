@@ -18,6 +18,7 @@ from .. import (
     SyncEntry,
     Tether,
     TimelapseReport,
+    cancel_and_wait,
     format_duration,
     parse_duration,
 )
@@ -169,7 +170,7 @@ def timelapse(
                 try:
                     report = await timer.run()
                 finally:
-                    ticker.cancel()
+                    await cancel_and_wait(ticker)
             if hook is not None:
                 await hook.finish()
         finally:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import ProtocolError
+from .._tasks import cancel_and_wait
 from .._wire.ids import MsgId, Notify
 from .._wire.messages import Notification, Reply, Request, Style, encode
 from .._wire.protocol import Role, YiProtocol
@@ -135,9 +136,7 @@ class ControlSession:
             self._out.put_nowait(None)
             with contextlib.suppress(Exception):
                 await writer_task
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await cancel_and_wait(self._tasks)
             self._writer.close()
             with contextlib.suppress(OSError):
                 await self._writer.wait_closed()
@@ -146,9 +145,7 @@ class ControlSession:
         read = asyncio.ensure_future(self._reader.read(65536))
         done, _ = await asyncio.wait({read, writer_task}, return_when=asyncio.FIRST_COMPLETED)
         if read not in done:
-            read.cancel()
-            with contextlib.suppress(asyncio.CancelledError, OSError):
-                await read
+            await cancel_and_wait(read)
             return b""
         return read.result()
 

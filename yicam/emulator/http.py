@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from .._tasks import cancel_and_wait
 from .card import CARD_ROOT, CardPathError
 from .faults import Faults
 from .file_stream import DataCut, send_file
@@ -64,9 +65,7 @@ class HttpServer:
         """Stop listening and drop every connection."""
         if self._server is not None:
             self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()

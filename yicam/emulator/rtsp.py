@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .._tasks import cancel_and_wait
 from .._wire.rtsp import (
     Reply,
     Request,
@@ -153,11 +154,7 @@ class RtspServer:
             self._end_stream()
         for client in self._clients.values():
             client.writer.close()  # the handler then reads end of stream and returns
-        if self._clients:
-            _done, hanging = await asyncio.wait(set(self._clients), timeout=2.0)
-            for task in hanging:
-                task.cancel()
-            await asyncio.gather(*hanging, return_exceptions=True)
+        await cancel_and_wait(list(self._clients), grace=2.0)
         await self._stop_production()
         for transport in (self._rtp, self._rtcp):
             if transport is not None:

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
+from .._tasks import cancel_and_wait
 from ..emulator import capture
 from .card import Card
 from .commands import HANDLERS
@@ -175,17 +176,11 @@ class Emulator:
         """Stop serving, drop every connection and remove a temporary card."""
         for server in self._servers:
             server.close()
-        for task in list(self.state.tasks):
-            task.cancel()  # captures in progress: the camera is switched off
-        await asyncio.gather(*self.state.tasks, return_exceptions=True)
+        await cancel_and_wait(self.state.tasks)  # captures in progress: the camera is switched off
         for session in list(self.state.sessions):
             session.close()
-        if self._connections:
-            # Sessions end on their own once closed; cancel only what hangs.
-            _done, hanging = await asyncio.wait(set(self._connections), timeout=2.0)
-            for task in hanging:
-                task.cancel()
-            await asyncio.gather(*hanging, return_exceptions=True)
+        # Sessions end on their own once closed; cancel only what hangs.
+        await cancel_and_wait(self._connections, grace=2.0)
         await self._data.close()
         await self._http.close()
         if self._rtsp is not None:

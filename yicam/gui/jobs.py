@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from collections.abc import Coroutine
 from typing import Any, TypeVar
+
+from yicam import cancel_and_wait
 
 __all__ = ["Jobs"]
 
@@ -37,12 +38,7 @@ class Jobs:
 
     async def cancel_all(self) -> None:
         """Cancel every job and wait for them to end."""
-        tasks = [t for t in self._tasks if not t.done()]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(self._tasks)
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

@@ -21,7 +21,7 @@ import av
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from yicam import Camera, YicamError
+from yicam import Camera, YicamError, cancel_and_wait
 
 from .jobs import Jobs
 from .prefs import Prefs
@@ -146,10 +146,7 @@ class LiveModel(QObject):
             if not self._stopping:
                 self.message.emit(f"Live view stopped: {explain(exc, cam.host).hint}")
         finally:
-            if stats is not None:
-                stats.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await stats
+            await cancel_and_wait(stats)
             self._live = None
             self._task = None
             self._set_running(False)
@@ -184,7 +181,7 @@ class LiveModel(QObject):
             self.message.emit(f"Recording failed: {exc}")
             return
         finally:
-            ticker.cancel()
+            await cancel_and_wait(ticker)
             self._set_clip(None)
         self.message.emit(
             f"Clip saved: {path} ({recording.duration:.1f} s, {recording.frames} frames)"

@@ -23,6 +23,7 @@ from typing import Literal, Self
 import av
 
 from yicam._errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
+from yicam._tasks import cancel_and_wait
 
 from .ffmpeg_engine import LOW_LATENCY_OPTIONS, run_ffmpeg
 from .frames import LiveFrame, LiveStats, StatsTracker
@@ -131,10 +132,7 @@ class LiveView:
             if task is not None:
                 # The thread notices `closing` at the next packet or poll, at end of stream or
                 # when reading times out.
-                await asyncio.wait({task}, timeout=self._stall_timeout + 1.0)
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task, grace=self._stall_timeout + 1.0)
             # Recordings the engine did not end (it was cancelled) end here, keeping their file
             # if they were started with start_recording().
             self._sink.finish_recorders(CameraConnectionError("live view closed while recording"))
