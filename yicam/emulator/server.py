@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import errno
 import shutil
+import socket
+import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
@@ -118,18 +120,24 @@ class Emulator:
     async def start(self) -> None:
         """Bind the ports and start serving; nothing stays bound if a port is taken.
 
-        The control port opens last: a client that gets in finds every port the camera
-        announces (the RTSP URL in 257 above all) already bound.
+        The control port is bound first (a taken port fails at once) but listens last: a
+        client that gets in finds every port the camera announces (the RTSP URL in 257 above
+        all) already serving.
         """
+        control: socket.socket | None = _bound_socket(self.host, self.port)
         try:
+            assert control is not None
+            self.port = control.getsockname()[1]
             self.data_port = await self._data.start(self.host, self.data_port)
             self.state.data_service = self._data
             self.http_port = await self._http.start(self.host, self.http_port)
             await self._start_rtsp()
-            server = await asyncio.start_server(self._serve_control, self.host, self.port)
+            server = await asyncio.start_server(self._serve_control, sock=control)
+            control = None  # the server owns it now
             self._servers.append(server)
-            self.port = server.sockets[0].getsockname()[1]
         except BaseException:
+            if control is not None:
+                control.close()
             await self.close()
             raise
 
@@ -245,3 +253,19 @@ class Emulator:
         finally:
             self.state.sessions.discard(session)
             self._connections.discard(task)
+
+
+def _bound_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host`:`port` but not yet listening (connections are refused)."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        if hasattr(socket, "SO_REUSEADDR") and sys.platform != "win32":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio does
+        sock.bind(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
