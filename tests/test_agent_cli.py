@@ -125,3 +125,12 @@ def test_fleet_through_the_broker(served: tuple[AgentThread, Emulator]) -> None:
     status = run("--broker", running.broker.url, "--json", "fleet", "status")
     assert status.exit_code == 0, status.output
     assert json.loads(status.output)[0]["camera"] == "cam"
+
+
+def test_a_command_the_agent_does_not_serve_is_one_error_line(
+    served: tuple[AgentThread, Emulator], tmp_path: Path
+) -> None:
+    _running, emu = served
+    result = run(*where(emu), "sync", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert result.output.strip().startswith("Error: sync is not available through an agent yet")

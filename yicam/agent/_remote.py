@@ -324,6 +324,12 @@ class RemoteCamera:
             via=stored["via"], resumed_from=0, verified_by="md5",
         )  # fmt: skip
 
-    async def wait_idle(self) -> None:
-        """Nothing to wait for here (kept for symmetry with jobs)."""
-        await asyncio.sleep(0)
+    def __getattr__(self, name: str) -> Any:
+        """A `Camera` member the agent does not serve yet: a clear error, not a crash."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise yicam.YicamError(
+            f"{name} is not available through an agent yet (agent {self.agent} holds "
+            f"{self.name}); run it on the agent's computer with the agent stopped, or "
+            "use --no-agent there"
+        )
