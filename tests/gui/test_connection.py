@@ -148,9 +148,10 @@ def test_host_and_geometry_are_remembered(
     size = (max(700, window.minimumSizeHint().width()), 540)
     window.resize(*size)
     window.close()
-    assert settings.value("host") == "127.0.0.1"
+    assert settings.value("host") == f"127.0.0.1:{emu.port}"  # not the camera's own 7878
     again = make_window(type(target_of(emu))())  # no host given: the remembered one
-    assert again.connection_bar.host.text() == "127.0.0.1"
+    assert again.connection_bar.host.text() == f"127.0.0.1:{emu.port}"
+    assert again.session.target.port == emu.port
     assert (again.width(), again.height()) == size
 
 

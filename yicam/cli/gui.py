@@ -16,15 +16,25 @@ _GUI_PACKAGES = ("PySide6", "shiboken6", "qasync", "av", "numpy")
 @click.command()
 @click.option("--demo", is_flag=True, help="Start an emulated camera in this process and use it.")
 @model_option
+@click.option(
+    "--rig",
+    is_flag=True,
+    help="Open the rig view: NAMES (named cameras or HOST[:PORT]), the -c NAMEs, or every "
+    "named camera; with --demo, four emulated cameras.",
+)
+@click.argument("names", nargs=-1, metavar="[NAMES]...")
 @click.pass_context
-def gui(ctx: click.Context, demo: bool, model: str) -> None:
+def gui(ctx: click.Context, demo: bool, model: str, rig: bool, names: tuple[str, ...]) -> None:
     """Open the desktop app: live view, shutter, settings, media, downloads.
 
-    Opens a window until it is closed. Fails (exit 1) without the gui extra or, on Linux,
-    without a display.
+    Opens a window until it is closed. Fails (exit 1) without the gui extra, on Linux without
+    a display, and with --rig when a name is unknown or two name one camera.
     """
+    if names and not rig:
+        raise click.UsageError("camera NAMES are for the rig view: yicam gui --rig NAMES...")
     try:
         from ..gui.app import run
+        from ..gui.rig_model import rig_members
         from ..gui.target import Target
     except ImportError:
         if not any(_missing(name) for name in _GUI_PACKAGES):
@@ -32,9 +42,17 @@ def gui(ctx: click.Context, demo: bool, model: str) -> None:
         raise click.ClickException(
             "the desktop app needs the gui extra: pip install 'yicam[gui]'"
         ) from None
-    at = global_options().resolved().settings
+    chosen = global_options().camera_names + names
+    # The rig view reads named cameras itself; the main window opens the one -c NAME.
+    at = (global_options() if rig else global_options().resolved()).settings
     target = Target(at.host, at.port, at.data_port, at.http_port, at.rtsp_port, at.timeout)
-    ctx.exit(run(target, demo=demo, model=model))
+    members = None
+    if rig and not demo:
+        try:
+            members = rig_members(chosen, target)
+        except ValueError as exc:  # ConfigError too
+            raise click.ClickException(str(exc)) from None
+    ctx.exit(run(target, demo=demo, model=model, rig=members if rig else None))
 
 
 def _missing(name: str) -> bool:

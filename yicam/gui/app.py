@@ -128,8 +128,15 @@ async def demo_camera(model: str = "yi1") -> AsyncIterator[Target]:
         )
 
 
-def run(target: Target, *, demo: bool = False, model: str = "yi1") -> int:
-    """Open the window and run until it is closed; returns the exit status."""
+def run(
+    target: Target,
+    *,
+    demo: bool = False,
+    model: str = "yi1",
+    rig: Sequence[tuple[str, Target]] | None = None,
+) -> int:
+    """Open the window (the rig view with `rig`, empty for the demo's) and run until it is
+    closed; returns the exit status."""
     problem = display_problem()
     if problem is not None:
         print(f"Error: {problem}", file=sys.stderr)
@@ -143,7 +150,12 @@ def run(target: Target, *, demo: bool = False, model: str = "yi1") -> int:
     QApplication.setQuitOnLastWindowClosed(False)
     collector = GuiThreadGarbageCollector()
     try:
-        result: int = qasync.run(_main(target, demo, model))
+        if rig is None:
+            result: int = qasync.run(_main(target, demo, model))
+        else:
+            from .rig_window import run_rig
+
+            result = qasync.run(run_rig(rig, demo, model))
     finally:
         collector.stop()
     return result

@@ -27,9 +27,9 @@ class ConnectionBar(QWidget):
     def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
-        self.host = QLineEdit(session.target.host)
+        self.host = QLineEdit(session.target.address)
         self.host.setObjectName("host")
-        self.host.setPlaceholderText("camera address, e.g. 192.168.42.1")
+        self.host.setPlaceholderText("192.168.42.1, HOST:PORT or a camera's name")
         self.host.setMaximumWidth(220)
         self.connect_button = QPushButton("Connect")
         self.connect_button.setObjectName("connect")

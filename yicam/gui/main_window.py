@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         host = settings.value("host")
         if isinstance(host, str) and host and target.host == Target().host:
-            target = target.with_host(host)  # the remembered host, unless one was given
+            target = target.with_address(host)  # the remembered one, unless one was given
         self.prefs = Prefs(settings, self)
         self.session = SessionModel(target, self)
         self.capture = CaptureModel(self.session, self)
@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
 
     def _remember_host(self, state: str) -> None:
         if state == "connected":
-            self.settings.setValue("host", self.session.target.host)
+            self.settings.setValue("host", self.session.target.address)
 
     def _session_requested(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)

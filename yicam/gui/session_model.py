@@ -27,7 +27,7 @@ from yicam import (
 
 from .jobs import Jobs
 from .problems import Problem, clean_text, explain
-from .target import Target
+from .target import Target, target_for
 
 __all__ = ["CameraStatus", "ConnState", "SessionModel"]
 
@@ -120,11 +120,12 @@ class SessionModel(QObject):
     # -- slots -----------------------------------------------------------------------------
 
     def connect_to(self, host: str | None = None) -> None:
-        """Connect to `host` (default: the current target), closing any open session first."""
+        """Connect to `host` (a named camera, HOST or HOST:PORT; default: the current target),
+        closing any open session first."""
         if self._state == ConnState.CONNECTING:
             return
         if host:
-            self.target = self.target.with_host(host.strip())
+            self.target = target_for(host, self.target)
         self._set_state(ConnState.CONNECTING)
         self._jobs.spawn(self._connect(), name="yicam-gui-connect")
 

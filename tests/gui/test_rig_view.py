@@ -1,0 +1,183 @@
+"""The rig view against four emulated cameras on loopback (as `yicam emulate --count 4`)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from yicam.emulator import Emulator
+from yicam.gui.rig_tile import RigTile
+from yicam.gui.rig_window import RigWindow
+
+from ..cli_helpers import LoopThread
+from .conftest import WAIT, run, target_of
+
+COUNT = 4
+
+
+@pytest.fixture
+def cameras(emu_thread: LoopThread, tmp_path: Path) -> list[Emulator]:
+    """Four emulators, each with its own card and serial."""
+    emulators = []
+    for index in range(1, COUNT + 1):
+        emu = emu_thread.emulator(sd=tmp_path / f"sd{index}")
+        emu.state.settings["serial_number"] = f"Z23LRIG0000{index}"
+        emulators.append(emu)
+    return emulators
+
+
+@pytest.fixture
+def rig(
+    qtbot: Any,
+    qt_loop: asyncio.AbstractEventLoop,
+    settings: QSettings,
+    cameras: list[Emulator],
+    tmp_path: Path,
+) -> Iterator[RigWindow]:
+    """The rig view on the four cameras (cam1..cam4), connected, every tile painting frames."""
+    settings.setValue("downloads/folder", str(tmp_path / "rig"))
+    members = [(f"cam{i}", target_of(emu)) for i, emu in enumerate(cameras, 1)]
+    window = RigWindow(members, settings)
+    window.show()
+    window.start()
+    try:
+        yield window
+    finally:
+        run(qtbot, window.shutdown())
+        window.close()
+        window.deleteLater()
+
+
+def _click(qtbot: Any, button: Any) -> None:
+    qtbot.waitUntil(button.isEnabled, timeout=WAIT)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _painting(qtbot: Any, tiles: list[RigTile], more: int = 10) -> None:
+    """Wait until each tile has painted `more` new frames."""
+    start = [tile.view.frames_painted for tile in tiles]
+    qtbot.waitUntil(
+        lambda: all(t.view.frames_painted >= s + more for t, s in zip(tiles, start, strict=True)),
+        timeout=30_000,
+    )
+
+
+def _media(emu: Emulator, suffix: str) -> set[str]:
+    """The camera's photos or videos (not the videos' `_thm.mp4` sidecars)."""
+    return {p.name for p in emu.sd.glob(f"DCIM/*/*{suffix}") if "_thm" not in p.name}
+
+
+def test_every_camera_has_a_live_tile_with_its_figures(
+    qtbot: Any, rig: RigWindow, cameras: list[Emulator]
+) -> None:
+    assert [t.title.text() for t in rig.tiles] == ["cam1", "cam2", "cam3", "cam4"]
+    _painting(qtbot, rig.tiles)
+    for tile, emu in zip(rig.tiles, cameras, strict=True):
+        assert emu.state.viewfinder
+        assert tile.address.text() == f"127.0.0.1:{emu.port}"
+        qtbot.waitUntil(lambda tile=tile: "Battery" in tile.figures.text(), timeout=WAIT)
+        figures = tile.figures.text()
+        assert "Card" in figures
+        assert "free" in figures
+        assert "Photo mode" in figures
+        assert "Connected" in tile.state.text()
+        assert not tile.problem.isVisible()
+        image = tile.view.grab().toImage()
+        colours = {
+            image.pixel(x, y)
+            for x in range(0, image.width(), 9)
+            for y in range(0, image.height(), 9)
+        }
+        assert len(colours) > 30  # a picture, not a placeholder
+
+
+def test_photo_all_takes_a_photo_on_every_card(
+    qtbot: Any, rig: RigWindow, cameras: list[Emulator]
+) -> None:
+    _painting(qtbot, rig.tiles, 1)
+    before = [_media(emu, ".jpg") for emu in cameras]
+    _click(qtbot, rig.photo)
+    qtbot.waitUntil(lambda: rig.summary.text().startswith("Photo all"), timeout=WAIT)
+    assert "4 of 4 cameras ok" in rig.summary.text()
+    assert "sent within" in rig.summary.text()
+    for tile, emu, old in zip(rig.tiles, cameras, before, strict=True):
+        (new,) = _media(emu, ".jpg") - old
+        assert tile.note.text() == f"Photo taken: {new}"
+    _painting(qtbot, rig.tiles, 5)  # the live view goes on after the shot
+
+
+def test_record_all_starts_and_stops_a_clip_on_every_card(
+    qtbot: Any, rig: RigWindow, cameras: list[Emulator]
+) -> None:
+    _painting(qtbot, rig.tiles, 1)
+    before = [_media(emu, ".mp4") for emu in cameras]
+    _click(qtbot, rig.record)
+    qtbot.waitUntil(lambda: rig.record.text() == "Stop all", timeout=WAIT)
+    assert all(emu.state.recording_since is not None for emu in cameras)
+    assert not rig.photo.isEnabled()
+    for tile in rig.tiles:  # the camera's own recording time, on each tile
+        qtbot.waitUntil(lambda tile=tile: "● REC 00:0" in tile.figures.text(), timeout=WAIT)
+    _click(qtbot, rig.record)
+    qtbot.waitUntil(lambda: rig.summary.text().startswith("Stop all"), timeout=WAIT)
+    assert "4 of 4 cameras ok" in rig.summary.text()
+    qtbot.waitUntil(lambda: rig.record.text() == "Record all", timeout=WAIT)
+    for tile, emu, old in zip(rig.tiles, cameras, before, strict=True):
+        (clip,) = _media(emu, ".mp4") - old
+        assert tile.note.text() == f"Video saved: {clip}"
+        assert "REC" not in tile.figures.text()
+
+
+def test_a_camera_that_dies_shows_on_its_tile_and_the_others_go_on(
+    qtbot: Any, rig: RigWindow, cameras: list[Emulator], emu_thread: LoopThread
+) -> None:
+    _painting(qtbot, rig.tiles, 1)
+    dead, alive = rig.tiles[2], [rig.tiles[i] for i in (0, 1, 3)]
+    emu_thread.run(cameras[2].close())  # cam3 is switched off
+    qtbot.waitUntil(lambda: "Not reachable" in dead.state.text(), timeout=WAIT)
+    qtbot.waitUntil(dead.problem.isVisible, timeout=WAIT)
+    assert "Connection to the camera lost" in dead.problem.text()
+    before = [_media(cameras[i], ".jpg") for i in (0, 1, 3)]
+    _click(qtbot, rig.photo)
+    qtbot.waitUntil(lambda: rig.summary.text().startswith("Photo all"), timeout=WAIT)
+    assert "3 of 4 cameras ok; failed: cam3" in rig.summary.text()
+    assert "Photo failed: Connection to the camera lost" in dead.problem.text()
+    assert f"127.0.0.1:{cameras[2].port}" in dead.problem.toolTip()
+    for tile, i, old in zip(alive, (0, 1, 3), before, strict=True):
+        (new,) = _media(cameras[i], ".jpg") - old
+        assert tile.note.text() == f"Photo taken: {new}"
+        assert not tile.problem.isVisible()
+    _painting(qtbot, alive, 10)  # the others' pictures keep coming
+    assert "Connected" in rig.tiles[0].state.text()
+
+
+def test_download_all_new_puts_each_camera_in_its_folder(
+    qtbot: Any, rig: RigWindow, cameras: list[Emulator], tmp_path: Path
+) -> None:
+    _painting(qtbot, rig.tiles, 1)
+    _click(qtbot, rig.photo)
+    qtbot.waitUntil(lambda: "4 of 4" in rig.summary.text(), timeout=WAIT)
+    _click(qtbot, rig.download)
+    qtbot.waitUntil(lambda: rig.summary.text().startswith("Download all new"), timeout=30_000)
+    assert "4 of 4 cameras ok" in rig.summary.text()
+    for i, (tile, emu) in enumerate(zip(rig.tiles, cameras, strict=True), 1):
+        folder = tmp_path / "rig" / f"cam{i}"
+        on_card = sorted(p.relative_to(emu.sd / "DCIM") for p in emu.sd.glob("DCIM/*/*.jpg"))
+        local = sorted(p.relative_to(folder) for p in folder.glob("*/*") if p.is_file())
+        assert on_card
+        assert local == on_card
+        for name in on_card:
+            assert _md5(folder / name) == _md5(emu.sd / "DCIM" / name)
+        assert tile.note.text().startswith(f"{len(on_card)} new file")
+        assert "verified" in tile.note.text()
+        assert str(folder) in tile.note.text()
+    assert rig.download.text() == "Download all new"
+
+
+def _md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
