@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
 from yicam.emulator import Emulator
 from yicam.gui.rig_tile import RigTile
@@ -19,39 +20,53 @@ from ..cli_helpers import LoopThread
 from .conftest import WAIT, run, target_of
 
 COUNT = 4
+PREVIEW = (216, 120)
 
 
 @pytest.fixture
 def cameras(emu_thread: LoopThread, tmp_path: Path) -> list[Emulator]:
-    """Four emulators, each with its own card and serial."""
+    """Four emulators, each with its own card and serial (and a small picture: four encoders
+    and four decoders share the machine with the other tests)."""
     emulators = []
     for index in range(1, COUNT + 1):
-        emu = emu_thread.emulator(sd=tmp_path / f"sd{index}")
+        emu = emu_thread.emulator(sd=tmp_path / f"sd{index}", preview_size=PREVIEW)
         emu.state.settings["serial_number"] = f"Z23LRIG0000{index}"
         emulators.append(emu)
     return emulators
 
 
 @pytest.fixture
-def rig(
+def make_rig(
     qtbot: Any,
     qt_loop: asyncio.AbstractEventLoop,
     settings: QSettings,
     cameras: list[Emulator],
     tmp_path: Path,
-) -> Iterator[RigWindow]:
-    """The rig view on the four cameras (cam1..cam4), connected, every tile painting frames."""
+) -> Iterator[Callable[..., RigWindow]]:
+    """Opens the rig view on the four cameras (cam1..cam4) and starts it; `live=False` for
+    tests about the cards only, to spare the shared machine four decoders."""
     settings.setValue("downloads/folder", str(tmp_path / "rig"))
     members = [(f"cam{i}", target_of(emu)) for i, emu in enumerate(cameras, 1)]
-    window = RigWindow(members, settings)
-    window.show()
-    window.start()
-    try:
-        yield window
-    finally:
+    windows: list[RigWindow] = []
+
+    def make(*, live: bool = True) -> RigWindow:
+        window = RigWindow(members, settings, live=live)
+        windows.append(window)
+        window.show()
+        window.start()
+        return window
+
+    yield make
+    for window in windows:
         run(qtbot, window.shutdown())
         window.close()
         window.deleteLater()
+
+
+@pytest.fixture
+def rig(make_rig: Callable[..., RigWindow]) -> RigWindow:
+    """The rig view with every tile's live view on."""
+    return make_rig()
 
 
 def _click(qtbot: Any, button: Any) -> None:
@@ -62,10 +77,16 @@ def _click(qtbot: Any, button: Any) -> None:
 def _painting(qtbot: Any, tiles: list[RigTile], more: int = 10) -> None:
     """Wait until each tile has painted `more` new frames."""
     start = [tile.view.frames_painted for tile in tiles]
-    qtbot.waitUntil(
-        lambda: all(t.view.frames_painted >= s + more for t, s in zip(tiles, start, strict=True)),
-        timeout=30_000,
-    )
+    try:
+        qtbot.waitUntil(
+            lambda: all(
+                t.view.frames_painted >= s + more for t, s in zip(tiles, start, strict=True)
+            ),
+            timeout=30_000,
+        )
+    except QtTimeoutError:  # say what each tile shows
+        states = [(t.view.frames_painted, t.camera.frames, t.camera.status) for t in tiles]
+        pytest.fail(f"not every tile painted {more} frames: {states}")
 
 
 def _media(emu: Emulator, suffix: str) -> set[str]:
@@ -113,9 +134,9 @@ def test_photo_all_takes_a_photo_on_every_card(
 
 
 def test_record_all_starts_and_stops_a_clip_on_every_card(
-    qtbot: Any, rig: RigWindow, cameras: list[Emulator]
+    qtbot: Any, make_rig: Callable[..., RigWindow], cameras: list[Emulator]
 ) -> None:
-    _painting(qtbot, rig.tiles, 1)
+    rig = make_rig(live=False)
     before = [_media(emu, ".mp4") for emu in cameras]
     _click(qtbot, rig.record)
     qtbot.waitUntil(lambda: rig.record.text() == "Stop all", timeout=WAIT)
@@ -157,9 +178,9 @@ def test_a_camera_that_dies_shows_on_its_tile_and_the_others_go_on(
 
 
 def test_download_all_new_puts_each_camera_in_its_folder(
-    qtbot: Any, rig: RigWindow, cameras: list[Emulator], tmp_path: Path
+    qtbot: Any, make_rig: Callable[..., RigWindow], cameras: list[Emulator], tmp_path: Path
 ) -> None:
-    _painting(qtbot, rig.tiles, 1)
+    rig = make_rig(live=False)
     _click(qtbot, rig.photo)
     qtbot.waitUntil(lambda: "4 of 4" in rig.summary.text(), timeout=WAIT)
     _click(qtbot, rig.download)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import av
+import numpy
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
@@ -46,8 +47,10 @@ class LiveImage:
 
 
 def to_qimage(frame: LiveFrame) -> QImage:
-    """The frame's RGB pixels as a QImage, without a copy."""
+    """The frame's RGB pixels as a QImage of its own."""
     pixels = frame.image
+    if not pixels.flags["C_CONTIGUOUS"]:  # rows padded by the decoder (widths such as 216)
+        pixels = numpy.ascontiguousarray(pixels)
     height, width = pixels.shape[:2]
     return QImage(pixels.data, width, height, pixels.strides[0], QImage.Format.Format_RGB888).copy()
 

@@ -99,10 +99,14 @@ class RigCamera(QObject):
         self.status = TileStatus()
         self.frames = 0  # frames decoded so far
         self._live_on = live
+        # Held while this model connects the camera; the rig holds every camera's during a
+        # fleet action, which reconnects what dropped itself: one session, one opener at a time.
+        self.connecting = asyncio.Lock()
         self._jobs = Jobs()
         self._dropped = asyncio.Event()
         self._wake = asyncio.Event()  # a status read is wanted now
         self._unsubscribe: Any = None
+        self._marks = 0
 
     @property
     def connected(self) -> bool:
@@ -129,6 +133,7 @@ class RigCamera(QObject):
 
     def mark_recording(self, recording: bool) -> None:
         """A fleet shot started or stopped this camera's recording."""
+        self._marks += 1  # a status read already under way must not undo this
         self._update(recording=recording, record_seconds=0 if recording else None)
 
     def refresh(self) -> None:
@@ -147,39 +152,39 @@ class RigCamera(QObject):
     async def _keep(self) -> None:
         failures = 0
         while True:
-            if not self.camera.connected:
-                try:
-                    await self.camera.connect()
-                except NotConnectedError:
-                    pass  # the fleet closed it to connect again itself: see below
-                except YicamError as exc:
-                    delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)]
-                    failures += 1
-                    why = explain(exc, self.address, connecting=True).title
-                    self._update(
-                        state=TileState.AWAY, connection=f"{why}: trying again in {delay:.0f} s"
-                    )
-                    await asyncio.sleep(delay)
-                    continue
-                if not self.camera.connected:  # another job connects it: wait for that
-                    await asyncio.sleep(0.2)
-                    continue
-            failures = 0
-            await self._while_connected()
+            async with self.connecting:
+                error: YicamError | None = None
+                if not self.camera.connected:
+                    try:
+                        await self.camera.connect()
+                    except NotConnectedError:
+                        pass  # closed meanwhile: try again below
+                    except YicamError as exc:
+                        error = exc
+            if error is not None:
+                delay = RETRY_DELAYS[min(failures, len(RETRY_DELAYS) - 1)]
+                failures += 1
+                why = explain(error, self.address, connecting=True).title
+                self._update(
+                    state=TileState.AWAY, connection=f"{why}: trying again in {delay:.0f} s"
+                )
+                await asyncio.sleep(delay)
+            elif self.camera.connected:
+                failures = 0
+                await self._while_connected()
 
     async def _while_connected(self) -> None:
         self._dropped.clear()
-        self._update(state=TileState.CONNECTED, connection="", model=self.camera.model_name)
-        loop = asyncio.get_running_loop()
-        tasks = [loop.create_task(self._poll())]
+        self._update(state=TileState.CONNECTED, connection="")
+        tasks = [self._jobs.spawn(self._poll())]
         if self._live_on:
-            tasks.append(loop.create_task(self._live()))
+            tasks.append(self._jobs.spawn(self._live()))
         try:
             await self._dropped.wait()
         finally:
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)  # Jobs reports a bug
 
     async def _poll(self) -> None:
         cam = self.camera
@@ -204,6 +209,7 @@ class RigCamera(QObject):
                     await self._wake.wait()
 
     async def _read_status(self, cam: Camera) -> None:
+        marks = self._marks
         try:
             state = await cam.refresh()
         except CameraError as exc:  # the settings cannot be read: keep the last figures
@@ -215,13 +221,15 @@ class RigCamera(QObject):
             card_problem = "No card" if state.card == "remove" else "Card not readable"
         self._update(
             connection="",
+            model=clean_text(cam.model_name, 40),  # known once the settings were read
             battery=state.battery,
             storage=state.storage,
             card_problem=card_problem,
             mode=_MODES.get(settings.get("system_mode", ""), ""),
-            recording=state.recording,
-            record_seconds=self.status.record_seconds if state.recording else None,
         )
+        if marks == self._marks:
+            seconds = self.status.record_seconds if state.recording else None
+            self._update(recording=state.recording, record_seconds=seconds)
 
     async def _live(self) -> None:
         while True:

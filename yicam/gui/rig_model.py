@@ -7,9 +7,11 @@ into FOLDER/NAME (verified, as `yicam fleet sync`). Each camera's outcome goes t
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
@@ -33,6 +35,7 @@ from .target import Target
 
 __all__ = ["Member", "RigModel", "rig_members"]
 
+T = TypeVar("T")
 Member = tuple[str, Target]  # a camera's name in the rig, and where it is
 
 
@@ -46,7 +49,7 @@ def rig_members(specs: Sequence[str], base: Target) -> list[Member]:
     named = load_cameras()
     if not specs:
         if not named:
-            raise ConfigError("no named cameras yet: `yicam cameras add NAME HOST`, or name some")
+            raise ConfigError("no named cameras yet: `yicam cameras add NAME HOST`")
         specs = list(named)
     members: list[Member] = []
     seen: dict[tuple[str, int], str] = {}
@@ -139,15 +142,21 @@ class RigModel(QObject):
     async def aclose(self) -> None:
         """Stop the actions and the tiles, then end every session."""
         await self._jobs.cancel_all()
-        for tile in self.tiles:
-            await tile.aclose()
+        await asyncio.gather(*(tile.aclose() for tile in self.tiles))
         await self.fleet.close()
 
     # -- jobs ------------------------------------------------------------------------------
 
+    async def _exclusive(self, job: Callable[[], Awaitable[T]]) -> T:
+        """Run a fleet action while no tile connects its camera (the fleet reconnects)."""
+        async with contextlib.AsyncExitStack() as stack:
+            for tile in self.tiles:  # always in this order: no two holders wait on each other
+                await stack.enter_async_context(tile.connecting)
+            return await job()
+
     async def _shot(self, what: str, shoot: Callable[[], Awaitable[ShotReport]]) -> None:
         try:
-            report = await shoot()
+            report = await self._exclusive(shoot)
         finally:
             self._set_busy(False)
         for result in report:
@@ -185,7 +194,9 @@ class RigModel(QObject):
         for tile in self.tiles:
             tile.report(problem="", note="Looking for new files…")
         try:
-            result: FleetResult[SyncReport] = await self.fleet.sync(folder, progress=progress)
+            result: FleetResult[SyncReport] = await self._exclusive(
+                lambda: self.fleet.sync(folder, progress=progress)
+            )
         finally:
             self._set_downloading(False)
         for camera in result:
