@@ -50,6 +50,7 @@ class Emulator:
     value, or a (lowest, highest) range drawn uniformly per command), scaled by `time_scale`
     like the camera's other delays. The default 0 answers at once; `CAPTURED_REPLY_LATENCY`
     is what a real camera took in the only timed captures (docs/protocol.md).
+    `preview_fps` is the live stream's frame rate (a camera's is 30; fewer spare the CPU).
     """
 
     def __init__(
@@ -61,6 +62,7 @@ class Emulator:
         http_port: int = 80,
         rtsp_port: int | None = 554,
         preview_size: tuple[int, int] = (432, 240),
+        preview_fps: int = 30,
         model: str = "yi1",
         sd: Path | str | None = None,
         card_size: int = DEFAULT_CARD_SIZE,
@@ -81,6 +83,7 @@ class Emulator:
         self.http_port = http_port  # 8080 when 80 needs privileges
         self.rtsp_port = rtsp_port  # None: no live stream; 8554 when 554 needs privileges
         self.preview_size = preview_size
+        self.preview_fps = preview_fps
         self.live_note = ""  # why there is no live stream, for `yicam emulate`
         self.faults = faults or Faults()
         self._tempdir: str | None = None
@@ -159,6 +162,7 @@ class Emulator:
                 viewfinder=self._viewfinder_on,
                 width=width,
                 height=height,
+                fps=self.preview_fps,
                 loss=self.faults.rtp_loss,
                 seed=self.faults.seed,
                 split=self.faults.split,
