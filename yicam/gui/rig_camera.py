@@ -95,7 +95,8 @@ class RigCamera(QObject):
         super().__init__(parent)
         self.name = name
         self.camera = camera
-        self.address = camera.host if camera.port == 7878 else f"{camera.host}:{camera.port}"
+        at = camera.settings
+        self.address = at.host if at.port == 7878 else f"{at.host}:{at.port}"
         self.status = TileStatus()
         self.frames = 0  # frames decoded so far
         self._live_on = live
