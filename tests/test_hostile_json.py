@@ -180,7 +180,12 @@ def test_options_parser_gives_text_or_protocol_error(
         )
 
 
-@given(st.one_of(json_values, st.lists(st.dictionaries(st.text(max_size=8), json_values))))
+@given(
+    st.one_of(
+        json_values,
+        st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=4), max_size=8),
+    )
+)
 def test_listing_parser_gives_entries_or_protocol_error(listing: Any) -> None:
     found = _outcome(parse_listing, listing)
     assert found is ProtocolError or all(
