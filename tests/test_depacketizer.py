@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from yicam._wire.rtp import RtpPacketizer
 from yicam._wire.rtsp import parse_sdp, sdp
-from yicam.emulator.rtp import RtpPacketizer
 from yicam.live.rtp import AccessUnit, H264Depacketizer, RtpPacket, parse_rtp
 
 SPS = bytes.fromhex("6742c015da06c7e840000003004000000f23c58ba8")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import av
 import pytest
 
+from yicam._wire.rtp import MTU_PAYLOAD, RtpPacketizer
 from yicam._wire.sei import capture_sei_nal, find_capture_time
-from yicam.emulator.rtp import MTU_PAYLOAD, RtpPacketizer
 from yicam.emulator.rtsp import RtspServer
 from yicam.emulator.video import split_annexb
 

@@ -429,7 +429,7 @@ class Camera:
         conceal: bool = False,
         open_timeout: float = 10.0,
         stall_timeout: float = 3.0,
-        retries: int = 3,
+        retries: int | None = 3,
     ) -> LiveView:
         """The live stream: `async with cam.live_view() as live:` (needs the `live` extra).
 
@@ -437,8 +437,9 @@ class Camera:
         each frame when its last packet arrives; "ffmpeg" uses FFmpeg's RTSP demuxer, with
         `options` as its options (default: low latency). `conceal` shows frames that lost
         packets, concealed, instead of waiting for the next keyframe. `stall_timeout` ends a
-        stream that stops sending frames; `retries` reopens a stream that fails to open.
-        Returns the (unopened) `LiveView`; raises `YicamError` when PyAV or numpy is missing.
+        stream that stops sending frames; `retries` reopens a stream that fails to open (None:
+        until closed, as a re-server wants). Returns the (unopened) `LiveView`; raises
+        `YicamError` when PyAV or numpy is missing.
         """
         try:
             from .live import LiveView

@@ -20,9 +20,11 @@ __all__ = [
     "content_base",
     "format_request",
     "format_response",
+    "interleaved",
     "parse_request",
     "parse_sdp",
     "parse_session",
+    "pop_request",
     "pop_response",
     "port_pair",
     "sdp",
@@ -43,6 +45,7 @@ _REASONS = {
     404: "Not Found",
     454: "Session Not Found",
     461: "Unsupported Transport",
+    503: "Service Unavailable",
     501: "Not Implemented",
 }
 
@@ -187,7 +190,7 @@ def content_base(url: str) -> str:
     return f"rtsp://{urlsplit(url).netloc}/live/"
 
 
-def sdp(local: str, sps: bytes, pps: bytes, fps: int) -> str:
+def sdp(local: str, sps: bytes, pps: bytes, fps: int, *, name: str = "Ambarella streaming") -> str:
     """A session description shaped like the camera's ("Ambarella streaming", track1)."""
     sprop = f"{base64.b64encode(sps).decode()},{base64.b64encode(pps).decode()}"
     fmtp = (
@@ -197,8 +200,8 @@ def sdp(local: str, sps: bytes, pps: bytes, fps: int) -> str:
     lines = [
         "v=0",
         f"o=- {int(time.time())} 1 IN IP4 {local}",
-        "s=Ambarella streaming",
-        "i=Ambarella streaming",
+        f"s={name}",
+        f"i={name}",
         "c=IN IP4 0.0.0.0",
         "t=0 0",
         "a=tool:Ambarella streaming 2012.03.12",
@@ -305,3 +308,39 @@ def _content_length(headers: dict[str, str]) -> int:
     if not value.isdigit() or int(value) > _MAX_BODY:
         raise ValueError(f"bad Content-Length {value[:20]!r}")
     return int(value)
+
+
+def pop_request(buffer: bytearray) -> Request | None:
+    """Take one whole request (body skipped) off the front of `buffer`; None until it is all there.
+
+    Interleaved binary frames (`$`, channel, 16-bit length: RTCP from a client over TCP) in
+    front of it are dropped. Raises ValueError when the bytes are not an RTSP request or are too
+    large.
+    """
+    while True:
+        while buffer and buffer[0] in b"\r\n":  # blank lines between requests are allowed
+            del buffer[:1]
+        if buffer[:1] != b"$":
+            break
+        if len(buffer) < 4:
+            return None
+        size = 4 + int.from_bytes(buffer[2:4], "big")
+        if len(buffer) < size:
+            return None
+        del buffer[:size]
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        if len(buffer) > MAX_HEAD:
+            raise ValueError("RTSP request head too long")
+        return None
+    request = parse_request(bytes(buffer[:end]))
+    length = _content_length(request.headers)
+    if len(buffer) < end + 4 + length:
+        return None
+    del buffer[: end + 4 + length]
+    return request
+
+
+def interleaved(channel: int, packet: bytes) -> bytes:
+    """`packet` framed for RTP over the RTSP connection (RFC 2326 10.12)."""
+    return b"$" + bytes([channel]) + len(packet).to_bytes(2, "big") + packet

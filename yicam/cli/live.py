@@ -37,7 +37,7 @@ T = TypeVar("T")
 @click.option(
     "--duration",
     type=click.FloatRange(min=0, min_open=True),
-    help="Seconds to record, or to measure --stats.  [default: record until Ctrl-C, 5 for --stats]",
+    help="Seconds to record, measure --stats or serve.  [default: until Ctrl-C, 5 for --stats]",
 )
 @click.option(
     "--url",
@@ -46,6 +46,22 @@ T = TypeVar("T")
     help="Start the viewfinder and print the stream URL (for VLC or ffplay) until Ctrl-C.",
 )
 @click.option("--stats", "show_stats", is_flag=True, help="Print fps and latency.")
+@click.option(
+    "--serve",
+    metavar="[ADDR:]PORT",
+    help="Re-serve the stream at rtsp://ADDR:PORT/live to any number of viewers (OBS, VLC)"
+    " until Ctrl-C; ADDR defaults to 127.0.0.1 (this computer only).",
+)
+@click.option(
+    "--restream",
+    metavar="URL",
+    help="Push the stream to an rtmp:// or rtmps:// URL (YouTube, Twitch) until Ctrl-C.",
+)
+@click.option(
+    "--webcam",
+    is_flag=True,
+    help="Send the picture to a virtual webcam for video calls (the webcam extra).",
+)
 @click.option(
     "--engine",
     type=click.Choice(["rtp", "ffmpeg"]),
@@ -59,17 +75,32 @@ def live(
     duration: float | None,
     show_url: bool,
     show_stats: bool,
+    serve: str | None,
+    restream: str | None,
+    webcam: bool,
     engine: Engine,
 ) -> Result | None:
-    """Live view: --snapshot FILE, --record FILE, --url, or --stats (--duration S).
+    """Live view: --snapshot, --record, --url, --stats; out to --serve, --restream, --webcam.
 
-    `--record` without `--duration` records until Ctrl-C and keeps what was recorded. Prints the
-    file saved, the stream URL or the figures. Fails (exit 1) without the live extra or when
-    the stream cannot be opened.
+    `--record` without `--duration` records until Ctrl-C and keeps what was recorded. `--serve`,
+    `--restream` and `--webcam` (any of them together) share one camera stream, reopened after a
+    drop, with a status line on stderr. Prints the file saved, the stream URL or the figures.
+    Fails (exit 1) without the live extra or when the stream cannot be opened.
     """
-    chosen = [bool(snapshot), bool(record_to), show_url, show_stats]
+    out = serve is not None or restream is not None or webcam
+    chosen = [bool(snapshot), bool(record_to), show_url, show_stats, out]
     if sum(chosen) != 1:
-        raise click.UsageError("choose one of --snapshot, --record, --url and --stats")
+        raise click.UsageError(
+            "choose one of --snapshot, --record, --url, --stats and --serve/--restream/--webcam"
+        )
+    if out:
+        from .live_out import Outputs, parse_bind, run_outputs
+
+        outputs = Outputs(parse_bind(serve) if serve else None, restream, webcam, duration)
+        done = None
+        with contextlib.suppress(KeyboardInterrupt):
+            done = run_camera(lambda cam: run_outputs(cam, outputs), reconnect=True)
+        return done
     if show_url:
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how --url ends
             run_camera(_serve_url)

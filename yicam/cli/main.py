@@ -62,7 +62,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "live": (
         "live",
         "live",
-        "Live view: --snapshot FILE, --record FILE, --url, or --stats (--duration S).",
+        "Live view: --snapshot, --record, --url, --stats; out to --serve, --restream, --webcam.",
     ),
     "live-qr": (
         "live_qr",

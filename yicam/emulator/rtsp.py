@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .._tasks import cancel_and_wait
+from .._wire.rtp import RtpPacketizer, rtcp_bye, rtcp_sender_report
 from .._wire.rtsp import (
     Reply,
     Request,
@@ -38,7 +39,6 @@ from .._wire.rtsp import (
     stream_path,
     udp_client_ports,
 )
-from .rtp import RtpPacketizer, rtcp_bye, rtcp_sender_report
 from .video import AccessUnit, H264Encoder
 
 __all__ = ["RtspServer"]

@@ -5,18 +5,30 @@ from __future__ import annotations
 from .frames import LiveFrame, LiveStats
 from .qr import LiveRate, LiveResolution, live_qr_payload, live_qr_png
 from .recording import LiveRecording, Recording
+from .restream import Restreamer, RestreamStatus
+from .rtp import AccessUnit
+from .serve import LiveServer, ServerStatus
 from .view import LOW_LATENCY_OPTIONS, Engine, LiveView
+from .webcam import VirtualCameraError, run_webcam, webcam_backend_hint
 
 __all__ = [
     "LOW_LATENCY_OPTIONS",
+    "AccessUnit",
     "Engine",
     "LiveFrame",
     "LiveRate",
     "LiveRecording",
     "LiveResolution",
+    "LiveServer",
     "LiveStats",
     "LiveView",
     "Recording",
+    "RestreamStatus",
+    "Restreamer",
+    "ServerStatus",
+    "VirtualCameraError",
     "live_qr_payload",
     "live_qr_png",
+    "run_webcam",
+    "webcam_backend_hint",
 ]

@@ -144,6 +144,7 @@ class _Receiver:
 
     def _decode(self, units: list[AccessUnit]) -> None:
         for unit in units:
+            self._sink.unit(unit)  # re-serving and restreaming first: they add no latency
             if self._first_ts is None:
                 self._first_ts = unit.timestamp
             packet = av.Packet(unit.data)

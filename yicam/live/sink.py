@@ -22,6 +22,7 @@ from .._wire.sei import parse_capture_payload
 from .frames import LiveFrame
 from .media import Source
 from .recording import Recorder
+from .rtp import AccessUnit
 
 __all__ = ["Sink"]
 
@@ -41,6 +42,7 @@ class Sink:
         self._opened = opened  # on the loop
         self._count = count  # (dropped frames, lost packets, late packets), on the loop
         self._recorders: list[Recorder] = []
+        self._listeners: tuple[Callable[[AccessUnit], None], ...] = ()
         self._lock = threading.Lock()
         self._index = 0
 
@@ -58,6 +60,21 @@ class Sink:
         live = LiveFrame(image, self._index, frame.time, time.time(), captured_at)
         self._index += 1
         self._call(self._deliver, live)
+
+    def unit(self, unit: AccessUnit) -> None:
+        """An access unit as received, before decoding: to the unit listeners."""
+        for listener in self._listeners:
+            listener(unit)
+
+    def add_listener(self, listener: Callable[[AccessUnit], None]) -> None:
+        """Call `listener` with each access unit, in the engine's thread."""
+        with self._lock:
+            self._listeners = (*self._listeners, listener)
+
+    def remove_listener(self, listener: Callable[[AccessUnit], None]) -> None:
+        """Stop calling `listener`."""
+        with self._lock:
+            self._listeners = tuple(x for x in self._listeners if x is not listener)
 
     def rejected(self) -> None:
         """The decoder refused a packet: one frame fewer."""

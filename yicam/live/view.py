@@ -29,6 +29,7 @@ from .ffmpeg_engine import LOW_LATENCY_OPTIONS, run_ffmpeg
 from .frames import LiveFrame, LiveStats, StatsTracker
 from .media import encode_image, image_codec
 from .recording import LiveRecording, Recorder, Recording
+from .rtp import AccessUnit
 from .rtp_engine import run_rtp
 from .sink import Sink
 
@@ -49,8 +50,9 @@ class LiveView:
     `engine` picks the receive path ("rtp" or "ffmpeg", see the module docstring); `options`
     are FFmpeg options for the "ffmpeg" engine. With `conceal=True` the "rtp" engine hands
     frames that lost packets to the decoder's error concealment instead of dropping them and
-    waiting for the next keyframe (they count as dropped either way). Raises `ValueError`
-    for an unknown `engine`.
+    waiting for the next keyframe (they count as dropped either way). A stream that fails is
+    reopened `retries` times in a row before the view gives up (None: until it is closed).
+    Raises `ValueError` for an unknown `engine`.
     """
 
     def __init__(
@@ -64,7 +66,7 @@ class LiveView:
         conceal: bool = False,
         open_timeout: float = 10.0,
         stall_timeout: float = 3.0,
-        retries: int = 3,
+        retries: int | None = 3,
     ) -> None:
         if engine not in ("rtp", "ffmpeg"):
             raise ValueError(f"engine must be 'rtp' or 'ffmpeg', not {engine!r}")
@@ -221,6 +223,21 @@ class LiveView:
         self._sink.add(recorder)
         return LiveRecording(recorder, done)
 
+    @property
+    def engine(self) -> Engine:
+        """The receive path, "rtp" or "ffmpeg"."""
+        return self._engine
+
+    def add_unit_listener(self, listener: Callable[[AccessUnit], None]) -> Callable[[], None]:
+        """Call `listener` with each whole H.264 access unit as received ("rtp" engine only).
+
+        It runs in the receiving thread before the frame is decoded, so it must not block:
+        `LiveServer` and `Restreamer` hand the units on from there. Returns a function that
+        removes the listener; raises nothing.
+        """
+        self._sink.add_listener(listener)
+        return lambda: self._sink.remove_listener(listener)
+
     def stats(self) -> LiveStats:
         """Returns fps, frame counts and capture-to-decode latency (see `LiveStats`)."""
         return self._stats.snapshot()
@@ -240,10 +257,10 @@ class LiveView:
                 failures = 0
             failures += 1
             error = _translate(outcome, self.url)
-            if failures > self._retries:
+            if self._retries is not None and failures > self._retries:
                 self._fail(error)
                 return
-            _log.info("live view: %s; reconnecting (%d/%d)", error, failures, self._retries)
+            _log.info("live view: %s; reconnecting (attempt %d)", error, failures)
             self._stats.reconnects += 1
             await asyncio.sleep(_BACKOFF[min(failures, len(_BACKOFF)) - 1])
             if self._start is not None:
@@ -293,7 +310,8 @@ class LiveView:
     def _give_up_after(self) -> float:
         """Longest time the supervisor can take to deliver a frame or give up, plus margin."""
         per_try = self._open_timeout + self._stall_timeout + _BACKOFF[-1]
-        return per_try * (self._retries + 1) + 5.0
+        retries = 3 if self._retries is None else self._retries  # None: each wait as if 3
+        return per_try * (retries + 1) + 5.0
 
     def _require_open(self) -> asyncio.AbstractEventLoop:
         if self._loop is None or self._task is None:

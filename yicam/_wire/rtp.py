@@ -1,4 +1,4 @@
-"""RTP packetization of H.264 (RFC 6184, packetization-mode 1) and the RTCP packets we send.
+"""RTP packetization of H.264 (RFC 6184, packetization-mode 1) and the RTCP packets servers send.
 
 Besides the usual single NAL unit and FU-A packets, it can send the shapes some Ambarella
 firmware sends: small NAL units aggregated in STAP-A packets, and no marker bit at all.
