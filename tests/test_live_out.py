@@ -19,7 +19,7 @@ from av.sidedata.sidedata import Type as SideDataType
 
 from yicam import Camera, ReconnectPolicy
 from yicam.emulator import Emulator
-from yicam.live import LiveServer, LiveView, Restreamer
+from yicam.live import LiveServer, LiveView, Restreamer, VirtualCameraError, run_webcam
 
 from .conftest import wait_until
 
@@ -223,3 +223,12 @@ def test_ffmpeg_engine_views_cannot_be_served() -> None:
         LiveServer(live)
     with pytest.raises(ValueError, match="'rtp' engine"):
         Restreamer(live, "rtmp://127.0.0.1/live/x")
+
+
+@pytest.mark.skipif(
+    any(Path("/dev").glob("video*")), reason="a video device exists: it may be a virtual camera"
+)
+async def test_webcam_without_a_backend_says_what_to_install(emulator: Emulator) -> None:
+    async with camera_for(emulator) as cam, cam.live_view() as live:
+        with pytest.raises(VirtualCameraError, match=r"v4l2loopback|OBS"):
+            await run_webcam(live)
