@@ -15,7 +15,7 @@ import click
 from .output import Result, safe
 
 if TYPE_CHECKING:
-    from .._camera import Camera
+    from yicam import Camera
 
 __all__ = ["Outputs", "parse_bind", "run_outputs"]
 
