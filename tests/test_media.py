@@ -227,6 +227,25 @@ async def test_sync_reports_a_conflict_and_keeps_the_local_file(
     assert local.read_bytes() == b"another card's photo"
 
 
+async def test_sync_never_deletes_by_wildcard(
+    camera: Camera, emulator: Emulator, tmp_path: Path
+) -> None:
+    # A Yi 1 deletes every file matching `*` or `?`: deleting a copied file named with one
+    # would also delete files that were never copied.
+    photo = await camera.take_photo()
+    kept = tmp_path / "100MEDIA" / Path(photo).name  # another file of that name: not copied
+    kept.parent.mkdir()
+    kept.write_bytes(b"another card's photo")
+    (emulator.sd / "DCIM" / "100MEDIA" / "YDXJ000?.jpg").write_bytes(b"odd" * 1000)
+    report = await camera.sync(tmp_path, delete_after=True)
+    odd = next(e for e in report.entries if e.path == f"{MEDIA}/YDXJ000?.jpg")
+    assert odd.status == "downloaded"
+    assert not odd.deleted
+    assert "refusing to delete" in (odd.error or "")
+    assert emulator.state.received[MsgId.DELETE] == 0
+    assert {i.path for i in await camera.list_media()} == {photo, odd.path}
+
+
 @pytest.mark.parametrize("size", ["thumb", "screen"])
 async def test_http_thumbnails_from_the_emulator(
     start_emulator: Callable[..., Any], size: Literal["thumb", "screen"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import re
 import socket
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -13,17 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from ._errors import (
-    CameraBusyError,
     CameraError,
     CameraTimeoutError,
     InvalidOperationError,
     OutcomeUnknownError,
     ProtocolError,
-    UnsafeOperationError,
     UnsupportedError,
     YicamError,
 )
 from ._jobs.new_media import NewMedia
+from ._session import commands
 from ._session.events import Event, EventStream
 from ._session.results import (
     DATE_FORMAT,
@@ -38,7 +36,6 @@ from ._session.results import (
     parse_battery,
     parse_date,
     parse_int,
-    parse_listing,
     parse_media_duration,
     parse_options,
     parse_settings,
@@ -53,18 +50,13 @@ from ._transfers.media import MediaItem
 from ._transfers.owner import ThumbnailSize, ThumbnailVia, Transfers
 from ._transfers.sync import SyncReport
 from ._wire.ids import MsgId, Notify
-from ._wire.messages import Notification, Reply
+from ._wire.messages import Reply
 from ._wire.quirks import Quirks
 
 if TYPE_CHECKING:
     from .live import LiveView
 
 __all__ = ["Camera"]
-
-# Listing a file path kills the Yi 1 server: refuse paths that look like files.
-_FILE_LIKE = re.compile(r"\.[A-Za-z0-9]{1,4}$")
-# A Yi 1 deletes every match of these (AMBARPC); FAT names never contain them.
-_WILDCARD = re.compile(r"[*?]")
 
 
 class Camera:
@@ -105,11 +97,6 @@ class Camera:
         self._transfers = Transfers(
             self.session, list_dir=self.list_dir, start_viewfinder=self.start_viewfinder
         )
-        self._battery: Battery | None = None
-        self._storage: Storage | None = None
-        self._card: str | None = None
-        self._settings: dict[str, str] = {}
-        self.session.subscribe(self._track_state)
         self.session.greeting = self._greet
 
     def __repr__(self) -> str:
@@ -204,14 +191,7 @@ class Camera:
     @property
     def state(self) -> CameraState:
         """What the client last knew (kept fresh by notifications; see `refresh`)."""
-        return CameraState(
-            recording=self.session.recording,
-            viewfinder=self.session.viewfinder,
-            battery=self._battery,
-            storage=self._storage,
-            card=self._card,
-            settings=dict(self._settings),
-        )
+        return self.session.known.snapshot()
 
     async def refresh(self) -> CameraState:
         """Read settings, battery and storage again; returns the new `state`.
@@ -224,11 +204,11 @@ class Camera:
         try:
             await self.get_storage()
         except CameraError:
-            self._storage = None  # not the last reading: the card may be gone
+            self.session.known.storage = None  # not the last reading: the card may be gone
         self.session.identify(None, settings)
         status = settings.get("app_status")
         if status is not None:
-            self.session.recording = status == "record"
+            self.session.known.recording = status == "record"
         return self.state
 
     # -- events ----------------------------------------------------------------------------
@@ -269,7 +249,7 @@ class Camera:
         """
         reply = await self._request(MsgId.GET_ALL_SETTINGS, {})
         settings = parse_settings(reply.param)
-        self._settings = dict(settings)
+        self.session.known.settings_read(settings)
         self.session.identify(None, settings)
         return settings
 
@@ -287,13 +267,11 @@ class Camera:
         Returns nothing. Raises `UnsafeOperationError` while the camera records, and a
         `CameraError` (e.g. `InvalidOperationError`) when the camera refuses the value.
         """
+        known = self.session.known
         status = await self._app_status()
-        if status == "record" or self.session.recording:
-            raise UnsafeOperationError(
-                f"refusing to change {name!r} while the camera is recording; stop recording first"
-            )
+        known.check_not_recording(status, f"change {name!r}")
         restart_vf = self.quirks.settings_locked_in_viewfinder and (
-            status == "vf" or self.session.viewfinder
+            status == "vf" or known.viewfinder
         )
         if restart_vf:
             await self.stop_viewfinder()
@@ -303,7 +281,7 @@ class Camera:
             except CameraError as exc:
                 # A Yi 1 restarts its viewfinder by itself just after a photo (vf_start), which
                 # can land between the status read and the change: stop it and try once more.
-                locked = self.quirks.settings_locked_in_viewfinder and self.session.viewfinder
+                locked = self.quirks.settings_locked_in_viewfinder and known.viewfinder
                 if exc.rval != -15 or restart_vf or not locked:
                     raise
                 restart_vf = True
@@ -384,7 +362,7 @@ class Camera:
         `CameraError` (e.g. `CardError`, `CameraBusyError`) when the camera refuses.
         """
         await self._request(MsgId.START_RECORD, {})
-        self.session.recording = True
+        self.session.known.recording = True
 
     async def stop_recording(self) -> str:
         """Stop recording; returns the video's camera path.
@@ -394,7 +372,7 @@ class Camera:
         `InvalidOperationError` when the camera is not recording.
         """
         path = await self._request_then_event(MsgId.STOP_RECORD, Notify.VIDEO_RECORD_COMPLETE)
-        self.session.recording = False
+        self.session.known.recording = False
         return path
 
     async def record_time(self) -> int:
@@ -410,16 +388,7 @@ class Camera:
 
         Raises `CameraBusyError` when the camera is still busy after that, `CameraError` otherwise.
         """
-        try:
-            await self._request(MsgId.START_VIEWFINDER, {"param": "none_force"})
-        except CameraBusyError:
-            # Yi 1 after a photo/record cycle: stop, wait for vf_stop, start again (JCP).
-            with self.session.expect(Notify.VF_STOP) as stopped:
-                await self._request(MsgId.STOP_VIEWFINDER, {})
-                with contextlib.suppress(CameraTimeoutError):
-                    await stopped.wait(self.settings.timeout)
-            await self._request(MsgId.START_VIEWFINDER, {"param": "none_force"})
-        self.session.viewfinder = True
+        await commands.start_viewfinder(self.session)
 
     def live_view(
         self,
@@ -459,8 +428,7 @@ class Camera:
 
     async def stop_viewfinder(self) -> None:
         """Stop the live stream (msg 260). Raises `CameraError` when refused."""
-        await self._request(MsgId.STOP_VIEWFINDER, {})
-        self.session.viewfinder = False
+        await commands.stop_viewfinder(self.session)
 
     # -- status ----------------------------------------------------------------------------
 
@@ -470,8 +438,8 @@ class Camera:
         Raises `ProtocolError` for a malformed level, `CameraError` when refused.
         """
         reply = await self._request(MsgId.GET_BATTERY, {})
-        self._battery = parse_battery(reply.param, reply.fields.get("type"))
-        return self._battery
+        battery = self.session.known.battery = parse_battery(reply.param, reply.fields.get("type"))
+        return battery
 
     async def get_storage(self) -> Storage:
         """Returns the total and free bytes on the SD card.
@@ -480,8 +448,8 @@ class Camera:
         """
         total = await self._request(MsgId.GET_SPACE, {"type": "total"})
         free = await self._request(MsgId.GET_SPACE, {"type": "free"})
-        self._storage = parse_storage(total.param, free.param)
-        return self._storage
+        storage = self.session.known.storage = parse_storage(total.param, free.param)
+        return storage
 
     async def sd_card_type(self) -> str:
         """Returns the card's type as the camera names it, e.g. `sd_hc` (msg 16777217).
@@ -542,14 +510,7 @@ class Camera:
         listing one, `InvalidPathError` when there is no such directory, `ProtocolError` for a
         malformed listing.
         """
-        path = path.rstrip("/") or ""
-        if self.quirks.listing_a_file_crashes and _FILE_LIKE.search(path.rsplit("/", 1)[-1]):
-            raise UnsafeOperationError(
-                f"refusing to list {path!r}: it looks like a file, and listing a file "
-                "crashes the camera; list its directory instead"
-            )
-        reply = await self._request(MsgId.LIST, {"param": f"{path}/ -D -S"})
-        return parse_listing(reply.fields.get("listing", []))
+        return await commands.list_dir(self.session, path)
 
     async def delete(self, path: str, *, allow_wildcards: bool = False) -> None:
         """Delete a file on the camera.
@@ -559,12 +520,7 @@ class Camera:
         both). Raises `InvalidPathError` when there is no such file, `OutcomeUnknownError` when
         the connection drops after the request was sent.
         """
-        if not allow_wildcards and _WILDCARD.search(path.rsplit("/", 1)[-1]):
-            raise UnsafeOperationError(
-                f"refusing to delete {path!r}: a camera deletes every file matching * or ?; "
-                "allow wildcards explicitly (allow_wildcards=True, yicam rm --wildcards)"
-            )
-        await self._request(MsgId.DELETE, {"param": path})
+        await commands.delete(self.session, path, allow_wildcards=allow_wildcards)
 
     async def media_info(self, path: str) -> MediaInfo:
         """Returns the size, date, resolution and type of a media file (msg 1026).
@@ -714,8 +670,7 @@ class Camera:
             refused = self.quirks.unchanged_setting_is_refused
             if not refused or await self.get_setting(name) != value:
                 raise
-        if name in self._settings:
-            self._settings[name] = value
+        self.session.known.setting_changed(name, value)
 
     async def _app_status(self) -> str | None:
         try:
@@ -755,24 +710,6 @@ class Camera:
         if not isinstance(notification.param, str):
             raise ProtocolError(f"{kind} without a path: {notification.to_json()}")
         return notification.param
-
-    def _track_state(self, event: Event) -> None:
-        if not isinstance(event, Notification):
-            return
-        param = event.param
-        if event.type == Notify.BATTERY:
-            with contextlib.suppress(ProtocolError):
-                level = parse_int(param, "battery level", 0, 100)
-                on_adapter = self._battery is not None and self._battery.on_adapter
-                self._battery = Battery(level, on_adapter)
-        elif event.type == Notify.ADAPTER_STATUS and self._battery is not None:
-            self._battery = Battery(self._battery.level, str(param) == "1")
-        elif event.type == Notify.SD_CARD_STATUS and isinstance(param, str):
-            self._card = param
-        elif event.type == Notify.SETTING_CHANGED and isinstance(param, str):
-            value = event.fields.get("value")
-            if isinstance(value, str | int | float):
-                self._settings[param] = str(value)
 
 
 def _local_address(host: str, port: int) -> str:

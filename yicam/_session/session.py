@@ -9,7 +9,7 @@ tether code use the same object, only through its public names:
 - `subscribe(callback)` -> unsubscribe, `events()`; `back_online(timeout)`; `photo_gate()`;
   `reserved()`/`write()`;
 - `settings` (the frozen `ConnectionSettings`: host, ports, timeouts), `host`, `quirks`,
-  `model`, `model_name`, `rtsp_url`, `viewfinder`, `recording`, `state`, `token`;
+  `model`, `model_name`, `rtsp_url`, `known` (the camera's `KnownState`), `state`, `token`;
 - `greeting`: a coroutine function run after every session start, reconnects included.
 """
 
@@ -43,6 +43,7 @@ from .connection import Connection
 from .events import Disconnected, Event, EventStream, Expectation, Reconnected, Reconnecting
 from .results import parse_int
 from .settings import ConnectionSettings
+from .state import KnownState
 
 __all__ = [
     "CHANGES_CAMERA",
@@ -132,8 +133,7 @@ class Session:
         self.model: str | None = None  # the `model` of the 257 reply, when it has one
         self.quirks: Quirks = UNKNOWN
         self.session_info: dict[str, Any] = {}
-        self.viewfinder = False  # tracked from 259/260 and vf_start/vf_stop
-        self.recording = False  # tracked from 513/514 and the record notifications
+        self.known = KnownState()  # what the camera's state was last seen to be
         self._rtsp_from_camera: str | None = None
         self._identified = False  # quirks known from versions or msg 11, not only 257
         self._state = ConnectionState.CLOSED
@@ -252,7 +252,7 @@ class Session:
                     )
             await conn.close()
         self._token = None
-        self.viewfinder = self.recording = False
+        self.known.session_ended()
         self._button_photo_done()
         if was is not ConnectionState.CLOSED:
             self._publish(Disconnected(None))
@@ -489,7 +489,7 @@ class Session:
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             self._heartbeat = None
-        self.viewfinder = self.recording = False
+        self.known.session_ended()
         self._button_photo_done()
         policy = self.reconnect
         if policy is None or self.session_given_away:
@@ -585,14 +585,7 @@ class Session:
             )
         elif event.type == Notify.PHOTO_TAKEN:
             self._button_photo_done()
-        elif event.type == Notify.START_VIDEO_RECORD:
-            self.recording = True
-        elif event.type == Notify.VIDEO_RECORD_COMPLETE:
-            self.recording = False
-        elif event.type == Notify.VF_START:
-            self.viewfinder = True
-        elif event.type == Notify.VF_STOP:
-            self.viewfinder = False
+        self.known.track(event)
 
     def _button_photo_done(self) -> None:
         if self._button_photo is not None:

@@ -151,7 +151,7 @@ class Transfers:
         stall = self.stall(stall_timeout)
         quirks, session = self.session.quirks, self.session
         if via == "http" or (
-            via == "auto" and (session.viewfinder or not quirks.http_needs_viewfinder)
+            via == "auto" and (session.known.viewfinder or not quirks.http_needs_viewfinder)
         ):
             try:
                 return await self._thumbnail_http(camera_path, size, stall, via == "http")
@@ -207,7 +207,7 @@ class Transfers:
     async def prepare_http(self, *, force: bool = False) -> bool:
         """Start the viewfinder when the web server needs it; True when it was started."""
         session = self.session
-        if session.viewfinder or not (force or session.quirks.http_needs_viewfinder):
+        if session.known.viewfinder or not (force or session.quirks.http_needs_viewfinder):
             return False
         await self._start_viewfinder()
         return True

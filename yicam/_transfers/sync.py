@@ -34,9 +34,10 @@ from .._errors import (
     TransferCancelledError,
     TransferError,
     UnsafeNameError,
+    UnsafeOperationError,
     YicamError,
 )
-from .._wire.ids import MsgId
+from .._session.commands import delete
 from .download import Progress, Via, fetch
 from .media import MediaItem, scan_media
 from .safety import safe_join
@@ -221,7 +222,7 @@ async def _delete_if_verified(session: Session, entry: SyncEntry) -> SyncEntry:
     if entry.status != "downloaded" or entry.verified_by is None:
         return entry
     try:
-        await session.request(MsgId.DELETE, {"param": entry.path})
-    except (CameraError, CameraConnectionError) as exc:
+        await delete(session, entry.path)  # with Camera.delete's checks: never by wildcard
+    except (CameraError, CameraConnectionError, UnsafeOperationError) as exc:
         return dataclasses.replace(entry, error=f"not deleted: {exc}")
     return dataclasses.replace(entry, deleted=True)
