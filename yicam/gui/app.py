@@ -153,7 +153,7 @@ def run(
         if rig is None:
             result: int = qasync.run(_main(target, demo, model))
         else:
-            from .rig_window import run_rig
+            from .rig_app import run_rig
 
             result = qasync.run(run_rig(rig, demo, model))
     finally:

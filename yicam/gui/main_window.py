@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from .camera_menu import CameraMenu
+from .cameras_menu import CamerasMenu
 from .capture_model import CaptureModel
 from .capture_panel import CapturePanel
 from .connection_bar import ConnectionBar, ProblemBanner
@@ -98,6 +99,10 @@ class MainWindow(QMainWindow):
             self.session, self.camera_settings, self.media, self._report, self
         )
         self.menuBar().addMenu(self.camera_menu)
+        self.cameras_menu = CamerasMenu(
+            self.session, self.connection_bar.host, settings, self._report, self
+        )
+        self.menuBar().addMenu(self.cameras_menu)
         view = self.menuBar().addMenu("&View")
         view.addAction(self.log_dock.toggleViewAction())
 
@@ -114,6 +119,7 @@ class MainWindow(QMainWindow):
         """Stop every job and close the camera."""
         await self.media_panel.aclose()
         await self.camera_menu.aclose()
+        await self.cameras_menu.aclose()
         models = (self.camera_settings, self.downloads, self.media, self.log, self.live)
         for model in (*models, self.capture):
             await model.aclose()

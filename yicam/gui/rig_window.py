@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,15 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .app import APP_NAME, GuiThreadGarbageCollector, demo_camera
 from .prefs import Prefs
 from .rig_model import Member, RigModel
 from .rig_tile import RigTile
 
-__all__ = ["RigWindow", "run_rig"]
+__all__ = ["RigWindow"]
 
 DEFAULT_SIZE = (1200, 720)  # leaves room for a title bar and a panel on a 1280x800 screen
-DEMO_CAMERAS = 4
 
 
 class RigWindow(QMainWindow):
@@ -146,24 +142,3 @@ class RigWindow(QMainWindow):
         chosen = QFileDialog.getExistingDirectory(self, "Download folder", str(start))
         if chosen:
             self.prefs.set_folder(chosen)
-
-
-async def run_rig(members: Sequence[Member], demo: bool = False, model: str = "yi1") -> int:
-    """Show the rig view until it is closed (with `demo`, of four emulated cameras); returns 0."""
-    async with contextlib.AsyncExitStack() as stack:
-        if demo:
-            members = [
-                (f"cam{i}", await stack.enter_async_context(demo_camera(model)))
-                for i in range(1, DEMO_CAMERAS + 1)
-            ]
-        # The demo keeps its own settings: its folder is not the cameras'.
-        settings = QSettings(APP_NAME, "yicam-demo") if demo else QSettings()
-        window = RigWindow(members, settings)
-        closed = asyncio.Event()
-        window.closed.connect(closed.set)
-        window.show()
-        GuiThreadGarbageCollector.settle()
-        window.start()
-        await closed.wait()
-        await window.shutdown()
-    return 0
