@@ -45,7 +45,7 @@ from ._session.results import (
 from ._session.session import ConnectionState, ReconnectPolicy, Session
 from ._session.settings import ConnectionSettings
 from ._tasks import cancel_and_wait
-from ._transfers.download import DownloadResult, Progress, Via
+from ._transfers.download import DownloadResult, FetchOptions, Progress, Via
 from ._transfers.media import MediaItem
 from ._transfers.owner import ThumbnailSize, ThumbnailVia, Transfers
 from ._transfers.sync import SyncReport
@@ -94,9 +94,7 @@ class Camera:
         self.session = Session(
             dataclasses.replace(base, **options), keep_session=keep_session, reconnect=reconnect
         )
-        self._transfers = Transfers(
-            self.session, list_dir=self.list_dir, start_viewfinder=self.start_viewfinder
-        )
+        self._transfers = Transfers(self.session)
         self.session.greeting = self._greet
 
     def __repr__(self) -> str:
@@ -564,10 +562,10 @@ class Camera:
         cannot be written, `InvalidPathError` or `RemoteFileNotFoundError` for a missing file,
         `DataPortUnavailableError` when `via="data"` and port 8787 cannot be opened.
         """
+        options = FetchOptions(resume, verify, via, stall_timeout)
         return await self._transfers.download(
-            camera_path, dest, resume=resume, verify=verify, progress=progress, via=via,
-            expected_size=expected_size, stall_timeout=stall_timeout,
-        )  # fmt: skip
+            camera_path, dest, options, progress=progress, expected_size=expected_size
+        )
 
     async def sync(
         self,
@@ -592,8 +590,9 @@ class Camera:
         `retries`) or a `CameraError` such as `CardError`.
         """
         return await self._transfers.sync(
-            dest, include_sidecars=include_sidecars, delete_after=delete_after, via=via,
-            progress=progress, retries=retries, stall_timeout=stall_timeout,
+            dest, FetchOptions(via=via, stall_timeout=stall_timeout),
+            include_sidecars=include_sidecars, delete_after=delete_after, progress=progress,
+            retries=retries,
         )  # fmt: skip
 
     async def upload(

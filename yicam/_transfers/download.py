@@ -60,20 +60,30 @@ from .._errors import (
     UnsafeOperationError,
 )
 from .data_port import DataGet
-from .http_get import HttpClosedError, HttpGet
+from .http_get import HttpClosedError
 from .partial import Partial, Source
 from .safety import check_name, safe_join
 
 if TYPE_CHECKING:
-    from .owner import Transfers
+    from .slot import Handle
 
-__all__ = ["DownloadResult", "Progress", "Via", "fetch"]
+__all__ = ["DownloadResult", "FetchOptions", "Progress", "Via", "fetch"]
 
 Via = Literal["auto", "data", "http"]
 """How a file travels: "data" (port 8787, MD5-checked), "http" (port 80), or "auto" (both)."""
 Progress = Callable[[int, int], None]
 """A progress callback: `progress(bytes_done, total)`, called as the bytes arrive."""
 BLOCK_SIZE = 1024 * 1024  # the receive buffer of a download
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOptions:
+    """How files are fetched, the same for every file of a download, sync or tether run."""
+
+    resume: bool = True  # continue a partial file yicam started for this very file
+    verify: bool = True  # check the MD5 (data port) or the size (HTTP) before the rename
+    via: Via = "auto"  # "data", "http", or the data port with HTTP when it cannot be opened
+    stall_timeout: float | None = None  # seconds without data; None: the `event_timeout`
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,77 +282,68 @@ def _check(stream: _Stream, offset: int, source: Source, partial: Partial) -> in
 
 
 async def fetch(
-    t: Transfers,
+    handle: Handle,
     camera_path: str,
     dest: Path | str,
+    options: FetchOptions,
     *,
-    resume: bool = True,
-    verify: bool = True,
     progress: Progress | None = None,
-    via: Via = "auto",
     expected_size: int | None = None,
     modified: str | None = None,
-    stall_timeout: float | None = None,
 ) -> DownloadResult:
     """Download `camera_path` to `dest` (a file, or an existing folder to put it in).
 
-    The caller holds `t.lock`. `expected_size` (and `modified`) are the listing's; when not
-    given, the file's folder is listed first. `stall_timeout` (default: the camera's
-    `event_timeout`) bounds every wait for data.
+    Works through `handle` (its slot held). `expected_size` (and `modified`) are the
+    listing's; when not given, the file's folder is listed first.
     """
     name = check_name(PurePosixPath(camera_path).name)
     dest = Path(dest)
     if dest.is_dir():
         dest = safe_join(dest, name)
-    stall = t.stall(stall_timeout)
     try:
         if expected_size is None:
-            expected_size, modified = await _listed(t, camera_path)
-        source = Source(camera_path, t.session.host, expected_size, modified)
+            expected_size, modified = await _listed(handle, camera_path)
+        source = Source(camera_path, handle.session.host, expected_size, modified)
         partial = Partial(dest)
         for attempt in range(3):
-            offset = partial.resumable(source) if resume else 0
+            offset = partial.resumable(source) if options.resume else 0
             try:
-                return await _download_once(
-                    t, source, partial, offset, verify, progress, via, stall
-                )
+                return await _download_once(handle, source, partial, offset, options, progress)
             except _Restart:
                 partial.discard()
             except HttpClosedError:
                 # An unknown model with the Yi 1 quirk: the web server needs the viewfinder.
-                if attempt or not await t.prepare_http(force=True):
+                if attempt or not await handle.prepare_http(force=True):
                     raise
         raise TransferError(f"cannot resume {camera_path}: the camera keeps refusing")
     finally:
-        t.done()
+        handle.done()
 
 
 async def _download_once(
-    t: Transfers,
+    handle: Handle,
     source: Source,
     partial: Partial,
     offset: int,
-    verify: bool,
+    options: FetchOptions,
     progress: Progress | None,
-    via: Via,
-    stall: float,
 ) -> DownloadResult:
-    stream, used = await _open(t, source.camera_path, offset, via, stall)
+    stream, used = await _open(handle, source.camera_path, offset, options.via)
     pump = _Pump(stream, partial, source, offset, progress)
     try:
         try:
             await pump()
         except CameraConnectionError as exc:
-            if t.cancelled():
+            if handle.cancelled():
                 raise TransferCancelledError(
                     f"{source.camera_path}: cancelled; {pump.done} bytes kept for a resume"
                 ) from exc
             raise
-        camera_md5 = await stream.finish(stall) if isinstance(stream, DataGet) else None
+        camera_md5 = await stream.finish(handle.stall) if isinstance(stream, DataGet) else None
     finally:
         try:
             if isinstance(stream, DataGet):
-                await t.settle(stream)
+                await handle.settle(stream)
         finally:
             stream.close()
     md5, done = pump.hasher.hexdigest(), pump.done
@@ -351,7 +352,7 @@ async def _download_once(
             f"{source.camera_path}: got {done} bytes, the camera says {stream.total}"
         )
     verified_by: Literal["md5", "size"] | None = None
-    if verify:
+    if options.verify:
         verified_by = "size"
         if camera_md5 is not None:
             if camera_md5.lower() != md5:
@@ -369,11 +370,11 @@ async def _download_once(
 
 
 async def _open(
-    t: Transfers, camera_path: str, offset: int, via: Via, stall: float
+    handle: Handle, camera_path: str, offset: int, via: Via
 ) -> tuple[_Stream, Literal["data", "http"]]:
     if via in ("auto", "data"):
         try:
-            get = await t.open_get(camera_path, offset, stall)
+            get = await handle.open_get(camera_path, offset)
         except DataPortUnavailableError:
             if via == "data":
                 raise
@@ -385,21 +386,15 @@ async def _open(
             raise
         else:
             return get, "data"
-    await t.prepare_http()
-    session = t.session
-    web = HttpGet(
-        session.host, session.settings.http_port, camera_path, session.quirks.card_root, offset,
-        session.settings.timeout, stall,
-    )  # fmt: skip
-    t.track(camera_path, web.stop, on_data_port=False)
-    return web, "http"
+    await handle.prepare_http()
+    return handle.open_http(camera_path, offset), "http"
 
 
-async def _listed(t: Transfers, camera_path: str) -> tuple[int | None, str | None]:
+async def _listed(handle: Handle, camera_path: str) -> tuple[int | None, str | None]:
     """The size and date of `camera_path` in its folder's listing (None when not listed)."""
     folder, name = camera_path.rsplit("/", 1)
     try:
-        entries = await t.list_dir(folder)
+        entries = await handle.list_dir(folder)
     except (CameraError, UnsafeOperationError):
         return None, None
     for entry in entries:

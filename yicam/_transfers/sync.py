@@ -38,13 +38,13 @@ from .._errors import (
     YicamError,
 )
 from .._session.commands import delete
-from .download import Progress, Via, fetch
+from .download import FetchOptions, Progress, fetch
 from .media import MediaItem, scan_media
 from .safety import safe_join
 
 if TYPE_CHECKING:
     from .._session.session import Session
-    from .owner import Transfers
+    from .slot import Handle
 
 __all__ = ["RETRY_DELAYS", "SyncEntry", "SyncReport", "sync_media"]
 
@@ -103,18 +103,17 @@ class _Stop(Exception):
 
 
 async def sync_media(
-    t: Transfers,
+    handle: Handle,
     folder: Path,
+    options: FetchOptions,
     *,
     include_sidecars: bool = False,
     delete_after: bool = False,
-    via: Via = "auto",
     progress: Callable[[MediaItem], Progress | None] | None = None,
     retries: int = len(RETRY_DELAYS),
-    stall_timeout: float | None = None,
 ) -> SyncReport:
-    """Download every media file not yet in `folder` (the caller holds `t.lock`)."""
-    items, problems = await _scan(t, retries)
+    """Download every media file not yet in `folder`, through `handle` (its slot held)."""
+    items, problems = await _scan(handle, retries)
     entries = [SyncEntry(path, None, 0, "failed", error=why) for path, why in problems]
     files = [f for item in items for f in ([item, *item.sidecars] if include_sidecars else [item])]
     stopped: _Stop | None = None
@@ -123,27 +122,27 @@ async def sync_media(
             entries.append(_entry(file, None, stopped.rest, f"not tried: {stopped}"))
             continue
         try:
-            entries.append(await _fetch(t, folder, file, via, progress, retries, stall_timeout))
+            entries.append(await _fetch(handle, folder, file, options, progress, retries))
         except _Stop as stop:
             entries.append(_entry(file, None, "failed", str(stop)))
             stopped = stop
     if delete_after and stopped is None:
-        entries = [await _delete_if_verified(t.session, e) for e in entries]
+        entries = [await _delete_if_verified(handle.session, e) for e in entries]
     return SyncReport(tuple(entries))
 
 
-async def _scan(t: Transfers, retries: int) -> tuple[list[MediaItem], list[tuple[str, str]]]:
+async def _scan(handle: Handle, retries: int) -> tuple[list[MediaItem], list[tuple[str, str]]]:
     """The card's media; a listing cut by a drop is tried again once the session is back."""
     attempt = 0
     while True:
         try:
-            return await scan_media(t.list_dir, t.session.quirks.card_root)
+            return await scan_media(handle.list_dir, handle.session.quirks.card_root)
         except CameraConnectionError:
             if attempt >= retries:
                 raise
             await _pause(attempt)
             attempt += 1
-            if not await t.session.back_online(RECONNECT_WAIT):
+            if not await handle.session.back_online(RECONNECT_WAIT):
                 raise
 
 
@@ -153,13 +152,12 @@ async def _pause(attempt: int) -> None:
 
 
 async def _fetch(
-    t: Transfers,
+    handle: Handle,
     folder: Path,
     item: MediaItem,
-    via: Via,
+    options: FetchOptions,
     progress: Callable[[MediaItem], Progress | None] | None,
     retries: int,
-    stall_timeout: float | None,
 ) -> SyncEntry:
     try:
         local = safe_join(folder, item.folder, item.name)
@@ -180,8 +178,8 @@ async def _fetch(
     while True:
         try:
             result = await fetch(
-                t, item.path, local, progress=report, via=via, expected_size=item.size,
-                modified=modified, stall_timeout=stall_timeout,
+                handle, item.path, local, options, progress=report, expected_size=item.size,
+                modified=modified,
             )  # fmt: skip
         except LocalFileError as exc:
             raise _Stop(str(exc), "skipped") from exc
@@ -192,7 +190,7 @@ async def _fetch(
                 return _entry(item, local, "failed", f"{exc} (after {attempt} retries)", attempt)
             await _pause(attempt)
             attempt += 1
-            if not await t.session.back_online(RECONNECT_WAIT):
+            if not await handle.session.back_online(RECONNECT_WAIT):
                 raise _Stop(f"the connection to the camera was lost: {exc}", "failed") from exc
         except YicamError as exc:
             return _entry(item, local, "failed", str(exc), attempt)
