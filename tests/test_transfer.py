@@ -218,14 +218,13 @@ async def test_http_range_and_errors(start_emulator: Callable[..., Any]) -> None
 async def test_second_get_is_busy(start_emulator: Callable[..., Any]) -> None:
     emu: Emulator = await start_emulator(faults=Faults(slow_data=64))
     put_big_file(emu)
-    async with connect(emu) as cam:
-        async with cam._transfers.slot.held(5.0) as handle:
-            get = await handle.open_get(CARD_PATH, 0)
-            try:
-                with pytest.raises(CameraBusyError):
-                    await cam.call(1285, param=CARD_PATH, offset=0, fetch_size=0)
-            finally:
-                get.close()
+    async with connect(emu) as cam, cam._transfers.slot.held(5.0) as handle:
+        get = await handle.open_get(CARD_PATH, 0)
+        try:
+            with pytest.raises(CameraBusyError):
+                await cam.call(1285, param=CARD_PATH, offset=0, fetch_size=0)
+        finally:
+            get.close()
 
 
 async def test_cancel_keeps_the_part(start_emulator: Callable[..., Any], tmp_path: Path) -> None:
