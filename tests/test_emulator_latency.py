@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -44,3 +45,19 @@ def test_bad_latency_is_refused() -> None:
 
 def test_the_captured_latency_is_the_documented_one() -> None:
     assert CAPTURED_REPLY_LATENCY == (0.010, 0.060)  # docs/protocol.md, "Reply latency"
+
+
+async def test_unanswered_for_counts_while_a_reply_is_late(
+    start_emulator: Callable[..., Any],
+) -> None:
+    emu: Emulator = await start_emulator(time_scale=1.0)
+    async with Camera("127.0.0.1", emu.port, timeout=3.0) as cam:
+        assert cam.unanswered_for == 0.0
+        emu.state.reply_latency = (30.0, 30.0)  # the camera stops answering in time
+        call = asyncio.ensure_future(cam.get_battery())
+        while cam.unanswered_for < 0.2:  # noqa: ASYNC110 - a figure, no event to wait on
+            await asyncio.sleep(0.02)
+        assert not call.done()
+        with pytest.raises(CameraTimeoutError):
+            await call
+        assert cam.unanswered_for == 0.0

@@ -141,6 +141,13 @@ class Camera:
         """Closed, connecting, connected or reconnecting."""
         return self.session.state
 
+    @property
+    def unanswered_for(self) -> float:
+        """Seconds the request on the wire (a command or the heartbeat) has waited for its
+        reply so far; 0.0 when none waits. A camera that stopped answering shows here long
+        before the timeout. Raises nothing."""
+        return self.session.unanswered_for
+
     # -- identity and settings of the session ------------------------------------------------
 
     @property

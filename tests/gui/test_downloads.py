@@ -125,9 +125,14 @@ def test_queue_resumes_after_a_restart_of_the_app(
     assert _md5(local.read_bytes()) == _md5(data)
 
 
-def test_delete_after_only_once_verified(qtbot: Any, window: MainWindow, emu: Emulator) -> None:
+def test_delete_after_only_once_verified_with_its_sidecar(
+    qtbot: Any, window: MainWindow, emu: Emulator
+) -> None:
     data = _put(emu, "YDXJ0004.jpg", 300_000)
+    _put(emu, "YDXJ0004.THM", 9_000)  # the photo's thumbnail sidecar
+    _put(emu, "YDXJ0003.THM", 9_000)  # an orphan sidecar, left by an older app
     connect(qtbot, window)
+    qtbot.waitUntil(lambda: window.media_panel.count.text() == "1 file", timeout=WAIT)
     window.downloads_panel.delete_after.setChecked(True)
     _select(qtbot, window, "YDXJ0004.jpg")
     qtbot.mouseClick(window.media_panel.download, Qt.MouseButton.LeftButton)
@@ -136,8 +141,11 @@ def test_delete_after_only_once_verified(qtbot: Any, window: MainWindow, emu: Em
     assert job.state == JobState.DONE
     assert job.verified
     assert not (emu.sd / FOLDER / "YDXJ0004.jpg").exists()
+    assert not (emu.sd / FOLDER / "YDXJ0004.THM").exists()
     assert _md5(_local(window, "YDXJ0004.jpg").read_bytes()) == _md5(data)
-    qtbot.waitUntil(lambda: window.media.filtered.rowCount() == 0, timeout=WAIT)
+    qtbot.waitUntil(lambda: window.media_panel.count.text() == "0 files", timeout=WAIT)
+    qtbot.mouseClick(window.media_panel.sync, Qt.MouseButton.LeftButton)
+    assert window.downloads.jobs == [job]  # "All new" finds nothing: the orphan is not media
 
 
 def test_all_new_skips_files_already_in_the_folder(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Self
 
@@ -49,6 +50,7 @@ class Connection:
         self._read_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._pending: tuple[int, asyncio.Future[Reply]] | None = None
+        self._sent_at: float | None = None  # loop time the pending request was written
         self._error: Exception | None = None
 
     @classmethod
@@ -113,6 +115,7 @@ class Connection:
             self._pending = (int(request.msg_id), future)  # registered before the write
             try:
                 self._writer.write(self._protocol.send(request))
+                self._sent_at = time.monotonic()
                 async with asyncio.timeout(timeout):
                     return await future
             except TimeoutError as exc:
@@ -120,7 +123,7 @@ class Connection:
                     f"camera did not answer msg {int(request.msg_id)} within {timeout:g} s"
                 ) from exc
             finally:
-                self._pending = None
+                self._pending = self._sent_at = None
 
     @contextlib.asynccontextmanager
     async def reserved(
@@ -139,7 +142,7 @@ class Connection:
             try:
                 yield self._protocol.send(request), future
             finally:
-                self._pending = None
+                self._pending = self._sent_at = None
                 if future.done() and not future.cancelled():
                     future.exception()  # retrieved: the caller may not have awaited it
                 future.cancel()
@@ -149,6 +152,15 @@ class Connection:
         if self._error is not None or self._writer is None or self._writer.is_closing():
             raise NotConnectedError(f"not connected: {self._error or 'closed'}")
         self._writer.write(data)
+        if self._pending is not None:
+            self._sent_at = time.monotonic()
+
+    @property
+    def unanswered_for(self) -> float:
+        """Seconds the request on the wire has waited for its reply (0.0 when none waits)."""
+        if self._sent_at is None:
+            return 0.0
+        return max(0.0, time.monotonic() - self._sent_at)
 
     async def _read_loop(self) -> None:
         assert self._reader is not None

@@ -177,6 +177,11 @@ class Session:
         return self.settings.host
 
     @property
+    def unanswered_for(self) -> float:
+        """Seconds the request on the wire has waited for its reply (0.0 when none waits)."""
+        return self._conn.unanswered_for if self._conn is not None else 0.0
+
+    @property
     def session_given_away(self) -> bool:
         """True after this client let another one take the session (keep_session=False)."""
         return self._conn is not None and self._conn.session_given_away

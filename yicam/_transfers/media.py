@@ -2,7 +2,8 @@
 
 A video `YDXJ0001.mp4` has the sidecar `YDXJ0001_thm.mp4` (a short low-res clip) and a photo
 `YDXJ0002.jpg` has `YDXJ0002.THM` (a small JPEG) (protocol.md section 6.1). A sidecar whose
-main file is gone is listed as an item of its own, so nothing on the card is hidden.
+main file is gone (an orphan) is not media: it is left out of the list, never offered for
+download as a photo or a video of its own.
 """
 
 from __future__ import annotations
@@ -69,20 +70,27 @@ async def scan_media(
 
 
 def _group(folder: str, entries: list[DirEntry], root: str) -> list[MediaItem]:
-    """The media items of one folder, sidecars attached, in name order."""
+    """The media items of one folder, sidecars attached (orphans left out), in name order."""
     files = {e.name: MediaItem(folder, e.name, e.size, e.modified, card_root=root) for e in entries}
     sidecars: dict[str, list[MediaItem]] = {}
     lowered = {name.lower(): name for name in files}
     for name in list(files):
+        if not _is_sidecar(name):
+            continue
+        sidecar = files.pop(name)
         main = _main_of(name, lowered)
         if main is not None:
-            sidecars.setdefault(main, []).append(files.pop(name))
+            sidecars.setdefault(main, []).append(sidecar)
     items = []
     for name in sorted(files):
         item = files[name]
         attached = tuple(sorted(sidecars.get(name, ()), key=lambda s: s.name))
         items.append(dataclasses.replace(item, sidecars=attached))
     return items
+
+
+def _is_sidecar(name: str) -> bool:
+    return _VIDEO_SIDECAR.match(name) is not None or _PHOTO_SIDECAR.match(name) is not None
 
 
 def _main_of(name: str, lowered: dict[str, str]) -> str | None:

@@ -100,7 +100,7 @@ class DownloadsModel(QObject):
             self.jobs.append(
                 DownloadJob(
                     item.path, item.folder, item.name, item.size, delete_after,
-                    open_when_done=open_when_done,
+                    open_when_done=open_when_done, sidecars=tuple(s.path for s in item.sidecars),
                 )
             )  # fmt: skip
             added += 1
@@ -209,9 +209,14 @@ class DownloadsModel(QObject):
                 await cam.delete(job.path)
             except YicamError as exc:
                 job.error = f"not deleted: {explain(exc, cam.host).hint}"
-            else:
-                job.deleted = True
-                self.deletedOnCamera.emit(job.path)
+                return
+            job.deleted = True
+            for sidecar in job.sidecars:  # a sidecar without its file is of no use
+                try:
+                    await cam.delete(sidecar)
+                except YicamError as exc:
+                    job.error = f"sidecar not deleted: {explain(exc, cam.host).hint}"
+            self.deletedOnCamera.emit(job.path)
 
     def _progress(self, job: DownloadJob) -> Any:
         def report(done: int, total: int) -> None:
@@ -266,7 +271,7 @@ class DownloadsModel(QObject):
     def _save(self) -> None:
         pending = [
             {"path": j.path, "folder": j.folder, "name": j.name, "size": j.size,
-             "delete_after": j.delete_after}
+             "delete_after": j.delete_after, "sidecars": list(j.sidecars)}
             for j in self.jobs if j.state in (JobState.QUEUED, JobState.RUNNING)
         ]  # fmt: skip
         self._prefs.settings.setValue(_PENDING_KEY, json.dumps(pending))
@@ -282,6 +287,7 @@ class DownloadsModel(QObject):
                 job = DownloadJob(
                     str(entry["path"]), str(entry["folder"]), str(entry["name"]),
                     int(entry["size"]), bool(entry.get("delete_after", False)),
+                    sidecars=tuple(str(s) for s in entry.get("sidecars", ())),
                 )  # fmt: skip
             except (KeyError, TypeError, ValueError):
                 continue

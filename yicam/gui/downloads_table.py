@@ -53,6 +53,7 @@ class DownloadJob:
     deleted: bool = False
     attempts: int = 0
     open_when_done: bool = False
+    sidecars: tuple[str, ...] = ()  # camera paths deleted with the file (.THM, _thm.mp4)
     _mark: tuple[float, int] = field(default=(0.0, 0), repr=False)
 
     @property
