@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox, QMessageBox
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QMessageBox
 
 from yicam.emulator import Emulator
 from yicam.gui.main_window import MainWindow
@@ -36,13 +36,41 @@ def test_settings_are_grouped_with_read_only_ones_shown(
     assert "dev_reboot" not in panel.combos  # an action, in the Camera menu
 
 
+def _row_labels(panel: Any) -> dict[str, str]:
+    """Each editor's object name (the setting's key) and the label a person reads beside it."""
+    labels = {}
+    for box in panel.findChildren(QGroupBox):
+        form = box.layout()
+        assert isinstance(form, QFormLayout)
+        for row in range(form.rowCount()):
+            label_item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+            field_item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+            assert label_item is not None
+            assert field_item is not None
+            label, field = label_item.widget(), field_item.widget()
+            assert isinstance(label, QLabel)
+            assert field is not None
+            labels[field.objectName()] = label.text()
+    return labels
+
+
+def test_settings_are_labelled_for_people(qtbot: Any, window: MainWindow, emu: Emulator) -> None:
+    _loaded(qtbot, window)
+    labels = _row_labels(window.settings_panel)
+    assert labels["warp_enable"] == "Lens correction"
+    assert labels["video_standard"] == "Video standard"
+    assert labels["sw_version"] == "Firmware"
+    assert not [text for text in labels.values() if "_" in text or text != text.strip()]
+    assert "warp_enable" in window.settings_panel.combos["warp_enable"].toolTip()
+
+
 def test_a_change_reaches_the_camera(qtbot: Any, window: MainWindow, emu: Emulator) -> None:
     _loaded(qtbot, window)
     combo = window.settings_panel.combos["video_quality"]
     combo.setCurrentText("Normal")
     qtbot.waitUntil(lambda: emu.state.settings["video_quality"] == "Normal", timeout=WAIT)
     qtbot.waitUntil(combo.isEnabled, timeout=WAIT)
-    assert window.settings_panel.message.text() == "video_quality = Normal"
+    assert window.settings_panel.message.text() == "Video quality: Normal"
 
 
 def test_a_refused_change_reverts_and_says_why(

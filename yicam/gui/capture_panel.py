@@ -57,6 +57,8 @@ class CapturePanel(QWidget):
 
     def _update(self, *_args: object) -> None:
         capture = self._capture
+        if capture.busy or not capture.available:
+            self.message.clear()  # the last outcome no longer applies
         ready = capture.available and not capture.busy
         self.photo.setEnabled(ready and not capture.recording)
         self.record.setEnabled(ready)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -22,7 +22,10 @@ __all__ = ["ConnectionBar", "ProblemBanner"]
 
 
 class ConnectionBar(QWidget):
-    """Host, Connect and Disconnect."""
+    """Host, Connect and Disconnect; a notice (another device asked for the session) goes
+    after `notice_seconds` or when the connection changes, as it no longer applies then."""
+
+    notice_seconds = 60.0
 
     def __init__(self, session: SessionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +49,9 @@ class ConnectionBar(QWidget):
         self.notice.setObjectName("notice")
         self.notice.setStyleSheet("color: #8a5a00;")
         layout.addWidget(self.notice)
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.notice.clear)
         self.connect_button.clicked.connect(self._connect)
         self.host.returnPressed.connect(self._connect)
         self.disconnect_button.clicked.connect(session.disconnect_camera)
@@ -55,6 +61,7 @@ class ConnectionBar(QWidget):
 
     def _show_notice(self, text: str) -> None:
         self.notice.setText(f"{datetime.now():%H:%M:%S} {text}")
+        self._notice_timer.start(int(self.notice_seconds * 1000))
 
     def _connect(self) -> None:
         self._session.connect_to(self.host.text())
@@ -62,10 +69,12 @@ class ConnectionBar(QWidget):
     def _show_state(self, state: str) -> None:
         connected = state == ConnState.CONNECTED
         connecting = state == ConnState.CONNECTING
-        self.connect_button.setEnabled(not connecting)
+        self.connect_button.setEnabled(not connecting and not connected)
         self.connect_button.setText("Connecting…" if connecting else "Connect")
         self.disconnect_button.setEnabled(connected)
         self.host.setEnabled(not connecting)
+        if not connected:
+            self.notice.clear()
 
 
 class ProblemBanner(QFrame):

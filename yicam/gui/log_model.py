@@ -106,6 +106,10 @@ class LogModel(QObject):
         elif isinstance(event, Disconnected):
             self.log(f"disconnected{f': {event.error}' if event.error else ''}")
         elif isinstance(event, SessionRequested):
-            self.log(f"another client asked for the session (kept: {event.kept})")
+            self.log(
+                "another device asked for the session; yicam kept it"
+                if event.kept
+                else "another device asked for the session; yicam handed it over"
+            )
         else:
             self.log(type(event).__name__)

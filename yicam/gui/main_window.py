@@ -34,7 +34,7 @@ from .target import Target
 
 __all__ = ["MainWindow"]
 
-DEFAULT_SIZE = (1280, 800)
+DEFAULT_SIZE = (1200, 720)  # fits a 1280x800 screen with a title bar and a panel
 
 
 class MainWindow(QMainWindow):

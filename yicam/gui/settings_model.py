@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from yicam import Camera, Event, Notification, Notify, YicamError
+from yicam import Camera, Event, Notification, Notify, UnsafeOperationError, YicamError
 
 from .jobs import Jobs
 from .problems import clean_text, explain
 from .session_model import SessionModel
+from .setting_labels import label_for
 
 __all__ = ["GROUPS", "SettingRow", "SettingsModel", "group_of"]
 
@@ -62,6 +63,7 @@ class SettingsModel(QObject):
         self._values: dict[str, str] = {}
         self._settable: set[str] = set()  # seen settable at least once
         self._pending = 0
+        self._refused_recording = False  # the message says "not while recording"
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
         session.cameraEvent.connect(self._on_event)
@@ -176,13 +178,14 @@ class SettingsModel(QObject):
         except YicamError as exc:
             problem = explain(exc, cam.host)
             self.refused.emit(name, previous, problem.hint)
+            self._refused_recording = isinstance(exc, UnsafeOperationError)
             return
         finally:
             self._busy(-1)
         self._values[name] = now
         if now == value:
             self.applied.emit(name, now)
-            self.message.emit(f"{name} = {clean_text(now, 120)}")
+            self.message.emit(f"{label_for(name)}: {clean_text(now, 120)}")
         else:
             self.refused.emit(name, now, f"the camera kept {clean_text(now, 120)}")
 
@@ -200,5 +203,10 @@ class SettingsModel(QObject):
         self._cam = None
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, Notification) and event.type == Notify.SETTING_CHANGED:
+        if not isinstance(event, Notification):
+            return
+        if event.type == Notify.SETTING_CHANGED:
             self.reload()  # changed on the camera itself
+        elif event.type == Notify.VIDEO_RECORD_COMPLETE and self._refused_recording:
+            self._refused_recording = False
+            self.message.emit("")  # "not while recording" no longer applies

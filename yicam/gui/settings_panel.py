@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .setting_labels import label_for
 from .settings_model import GROUPS, SettingRow, SettingsModel
 
 __all__ = ["SettingsPanel"]
@@ -74,7 +75,7 @@ class SettingsPanel(QWidget):
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             for row in members:
-                form.addRow(row.name.replace("_", " "), self._editor(row))
+                form.addRow(label_for(row.name), self._editor(row))
             self._form.addWidget(box)
         self._form.addStretch(1)
         self.update_availability()
@@ -85,14 +86,14 @@ class SettingsPanel(QWidget):
             label.setObjectName(row.name)
             label.setWordWrap(True)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setToolTip(f"{row.name} (read-only)")
+            label.setToolTip(f"{label_for(row.name)} ({row.name}, read-only)")
             self.labels[row.name] = label
             return label
         combo = QComboBox()
         combo.setObjectName(row.name)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(12)
-        combo.setToolTip(row.name)
+        combo.setToolTip(f"{label_for(row.name)} ({row.name})")
         options = list(row.options)
         if row.value not in options:
             options.insert(0, row.value)
@@ -108,7 +109,7 @@ class SettingsPanel(QWidget):
         if value == combo.property("value"):
             return
         combo.setEnabled(False)
-        self.message.setText(f"Setting {name}…")
+        self.message.setText(f"Setting {label_for(name)}…")
         self._model.apply(name, value)
 
     def _applied(self, name: str, value: str) -> None:
@@ -127,4 +128,4 @@ class SettingsPanel(QWidget):
             combo.setProperty("value", kept)
             combo.blockSignals(False)
             combo.setEnabled(True)
-        self.message.setText(f"{name} not changed: {reason}")
+        self.message.setText(f"{label_for(name)} not changed: {reason}")
