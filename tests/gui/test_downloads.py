@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from yicam._transfers.partial import Partial
 from yicam.emulator import Emulator, Faults
@@ -170,7 +171,12 @@ def test_double_click_opens_the_downloaded_file(
 ) -> None:
     _put(emu, "YDXJ0007.jpg", 10_000)
     opened: list[Path] = []
-    window.media_panel.opener = opened.append
+
+    def opener(path: Path) -> bool:
+        opened.append(path)
+        return True  # the system opened it
+
+    window.media_panel.opener = opener
     connect(qtbot, window)
     qtbot.waitUntil(lambda: window.media.filtered.rowCount() == 1, timeout=WAIT)
     grid = window.media_panel.grid
@@ -182,9 +188,92 @@ def test_double_click_opens_the_downloaded_file(
     _double_click(qtbot, grid.viewport(), rect.center())
     assert len(opened) == 2  # already downloaded: opened at once
     assert len(window.downloads.jobs) == 1
+    assert window.media_panel.message.text() == "Opened YDXJ0007.jpg"
+
+
+def test_a_file_nothing_can_open_says_so_and_shows_its_folder(
+    qtbot: Any, window: MainWindow, emu: Emulator
+) -> None:
+    _put(emu, "YDXJ0008.mp4", 10_000)
+    asked: list[Path] = []
+
+    def opener(path: Path) -> bool:  # as on a desktop with no video player
+        asked.append(path)
+        return path.is_dir()
+
+    window.media_panel.opener = opener
+    connect(qtbot, window)
+    panel = window.media_panel
+    assert not panel.show_folder.isEnabled()  # nothing downloaded yet
+    _select(qtbot, window, "YDXJ0008.mp4")
+    index = window.media.filtered.index(0, 0)
+    panel.grid.doubleClicked.emit(index)
+    assert panel.message.text() == "Downloading YDXJ0008.mp4 to open it…"
+    box = _box(qtbot, window, "inform")
+    local = _local(window, "YDXJ0008.mp4")
+    assert asked == [local]
+    assert "no application set up for .mp4 files" in box.text()
+    assert panel.message.text().startswith("Cannot open YDXJ0008.mp4")
+    (show,) = [b for b in box.buttons() if b.text() == "Show in folder"]
+    show.click()
+    qtbot.waitUntil(lambda: asked == [local, local.parent], timeout=WAIT)
+    assert panel.show_folder.isEnabled()  # downloaded now
+    qtbot.mouseClick(panel.show_folder, Qt.MouseButton.LeftButton)
+    assert asked == [local, local.parent, local.parent]
+
+
+def _box(qtbot: Any, window: MainWindow, name: str) -> QMessageBox:
+    found: list[QMessageBox] = []
+
+    def shown() -> bool:
+        found[:] = [b for b in window.findChildren(QMessageBox, name) if b.isVisible()]
+        return bool(found)
+
+    qtbot.waitUntil(shown, timeout=WAIT)
+    return found[0]
 
 
 def _double_click(qtbot: Any, widget: Any, pos: Any) -> None:
     """Press, release, then the double click, as a mouse sends them (a view needs the press)."""
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=pos)
     qtbot.mouseDClick(widget, Qt.MouseButton.LeftButton, pos=pos)
+
+
+def test_the_folder_dialog_opens_in_the_download_folder_created_for_it(
+    qtbot: Any, make_window: Any, emu: Emulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "Pictures" / "yicam"  # not there yet, as on a first run
+    window: MainWindow = make_window(target_of(emu), folder)
+    qtbot.mouseClick(window.downloads_panel.change, Qt.MouseButton.LeftButton)
+    dialog = _dialog(qtbot, window)
+    assert folder.is_dir()
+    assert Path(dialog.directory().absolutePath()) == folder  # never the current directory
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    dialog.setDirectory(str(other))
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.prefs.folder == other, timeout=WAIT)
+    assert window.downloads_panel.folder.text() == str(other)
+
+
+def test_a_folder_that_cannot_be_made_opens_its_nearest_parent(
+    qtbot: Any, make_window: Any, emu: Emulator, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_bytes(b"not a folder")
+    window: MainWindow = make_window(target_of(emu), tmp_path / "file" / "yicam")
+    qtbot.mouseClick(window.downloads_panel.change, Qt.MouseButton.LeftButton)
+    dialog = _dialog(qtbot, window)
+    assert Path(dialog.directory().absolutePath()) == tmp_path
+    dialog.reject()
+    assert window.prefs.folder == tmp_path / "file" / "yicam"
+
+
+def _dialog(qtbot: Any, window: MainWindow) -> QFileDialog:
+    found: list[QFileDialog] = []
+
+    def shown() -> bool:
+        found[:] = [d for d in window.findChildren(QFileDialog) if d.isVisible()]
+        return bool(found)
+
+    qtbot.waitUntil(shown, timeout=WAIT)
+    return found[0]

@@ -6,7 +6,7 @@ import asyncio
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-__all__ = ["confirm"]
+__all__ = ["confirm", "inform"]
 
 
 async def confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
@@ -20,6 +20,20 @@ async def confirm(parent: QWidget, title: str, text: str, action: str) -> bool:
     yes = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    return await _answer(box, yes)
+
+
+async def inform(parent: QWidget, title: str, text: str, action: str) -> bool:
+    """Tell the user something went wrong, offering `action`; True when it was chosen."""
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=parent)
+    box.setObjectName("inform")
+    yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.setDefaultButton(QMessageBox.StandardButton.Close)
+    return await _answer(box, yes)
+
+
+async def _answer(box: QMessageBox, yes: object) -> bool:
     answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
 
     def finished() -> None:

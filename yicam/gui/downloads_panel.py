@@ -68,6 +68,7 @@ class DownloadsPanel(QWidget):
         self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         change = QPushButton("Change…")
         change.setObjectName("changeFolder")
+        self.change = change
         self.delete_after = QCheckBox("Delete from the camera after a verified download")
         self.delete_after.setObjectName("deleteAfter")
         self.table = QTableView()
@@ -129,7 +130,17 @@ class DownloadsPanel(QWidget):
         return sorted({index.row() for index in self.table.selectionModel().selectedRows()})
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Download folder", str(self._prefs.folder))
+        # Opened in the folder itself: a dialog given a missing folder starts in the
+        # current directory, where Choose would pick whatever is there.
+        dialog = QFileDialog(self, "Download folder", str(self._prefs.existing_folder()))
+        dialog.setObjectName("folderDialog")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        dialog.fileSelected.connect(self._chosen)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()  # window-modal: the camera and downloads carry on meanwhile
+
+    def _chosen(self, folder: str) -> None:
         if folder:
             self._prefs.set_folder(folder)
 

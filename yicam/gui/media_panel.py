@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from yicam import MediaItem
 
-from .dialogs import confirm
+from .dialogs import confirm, inform
 from .downloads_model import DownloadsModel
 from .jobs import Jobs
 from .media_model import THUMB_SIZE, ItemRole, MediaModel
@@ -32,9 +32,9 @@ __all__ = ["MediaGrid", "MediaPanel"]
 _FILTERS = (("All files", "all"), ("Photos", "photo"), ("Videos", "video"))
 
 
-def open_with_system(path: Path) -> None:
-    """Open a local file in the system's viewer."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+def open_with_system(path: Path) -> bool:
+    """Open a local file (or folder) as the system does; False when nothing could open it."""
+    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
 
 
 class MediaGrid(QListView):
@@ -93,7 +93,7 @@ class MediaPanel(QWidget):
         self._media = media
         self._downloads = downloads
         self._jobs = Jobs()
-        self.opener: Callable[[Path], None] = open_with_system
+        self.opener: Callable[[Path], bool] = open_with_system  # files and folders
         self.filter = QComboBox()
         self.filter.setObjectName("mediaFilter")
         for text, kind in _FILTERS:
@@ -107,6 +107,9 @@ class MediaPanel(QWidget):
         self.sync.setToolTip("Download every file that is not in the download folder yet")
         self.delete = QPushButton("Delete…")
         self.delete.setObjectName("deleteMedia")
+        self.show_folder = QPushButton("Show in folder")
+        self.show_folder.setObjectName("showInFolder")
+        self.show_folder.setToolTip("Open the folder that holds the downloaded file")
         self.count = QLabel("")
         self.count.setObjectName("mediaCount")
         self.grid = MediaGrid()
@@ -131,6 +134,7 @@ class MediaPanel(QWidget):
         bottom = QHBoxLayout()
         bottom.addWidget(self.count)
         bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.show_folder)
         layout.addLayout(bottom)
 
         self.filter.currentIndexChanged.connect(
@@ -141,6 +145,8 @@ class MediaPanel(QWidget):
         self.sync.clicked.connect(lambda: downloads.enqueue_new(list(media.items.items)))
         self.delete.clicked.connect(lambda: self._jobs.spawn(self._delete_selected()))
         self.grid.doubleClicked.connect(self._open)
+        self.show_folder.clicked.connect(self._show_in_folder)
+        downloads.table.dataChanged.connect(self._update)
         self.grid.selectionModel().selectionChanged.connect(self._update)
         media.listed.connect(self._listed)
         media.filtered.modelAboutToBeReset.connect(self._remember_selection)
@@ -148,7 +154,7 @@ class MediaPanel(QWidget):
         self._kept: set[str] = set()
         media.message.connect(self.message.setText)
         downloads.message.connect(self.message.setText)
-        downloads.openFile.connect(lambda path: self.opener(Path(path)))
+        downloads.openFile.connect(lambda path: self._open_local(Path(path)))
         self._update()
 
     def selected(self) -> list[MediaItem]:
@@ -171,6 +177,7 @@ class MediaPanel(QWidget):
         self.download.setEnabled(available and chosen)
         self.sync.setEnabled(available)
         self.delete.setEnabled(available and chosen)
+        self.show_folder.setEnabled(any(self._downloads.downloaded(i) for i in self.selected()))
 
     def _remember_selection(self) -> None:
         self._kept = {item.path for item in self.selected()}
@@ -196,10 +203,35 @@ class MediaPanel(QWidget):
         item: MediaItem = index.data(ItemRole)
         local = self._downloads.downloaded(item)
         if local is not None:
-            self.opener(local)
+            self._open_local(local)
         else:
             self._downloads.enqueue([item], open_when_done=True)
             self.message.setText(f"Downloading {clean_text(item.name, 60)} to open it…")
+
+    def _open_local(self, path: Path) -> None:
+        name = clean_text(path.name, 60, single_line=True)
+        if self.opener(path):
+            self.message.setText(f"Opened {name}")
+            return
+        kind = f"{path.suffix} files" if path.suffix else "this file"
+        text = f"Cannot open {name}: this computer has no application set up for {kind}."
+        self.message.setText(text)
+        self._jobs.spawn(self._offer_folder(path, text))
+
+    async def _offer_folder(self, path: Path, text: str) -> None:
+        if await inform(
+            self, "Cannot open the file", f"{text}\n\nIt is in {path.parent}", "Show in folder"
+        ):
+            self._reveal(path)
+
+    def _show_in_folder(self) -> None:
+        local = next(filter(None, map(self._downloads.downloaded, self.selected())), None)
+        if local is not None:
+            self._reveal(local)
+
+    def _reveal(self, path: Path) -> None:
+        if not self.opener(path.parent):
+            self.message.setText(f"Cannot open the folder {path.parent}")
 
     async def _delete_selected(self) -> None:
         items = self.selected()

@@ -25,9 +25,22 @@ class Prefs(QObject):
 
     @property
     def folder(self) -> Path:
-        """Where files from the camera go; chosen once and remembered."""
+        """Where files from the camera go; chosen once and remembered (always absolute: a
+        relative folder is taken from the home folder, never the current directory)."""
         value = self.settings.value("downloads/folder")
-        return Path(value) if isinstance(value, str) and value else _default_folder()
+        folder = Path(value).expanduser() if isinstance(value, str) and value else None
+        if folder is None:
+            return _default_folder()
+        return folder if folder.is_absolute() else Path.home() / folder
+
+    def existing_folder(self) -> Path:
+        """The folder, created if it is not there yet; else its nearest existing parent."""
+        folder = self.folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return next((p for p in folder.parents if p.is_dir()), Path.home())
+        return folder
 
     def set_folder(self, folder: Path | str) -> None:
         """Remember a new folder."""
