@@ -107,8 +107,14 @@ def run(qtbot: Any, coro: Coroutine[Any, Any, T], timeout: int = WAIT) -> T:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> QSettings:
-    """A private settings file, so tests never touch the user's."""
-    return QSettings(str(tmp_path / "yicam.ini"), QSettings.Format.IniFormat)
+    """A private settings file, so tests never touch the user's.
+
+    The live view does not start on connect here (tests that want it start it, or turn the
+    default back on): four test workers streaming at once would only slow the machine.
+    """
+    settings = QSettings(str(tmp_path / "yicam.ini"), QSettings.Format.IniFormat)
+    settings.setValue("live/startOnConnect", "false")
+    return settings
 
 
 @pytest.fixture

@@ -107,7 +107,8 @@ def test_delete_asks_first(qtbot: Any, window: MainWindow, emu: Emulator) -> Non
     delete.click()
     qtbot.waitUntil(lambda: _names(window) == [], timeout=WAIT)
     assert not on_card.exists()
-    assert list((emu.sd / "DCIM/100MEDIA").iterdir()) == []  # the sidecar went with it
+    folder = emu.sd / "DCIM/100MEDIA"
+    qtbot.waitUntil(lambda: list(folder.iterdir()) == [], timeout=WAIT)  # the sidecar too
 
 
 def _question(qtbot: Any, window: MainWindow) -> QMessageBox:

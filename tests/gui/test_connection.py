@@ -218,6 +218,8 @@ def test_demo_camera_runs_in_the_windows_own_loop(qtbot: Any, make_window: Any) 
         connect(qtbot, window)
         status: Any = window.statusBar()
         qtbot.waitUntil(lambda: status.battery.text() == "Battery 86% (on battery)", timeout=WAIT)
+        # A card of sample media: three photos, a clip and a time-lapse set of six.
+        qtbot.waitUntil(lambda: window.media_panel.count.text() == "10 files", timeout=WAIT)
         run(qtbot, window.shutdown())
     finally:
         run(qtbot, stack.aclose())

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from yicam.emulator import Emulator
 from yicam.gui.main_window import MainWindow
 
-from .conftest import WAIT, connect, ports_of
+from .conftest import WAIT, connect, ports_of, target_of
 
 
 def _picture(window: MainWindow) -> tuple[int, float]:
@@ -174,3 +174,29 @@ def test_live_view_comes_back_after_the_camera_does(
     qtbot.waitUntil(lambda: panel.toggle.text() == "Stop live view", timeout=WAIT)
     painted = panel.view.frames_painted
     qtbot.waitUntil(lambda: panel.view.frames_painted > painted + 10, timeout=WAIT)
+
+
+def test_live_view_starts_on_connect_by_default(
+    qtbot: Any, make_window: Any, emu: Emulator, settings: Any
+) -> None:
+    settings.remove("live/startOnConnect")  # a first run: the default
+    window: MainWindow = make_window(target_of(emu))
+    assert window.live_on_connect_action.isChecked()
+    connect(qtbot, window)
+    view = window.live_panel.view
+    qtbot.waitUntil(lambda: view.frames_painted > 3, timeout=WAIT)  # no click
+    assert window.live_panel.toggle.text() == "Stop live view"
+    assert emu.state.viewfinder
+
+
+def test_live_view_on_connect_can_be_turned_off(
+    qtbot: Any, make_window: Any, emu: Emulator, settings: Any
+) -> None:
+    settings.remove("live/startOnConnect")
+    window: MainWindow = make_window(target_of(emu))
+    window.live_on_connect_action.trigger()  # View > Start live view on connect: off
+    assert settings.value("live/startOnConnect") == "false"
+    connect(qtbot, window)
+    qtbot.waitUntil(lambda: window.media_panel.count.text() != "", timeout=WAIT)
+    assert not window.live.running
+    assert window.live_panel.view.placeholder == "Live view off: press Start live view"

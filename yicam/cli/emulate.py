@@ -72,6 +72,12 @@ __all__ = ["emulate", "ready_line", "settings_of"]
     show_default=True,
     help="old: the 2015 settings format (msg 3 + param, no msg 9); new: later firmware.",
 )
+@click.option(
+    "--sample-media",
+    is_flag=True,
+    help="Start with photos, a clip and a time-lapse set on an empty card (the test picture "
+    "at the moment each was taken).",
+)
 def emulate(
     preview_size: str,
     model: str,
@@ -81,6 +87,7 @@ def emulate(
     count: int,
     firmware: str,
     reply_latency: str,
+    sample_media: bool,
 ) -> None:
     """Run an emulated camera (or `--count N` of them) on this computer.
 
@@ -111,7 +118,7 @@ def emulate(
         emulators, reach_all = several(
             count, host, ports, sd,
             preview_size=preview, model=model, faults=fault_set, firmware=chosen,
-            reply_latency=latency,
+            reply_latency=latency, sample_media=sample_media,
         )  # fmt: skip
     else:
         emulator = Emulator(
@@ -126,6 +133,7 @@ def emulate(
             faults=fault_set,
             firmware=chosen,
             reply_latency=latency,
+            sample_media=sample_media,
         )
         emulators = [emulator]
     with contextlib.suppress(KeyboardInterrupt):  # where signal handlers are not available

@@ -150,22 +150,29 @@ class Card:
                     found.append(self.inside(child))
         return found
 
-    def new_media(self, kind: str, when: datetime, duration: float = 0.0) -> Path:
+    def new_media(
+        self,
+        kind: str,
+        when: datetime,
+        duration: float = 0.0,
+        content: tuple[bytes, bytes] | None = None,
+    ) -> Path:
         """Write a new photo (`jpg`) or video (`mp4`) with its sidecar; returns the file.
 
-        Both carry the camera clock's time, as the camera stamps what it writes.
+        Both carry the camera clock's time, as the camera stamps what it writes. `content`
+        gives the file's and the sidecar's bytes (default: the bundled samples, made unique).
         """
         folder, number = self._next_slot()
         path = folder / f"YDXJ{number:04d}.{kind}"
         stamp = f"{path.name} {when:%Y-%m-%d %H:%M:%S} {duration:.1f}s".encode()
         if kind == "jpg":
-            sidecar, side_data = folder / f"YDXJ{number:04d}.THM", thumbnail(b"thm " + stamp)
-            data = unique_jpeg(stamp)
+            sidecar = folder / f"YDXJ{number:04d}.THM"
+            data, side_data = content or (unique_jpeg(stamp), thumbnail(b"thm " + stamp))
         else:
-            sidecar, side_data = folder / f"YDXJ{number:04d}_thm.mp4", _unique_mp4(b"thm " + stamp)
-            data = _unique_mp4(stamp)
-        for target, content in ((sidecar, side_data), (path, data)):
-            self.write(target, content)
+            sidecar = folder / f"YDXJ{number:04d}_thm.mp4"
+            data, side_data = content or (_unique_mp4(stamp), _unique_mp4(b"thm " + stamp))
+        for target, content_bytes in ((sidecar, side_data), (path, data)):
+            self.write(target, content_bytes)
             os.utime(target, (when.timestamp(), when.timestamp()))
         return path
 

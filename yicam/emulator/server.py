@@ -51,6 +51,9 @@ class Emulator:
     like the camera's other delays. The default 0 answers at once; `CAPTURED_REPLY_LATENCY`
     is what a real camera took in the only timed captures (docs/protocol.md).
     `preview_fps` is the live stream's frame rate (a camera's is 30; fewer spare the CPU).
+
+    `sample_media` puts photos, a clip and a time-lapse set on a card that has no media yet,
+    before the camera serves (see `sample_card`; needs the `live` extra).
     """
 
     def __init__(
@@ -72,6 +75,7 @@ class Emulator:
         reply_latency: float | tuple[float, float] = 0.0,
         firmware: Literal["old", "new"] = "new",
         legacy_options: bool = False,  # older spelling of firmware="old"
+        sample_media: bool = False,
     ) -> None:
         if model not in PROFILES:
             raise ValueError(f"unknown model {model!r}; choose from {', '.join(PROFILES)}")
@@ -86,6 +90,7 @@ class Emulator:
         self.preview_fps = preview_fps
         self.live_note = ""  # why there is no live stream, for `yicam emulate`
         self.faults = faults or Faults()
+        self.sample_media = sample_media
         self._tempdir: str | None = None
         if sd is None:
             self._tempdir = tempfile.mkdtemp(prefix="yicam-sd-")
@@ -131,6 +136,10 @@ class Emulator:
         try:
             assert control is not None
             self.port = control.getsockname()[1]
+            if self.sample_media and not any(self.sd.glob("DCIM/*/*")):
+                from .sample_card import fill_sample_card  # PyAV and numpy: the `live` extra
+
+                await asyncio.to_thread(fill_sample_card, self.state.card, self.state.now())
             self.data_port = await self._data.start(self.host, self.data_port)
             self.state.data_service = self._data
             self.http_port = await self._http.start(self.host, self.http_port)

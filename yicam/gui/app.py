@@ -115,9 +115,10 @@ def _platform_problem() -> str | None:
 
 @contextlib.asynccontextmanager
 async def demo_camera(model: str = "yi1") -> AsyncIterator[Target]:
-    """An emulated camera in this process on free loopback ports, and the target to reach it."""
+    """An emulated camera in this process on free loopback ports, its card filled with sample
+    media, and the target to reach it."""
     async with Emulator(
-        "127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=0, model=model
+        "127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=0, model=model, sample_media=True
     ) as emulator:
         yield Target(
             host=emulator.host,

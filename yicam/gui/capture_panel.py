@@ -1,8 +1,7 @@
-"""Photo and Record buttons, with shortcuts and the camera's recording time."""
+"""Photo and Record buttons with the camera's recording time (the window holds the keys)."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from .capture_model import CaptureModel
@@ -24,7 +23,7 @@ class CapturePanel(QWidget):
         self._capture = capture
         self.photo = QPushButton(f"Photo ({PHOTO_KEY})")
         self.photo.setObjectName("photo")
-        self.photo.setToolTip(f"Take a photo on the camera (shortcut {PHOTO_KEY})")
+        self.photo.setToolTip(f"Take a photo on the camera (shortcut {PHOTO_KEY} or Space)")
         self.record = QPushButton(f"Record ({RECORD_KEY})")
         self.record.setObjectName("record")
         self.record.setToolTip(f"Start or stop recording on the camera (shortcut {RECORD_KEY})")
@@ -44,8 +43,6 @@ class CapturePanel(QWidget):
         layout.addWidget(self.message, 1)
         self.photo.clicked.connect(capture.take_photo)
         self.record.clicked.connect(capture.toggle_recording)
-        QShortcut(QKeySequence(PHOTO_KEY), self, capture.take_photo)
-        QShortcut(QKeySequence(RECORD_KEY), self, capture.toggle_recording)
         capture.busyChanged.connect(self._update)
         capture.recordingChanged.connect(self._update)
         capture.elapsedChanged.connect(self._show_elapsed)

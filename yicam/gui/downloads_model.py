@@ -210,12 +210,12 @@ class DownloadsModel(QObject):
             except YicamError as exc:
                 job.error = f"not deleted: {explain(exc, cam.host).hint}"
                 return
-            job.deleted = True
             for sidecar in job.sidecars:  # a sidecar without its file is of no use
                 try:
                     await cam.delete(sidecar)
                 except YicamError as exc:
                     job.error = f"sidecar not deleted: {explain(exc, cam.host).hint}"
+            job.deleted = True
             self.deletedOnCamera.emit(job.path)
 
     def _progress(self, job: DownloadJob) -> Any:

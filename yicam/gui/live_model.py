@@ -75,6 +75,7 @@ class LiveModel(QObject):
         self._running = False
         self._clip: LiveRecording | None = None
         self._resume = False  # the camera went away while the live view ran: start it again
+        self._last_cam: Camera | None = None  # a reconnect brings the same Camera back
         self._stopping = False  # stop() asked: the errors of winding down are no news
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
@@ -217,7 +218,8 @@ class LiveModel(QObject):
 
     def _on_camera(self, cam: Camera) -> None:
         self._cam = cam
-        if self._resume:
+        fresh, self._last_cam = cam is not self._last_cam, cam
+        if self._resume or (fresh and self._prefs.live_on_connect):
             self._resume = False
             self.start()
 

@@ -41,6 +41,7 @@ class LiveWidget(QWidget):
         self.setMinimumSize(320, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # where the window's focus rests
         self._latest: LiveImage | None = None
         self._painted_index = -1
         self.frames_painted = 0
@@ -141,16 +142,21 @@ class LivePanel(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("liveMessage")
         self.message.setWordWrap(True)
+        self.controls = QWidget()  # everything but the picture (hidden in full screen)
         row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.toggle)
         row.addWidget(self.snapshot)
         row.addWidget(self.clip)
         row.addStretch(1)
+        controls = QVBoxLayout(self.controls)
+        controls.setContentsMargins(0, 0, 0, 0)
+        controls.addLayout(row)
+        controls.addWidget(self.message)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
-        layout.addLayout(row)
-        layout.addWidget(self.message)
+        layout.addWidget(self.controls)
         self.toggle.clicked.connect(live.toggle)
         self.snapshot.clicked.connect(live.snapshot)
         self.clip.clicked.connect(live.toggle_clip)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QLineEdit,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -29,6 +31,7 @@ from .prefs import Prefs
 from .session_model import SessionModel
 from .settings_model import SettingsModel
 from .settings_panel import SettingsPanel
+from .shortcuts import shortcut_action, shortcut_lines
 from .status_bar import StatusBar
 from .target import Target
 
@@ -98,13 +101,12 @@ class MainWindow(QMainWindow):
         self.camera_menu = CameraMenu(
             self.session, self.camera_settings, self.media, self._report, self
         )
-        self.menuBar().addMenu(self.camera_menu)
         self.cameras_menu = CamerasMenu(
             self.session, self.connection_bar.host, settings, self._report, self
         )
-        self.menuBar().addMenu(self.cameras_menu)
-        view = self.menuBar().addMenu("&View")
-        view.addAction(self.log_dock.toggleViewAction())
+        self._full_screen_hidden: list[QWidget] | None = None
+        self._build_menus()
+        self._park_focus_in_fields()
 
         self.session.titleChanged.connect(self.setWindowTitle)
         self.session.sessionRequested.connect(self._session_requested)
@@ -114,6 +116,122 @@ class MainWindow(QMainWindow):
         self.session.stateChanged.connect(self.settings_panel.update_availability)
         self.downloads.deletedOnCamera.connect(lambda _path: self.media.refresh())
         self._restore_layout()
+
+    def _build_menus(self) -> None:
+        def act(text: str, keys: list[str], slot: object) -> QAction:
+            action = shortcut_action(self, text, keys, slot)  # type: ignore[arg-type]
+            self.addAction(action)
+            return action
+
+        self.photo_action = act("Take a &photo", ["Space", "P"], self.capture.take_photo)
+        self.record_action = act("Start or stop &recording", ["R"], self.capture.toggle_recording)
+        self.full_screen_action = act(
+            "&Full screen live view", ["F11"], self.toggle_live_full_screen
+        )
+        self.delete_action = act("&Delete the selected files…", ["Del"], self._delete)
+        self.refresh_action = act("&Refresh", ["F5"], self.refresh)
+        self.quit_action = act("&Quit", ["Ctrl+Q"], self.close)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        leave = QAction("Leave full screen", self)
+        leave.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        leave.triggered.connect(self._leave_full_screen)
+        leave.setEnabled(False)  # only in full screen: Escape elsewhere leaves a text field
+        self.addAction(leave)
+        self.leave_full_screen_action = leave
+
+        file = self.menuBar().addMenu("&File")
+        file.addAction(self.quit_action)
+        self.menuBar().addMenu(self.camera_menu)
+        self.menuBar().addMenu(self.cameras_menu)
+        capture = self.menuBar().addMenu("C&apture")
+        capture.addActions([self.photo_action, self.record_action])
+        view = self.menuBar().addMenu("&View")
+        self.live_on_connect_action = view.addAction("Start live view on connect")
+        self.live_on_connect_action.setCheckable(True)
+        self.live_on_connect_action.setChecked(self.prefs.live_on_connect)
+        self.live_on_connect_action.toggled.connect(self.prefs.set_live_on_connect)
+        view.addActions([self.full_screen_action, self.refresh_action])
+        view.addAction(self.log_dock.toggleViewAction())
+        media = self.menuBar().addMenu("&Media")
+        media.addAction(self.delete_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = help_menu.addAction("&Keyboard shortcuts")
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+
+    @property
+    def shortcut_actions(self) -> list[QAction]:
+        """The window's keyboard shortcuts, as the Help menu lists them."""
+        return [
+            self.photo_action, self.record_action, self.full_screen_action,
+            self.delete_action, self.refresh_action, self.quit_action,
+        ]  # fmt: skip
+
+    def show_shortcuts(self) -> None:
+        """List the keyboard shortcuts (a box that does not block the window)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "Keyboard shortcuts",
+            "\n".join(shortcut_lines(self.shortcut_actions))
+            + "\n\nThey work anywhere in the window except while you type in a field "
+            "(Escape leaves the field).",
+            parent=self,
+        )
+        box.setObjectName("shortcuts")
+        box.finished.connect(box.deleteLater)
+        box.open()
+
+    def refresh(self) -> None:
+        """List the card and read battery, card and settings again."""
+        self.media.refresh()
+        self.session.refresh_status()
+        self.camera_settings.reload()
+
+    def toggle_live_full_screen(self) -> None:
+        """Show only the live view, on the whole screen; again (or Escape) to come back."""
+        if self._full_screen_hidden is None:
+            around: list[QWidget] = [
+                self.menuBar(), self.connection_bar, self.banner, self.tabs,
+                self.capture_panel, self.live_panel.controls, self.log_dock, self.statusBar(),
+            ]  # fmt: skip
+            self._full_screen_hidden = [w for w in around if w.isVisible()]
+            self._was_maximized = self.isMaximized()
+            for widget in self._full_screen_hidden:
+                widget.hide()
+            self.showFullScreen()
+        else:
+            for widget in self._full_screen_hidden:
+                widget.show()
+            self._full_screen_hidden = None
+            if self._was_maximized:
+                self.showMaximized()
+            else:
+                self.showNormal()
+        self.leave_full_screen_action.setEnabled(self.live_full_screen)
+        self.live_panel.view.setFocus()
+
+    @property
+    def live_full_screen(self) -> bool:
+        """True while only the live view shows."""
+        return self._full_screen_hidden is not None
+
+    def _leave_full_screen(self) -> None:
+        if self.live_full_screen:
+            self.toggle_live_full_screen()
+
+    def _delete(self) -> None:
+        self.tabs.setCurrentWidget(self.media_panel)  # the files asked about are in view
+        self.media_panel.delete_selected()
+
+    def _park_focus_in_fields(self) -> None:
+        """Focus rests on the live view; a field holds it only while the user types there."""
+        self.live_panel.view.setFocus()
+        self.connection_bar.host.returnPressed.connect(self.live_panel.view.setFocus)
+        for field in self.findChildren(QLineEdit):
+            leave = QAction(field)
+            leave.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+            leave.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            leave.triggered.connect(self.live_panel.view.setFocus)
+            field.addAction(leave)
 
     async def shutdown(self) -> None:
         """Stop every job and close the camera."""

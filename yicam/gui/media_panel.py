@@ -143,7 +143,7 @@ class MediaPanel(QWidget):
         self.refresh.clicked.connect(media.refresh)
         self.download.clicked.connect(self._download_selected)
         self.sync.clicked.connect(lambda: downloads.enqueue_new(list(media.items.items)))
-        self.delete.clicked.connect(lambda: self._jobs.spawn(self._delete_selected()))
+        self.delete.clicked.connect(self.delete_selected)
         self.grid.doubleClicked.connect(self._open)
         self.show_folder.clicked.connect(self._show_in_folder)
         downloads.table.dataChanged.connect(self._update)
@@ -165,6 +165,11 @@ class MediaPanel(QWidget):
     def update_availability(self) -> None:
         """Re-read whether a camera is there."""
         self._update()
+
+    def delete_selected(self) -> None:
+        """Ask, then delete the selected files on the camera."""
+        if self.delete.isEnabled():
+            self._jobs.spawn(self._delete_selected())
 
     async def aclose(self) -> None:
         """Drop a pending question."""

@@ -15,7 +15,8 @@ def _default_folder() -> Path:
 
 
 class Prefs(QObject):
-    """The download folder (also where snapshots and live recordings go)."""
+    """The download folder (also where snapshots and live recordings go), and whether the
+    live view starts on connect."""
 
     folderChanged = Signal(str)
 
@@ -46,3 +47,12 @@ class Prefs(QObject):
         """Remember a new folder."""
         self.settings.setValue("downloads/folder", str(folder))
         self.folderChanged.emit(str(folder))
+
+    @property
+    def live_on_connect(self) -> bool:
+        """Start the live view as soon as a camera is connected (default: yes)."""
+        return self.settings.value("live/startOnConnect", "true") != "false"
+
+    def set_live_on_connect(self, on: bool) -> None:
+        """Remember whether the live view starts on connect."""
+        self.settings.setValue("live/startOnConnect", "true" if on else "false")
