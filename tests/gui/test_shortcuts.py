@@ -141,7 +141,7 @@ def test_the_help_menu_lists_every_shortcut(qtbot: Any, window: MainWindow) -> N
     window.shortcuts_action.trigger()
     box = _box(qtbot, "shortcuts")
     text = box.text()
-    for expected in ("Space or P", "R\t", "F11", "Del", "F5", "Ctrl+Q", "Quit", "photo"):
+    for expected in ("Space or P", "R\t", "F11", "Del", "F5", "Ctrl+O", "Ctrl+Q", "Quit", "photo"):
         assert expected in text
     box.close()
 

@@ -163,7 +163,8 @@ class MainWindow(QMainWindow):
         """The window's keyboard shortcuts, as the Help menu lists them."""
         return [
             self.photo_action, self.record_action, self.full_screen_action,
-            self.delete_action, self.refresh_action, self.quit_action,
+            self.delete_action, self.refresh_action, self.cameras_menu.choose,
+            self.quit_action,
         ]  # fmt: skip
 
     def show_shortcuts(self) -> None:
