@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 import yicam
 from yicam import Camera
 from yicam.agent import Agent, AgentClient, EmbeddedBroker, RemoteCamera
+from yicam.agent._broker_process import set_nodelay_on_listener
 from yicam.emulator import Emulator
 
 from .agent_helpers import free_port
@@ -230,3 +233,21 @@ async def test_fleet_fires_at_one_moment_across_two_agents(
     assert stopped.ok, stopped
     assert all(c.path and c.path.endswith(".mp4") for c in stopped.cameras)
     assert all(e.state.recording_since is None for e in emus)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="descriptors cannot be looked at on Windows")
+def test_nagle_is_turned_off_on_a_listener_and_its_connections() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        assert set_nodelay_on_listener(port)
+        with socket.create_connection(("127.0.0.1", port)):
+            accepted, _ = listener.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    assert not set_nodelay_on_listener(port)  # nothing listens there any more
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="descriptors cannot be looked at on Windows")
+async def test_the_embedded_broker_runs_without_nagle(broker: EmbeddedBroker) -> None:
+    # Else each small reply waits for a delayed acknowledgement: ~40 ms per request.
+    assert broker.nodelay

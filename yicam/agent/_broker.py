@@ -1,8 +1,9 @@
 """`EmbeddedBroker`: an MQTT 5 broker inside `yicam agent`, for one computer without Mosquitto.
 
 It is rumqttd, the Rust broker the `iotcore` package ships compiled for Linux (x86_64, i686,
-aarch64, armv7), macOS and Windows; iotcore runs it in a child process that exits with its
-parent (even after kill -9, when the parent's pipe closes). Of the Python-installable brokers
+aarch64, armv7), macOS and Windows. It runs in a child process of ours (`_broker_process`) that
+turns Nagle's algorithm off for its connections and exits with its parent (even after kill -9,
+when the parent's pipe closes). Of the Python-installable brokers
 tried (see docs/many-computers.md), it is the one that speaks MQTT 5 with QoS 1, retained
 messages, Last Wills and the response-topic and correlation-data properties: amqtt 0.12 speaks
 3.1.1 only, mqttools 0.50 has no QoS 1 and no authentication. It binds loopback unless told
@@ -13,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+
+from ._broker_process import BOOTSTRAP
 
 __all__ = ["MAX_PAYLOAD", "EmbeddedBroker"]
 
@@ -46,6 +50,8 @@ next_connection_delay_ms = 1
 class EmbeddedBroker:
     """`async with EmbeddedBroker("127.0.0.1", 1883):` a broker for as long as the block runs.
 
+    `nodelay` tells whether Nagle's algorithm is off for the broker's connections (see
+    `_broker_process`); without it each request through an agent waits about 40 ms.
     Raises `OSError` on entry when the port is taken, `RuntimeError` when the broker does not
     start, `ImportError` when iotcore is not installed (`pip install 'yicam[agent]'`).
     """
@@ -53,7 +59,8 @@ class EmbeddedBroker:
     def __init__(self, host: str = "127.0.0.1", port: int = 1883) -> None:
         self.host = host
         self.port = port
-        self._broker: Any = None
+        self.nodelay = False
+        self._process: subprocess.Popen[bytes] | None = None
         self._folder: tempfile.TemporaryDirectory[str] | None = None
 
     async def __aenter__(self) -> EmbeddedBroker:
@@ -63,9 +70,9 @@ class EmbeddedBroker:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    async def start(self) -> None:
+    async def start(self, timeout: float = 15.0) -> None:
         """Start the broker and wait until it accepts connections (see the class for errors)."""
-        from iotcore import Broker
+        from iotcore.iotcore import IotCoreBroker
 
         self._folder = tempfile.TemporaryDirectory(prefix="yicam-broker-")
         config = Path(self._folder.name) / "rumqttd.toml"
@@ -73,20 +80,23 @@ class EmbeddedBroker:
         config.write_text(
             _CONFIG.format(listen=f"{host}:{self.port}", max_payload=MAX_PAYLOAD), "utf-8"
         )
-        self._broker = Broker(config_path=str(config))
         try:
-            await asyncio.to_thread(self._broker.start)
+            IotCoreBroker(config_path=str(config)).check_ports()  # OSError when taken
+            argv = [sys.executable, "-c", BOOTSTRAP, str(config), self.host, str(self.port)]
+            self._process = await asyncio.to_thread(_launch, argv)
+            line = await asyncio.wait_for(asyncio.to_thread(_first_line, self._process), timeout)
+            if not line.startswith("ready"):
+                raise RuntimeError(f"the embedded broker did not start on {self.url}")
+            self.nodelay = line == "ready nodelay"
         except BaseException:
-            self._broker = None
-            self._folder.cleanup()
+            await self.stop()
             raise
 
     async def stop(self) -> None:
         """Stop the broker and free its port."""
-        broker, self._broker = self._broker, None
-        if broker is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(broker.stop)
+        process, self._process = self._process, None
+        if process is not None:
+            await asyncio.to_thread(_end, process)
         if self._folder is not None:
             self._folder.cleanup()
             self._folder = None
@@ -96,3 +106,29 @@ class EmbeddedBroker:
         """`mqtt://HOST:PORT` of this broker."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"mqtt://{host}:{self.port}"
+
+
+def _launch(argv: list[str]) -> subprocess.Popen[bytes]:
+    # stdin: the child exits when this pipe closes; stdout: it says when it is ready.
+    return subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+
+
+def _first_line(process: subprocess.Popen[bytes]) -> str:
+    assert process.stdout is not None
+    return process.stdout.readline().decode("ascii", "replace").strip()
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()

@@ -21,6 +21,10 @@ from ._trigger import FIRE_OPS, measure_clock
 
 __all__ = ["AgentClock", "AgentFleet", "AgentShot", "FiredCamera"]
 
+# Seconds a clock sample is trusted: two computers' clocks drift apart by well under a
+# millisecond in a minute (tens of ppm at worst, far less with NTP).
+_KEEP_SAMPLES = 60.0
+
 
 @dataclass(frozen=True, slots=True)
 class AgentClock:
@@ -73,17 +77,29 @@ class AgentFleet:
     def __init__(self, client: AgentClient, agents: list[str] | None = None) -> None:
         self.client = client
         self.agents = agents
+        # (when, offset, round trip) per agent: a clock measured once keeps improving over
+        # the next shots, as the shortest round trip of recent pings is the one trusted.
+        self._samples: dict[str, list[tuple[float, float, float]]] = {}
 
     def _agents(self) -> list[str]:
         online = sorted({i.agent for i in self.client.online_cameras()})
         return [a for a in online if self.agents is None or a in self.agents]
 
-    async def clocks(self) -> tuple[AgentClock, ...]:
-        """Each agent's clock offset, measured now. Raises `CameraConnectionError` when one
-        does not answer."""
+    async def clocks(self, pings: int = 5) -> tuple[AgentClock, ...]:
+        """Each agent's clock offset: `pings` new samples and those of the last minute, the
+        one with the shortest round trip trusted. Raises `CameraConnectionError` when an
+        agent does not answer."""
         agents = self._agents()
-        measured = await asyncio.gather(*(measure_clock(self.client, a) for a in agents))
-        return tuple(AgentClock(a, o, r) for a, (o, r) in zip(agents, measured, strict=True))
+        measured = await asyncio.gather(*(measure_clock(self.client, a, pings) for a in agents))
+        now = time.monotonic()
+        clocks = []
+        for agent, samples in zip(agents, measured, strict=True):
+            kept = [s for s in self._samples.get(agent, []) if now - s[0] < _KEEP_SAMPLES]
+            kept += [(now, offset, rtt) for offset, rtt in samples]
+            self._samples[agent] = kept
+            _, offset, rtt = min(kept, key=lambda s: s[2])
+            clocks.append(AgentClock(agent, offset, rtt))
+        return tuple(clocks)
 
     async def fire(self, op: str, *, lead: float = 0.3) -> AgentShot:
         """`op` ("take_photo", "start_recording", "stop_recording") on every camera at T,

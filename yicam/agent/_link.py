@@ -33,6 +33,7 @@ __all__ = ["Incoming", "Link", "LinkDown", "run"]
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 _UNSUPPORTED_VERSION = (1, 132)  # CONNACK: 3.1.1's "unacceptable protocol", MQTT 5's 0x84
+_PENDING_WARNING = 1000  # publishes awaiting acknowledgement before aiomqtt warns
 
 
 class LinkDown(Exception):
@@ -162,6 +163,9 @@ class Link:
             # delayed acknowledgement: tens of milliseconds per command.
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         )
+        # A fleet's requests, replies and states are many publishes waiting for their
+        # acknowledgements at once: that is normal here, not worth aiomqtt's warning at 10.
+        client.pending_calls_threshold = _PENDING_WARNING
         try:
             async with asyncio.timeout(timeout):
                 await client.__aenter__()
@@ -169,6 +173,10 @@ class Link:
             raise
         except (aiomqtt.MqttError, TimeoutError, OSError) as exc:
             raise LinkDown(f"cannot reach the broker at {self.url}: {exc or 'timed out'}") from None
+        # The connection's end is reported through this future; once our reader has stopped
+        # (closing, or dropping a dead connection) nobody awaits it, and asyncio would log
+        # "Future exception was never retrieved" for a connection we already gave up.
+        client._disconnected.add_done_callback(_retrieve)
         return client
 
     async def close(self) -> None:
@@ -284,6 +292,11 @@ class Link:
         if self._client is None or self.down.is_set():
             raise LinkDown(f"not connected to the broker at {self.url}")
         return self._client
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def run(main: Coroutine[Any, Any, T]) -> T:
