@@ -39,9 +39,15 @@ def camera_of(emu: Emulator, **kwargs: Any) -> Camera:
 class Running:
     """An agent running in this loop, and a client connected to the same broker."""
 
-    def __init__(self, agent: Agent, client: AgentClient) -> None:
+    def __init__(self, agent: Agent, client: AgentClient, task: asyncio.Task[None]) -> None:
         self.agent = agent
         self.client = client
+        self.task = task
+
+    async def stop(self) -> None:
+        """Stop the agent (as Ctrl-C does)."""
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
 
     async def camera(self, name: str = "cam") -> RemoteCamera:
         info = await self.client.wait_for(lambda: self.client.find(f"{self.agent.name}/{name}"), 10)
@@ -63,7 +69,7 @@ async def serve(broker: EmbeddedBroker, tmp_path: Path) -> AsyncIterator[Callabl
         await client.__aenter__()
         started.append((task, client))
         await client.wait_for(lambda: client.online(agent.name), 10)
-        return Running(agent, client)
+        return Running(agent, client, task)
 
     yield start
     for task, client in started:
@@ -251,3 +257,85 @@ def test_nagle_is_turned_off_on_a_listener_and_its_connections() -> None:
 async def test_the_embedded_broker_runs_without_nagle(broker: EmbeddedBroker) -> None:
     # Else each small reply waits for a delayed acknowledgement: ~40 ms per request.
     assert broker.nodelay
+
+
+async def test_a_tether_job_keeps_each_new_file_on_the_agent_while_tools_take_photos(
+    serve: Callable[..., Any], emulator: Emulator
+) -> None:
+    running = await serve({"cam": camera_of(emulator, reconnect=True)})
+    remote = await running.camera()
+    old = await remote.take_photo()
+    job = await remote.start_job("tether")
+    assert job.status == "running"
+    first = await remote.take_photo()  # another tool's photo, through the same agent
+    second = await remote.take_photo()
+    await wait_until(lambda: len(job.entries) == 2, 20)
+    for camera_path, entry in zip((first, second), job.entries, strict=True):
+        assert entry.path == camera_path
+        assert entry.status == "downloaded"
+        assert entry.verified_by in ("md5", "size")
+        assert entry.local is not None
+        kept = running.agent.folder / entry.local
+        assert kept.read_bytes() == emulator.state.card.local_path(camera_path).read_bytes()
+    # The file that was on the card before the job is not the job's.
+    assert not (running.agent.folder / "cam" / "100MEDIA" / old.rsplit("/", 1)[-1]).exists()
+    await job.stop()
+    await wait_until(lambda: job.status == "stopped", 10)
+    # A tool that arrives later gets the retained report.
+    async with AgentClient(running.client.url) as late:
+        info = await late.wait_for(lambda: late.find("agent0/cam"), 5)
+        again = (await RemoteCamera(late, info).jobs())[-1]
+        await late.wait_for(lambda: (again.agent, again.camera, again.id) in late.jobs, 5)
+        assert [e.path for e in again.entries] == [first, second]
+        assert again.status == "stopped"
+
+
+async def test_sync_and_timelapse_jobs_report_what_they_did(
+    serve: Callable[..., Any], emulator: Emulator
+) -> None:
+    running = await serve({"cam": camera_of(emulator, reconnect=True)})
+    remote = await running.camera()
+    photo = await remote.take_photo()
+    sync = await remote.start_job("sync")
+    await sync.follow()
+    assert sync.status == "finished", sync.error
+    assert isinstance(sync.result, yicam.SyncReport)
+    assert [(e.path, e.status) for e in sync.entries] == [(photo, "downloaded")]
+    with pytest.raises(ValueError, match="unexpected option"):
+        await remote.start_job("sync", every=3)
+    timelapse = await remote.start_job("timelapse", every=0.5, count=2, download=True)
+    with pytest.raises(yicam.UnsafeOperationError, match="already runs a job"):
+        await remote.start_job("tether")
+    reports: list[dict[str, Any]] = []
+    await timelapse.follow(reports.append)
+    assert timelapse.status == "finished", timelapse.error
+    assert isinstance(timelapse.result, yicam.TimelapseReport)
+    assert timelapse.result.count("taken") == 2
+    await wait_until(lambda: len(timelapse.entries) == 2, 10)
+    assert all(e.status == "downloaded" for e in timelapse.entries)
+    assert len(reports) >= 2  # followed as it went, not only at the end
+
+
+async def test_a_tether_job_is_taken_up_after_the_agent_stops_and_nothing_is_lost(
+    serve: Callable[..., Any], emulator: Emulator, tmp_path: Path
+) -> None:
+    running = await serve({"cam": camera_of(emulator, reconnect=True)}, name="pi")
+    remote = await running.camera()
+    job = await remote.start_job("tether")
+    before = await remote.take_photo()
+    await wait_until(lambda: len(job.entries) == 1, 20)
+    await running.stop()  # the job's task ends with the agent; its file says "running"
+    async with camera_of(emulator) as direct:  # meanwhile, a photo the agent never heard of
+        meanwhile = await direct.take_photo()
+    again = await serve({"cam": camera_of(emulator, reconnect=True)}, name="pi")
+    resumed = await again.camera()
+    after = await resumed.take_photo()
+    jobs = await resumed.jobs()
+    assert [j.id for j in jobs] == [job.id]
+    taken_up = jobs[0]
+    await again.client.wait_for(lambda: len(taken_up.entries) == 3, 20)
+    assert sorted(e.path for e in taken_up.entries) == sorted([before, meanwhile, after])
+    assert all(e.status == "downloaded" for e in taken_up.entries)  # each fetched once
+    assert taken_up.report["resumed"] == 1
+    kept = sorted(p.name for p in (tmp_path / "pi" / "cam").rglob("*.jpg"))
+    assert len(kept) == 3

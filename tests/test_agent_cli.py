@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,6 +134,71 @@ def test_a_command_the_agent_does_not_serve_is_one_error_line(
     served: tuple[AgentThread, Emulator], tmp_path: Path
 ) -> None:
     _running, emu = served
-    result = run(*where(emu), "sync", str(tmp_path / "out"))
+    local = tmp_path / "up.jpg"
+    local.write_bytes(b"x")
+    result = run(*where(emu), "upload", str(local), "/tmp/fuse_d/up.jpg")
     assert result.exit_code == 1
-    assert result.output.strip().startswith("Error: sync is not available through an agent yet")
+    assert result.output.strip().startswith("Error: upload is not available through an agent yet")
+
+
+def test_sync_runs_on_the_agent_and_from_agent_copies_its_files_verified(
+    served: tuple[AgentThread, Emulator], tmp_path: Path
+) -> None:
+    running, emu = served
+    photo = run(*where(emu), "photo").output.strip()
+    out = tmp_path / "out"
+    synced = run(*where(emu), "sync", str(out))
+    assert synced.exit_code == 0, synced.output
+    assert synced.output.startswith("1 downloaded")
+    name = photo.rsplit("/", 1)[-1]
+    kept = running.agent.folder / "cam" / "100MEDIA" / name
+    original = emu.state.card.local_path(photo).read_bytes()
+    assert kept.read_bytes() == original  # on the agent's computer; nothing here yet
+    assert not (out / "100MEDIA" / name).exists()
+    # A copy cut short with wrong bytes is never given the file's name.
+    partial = (
+        out
+        / "100MEDIA"
+        / f".yicam-{hashlib.md5(f'cam/100MEDIA/{name}'.encode()).hexdigest()[:12]}.partial"
+    )
+    partial.parent.mkdir(parents=True)
+    partial.write_bytes(b"garbage")
+    bad = run(*where(emu), "sync", "--from-agent", str(out))
+    assert bad.exit_code == 1
+    assert "does not match the agent's MD5" in bad.output
+    assert not (out / "100MEDIA" / name).exists()
+    assert not partial.exists()
+    partial.write_bytes(original[:1000])  # a copy cut short: it goes on from there
+    copied = run(*where(emu), "sync", "--from-agent", str(out))
+    assert copied.exit_code == 0, copied.output
+    assert (out / "100MEDIA" / name).read_bytes() == original
+    assert not partial.exists()
+    again = run(*where(emu), "--json", "sync", "--from-agent", str(out))
+    assert json.loads(again.output)["present"] == 1
+
+
+def test_tether_runs_on_the_agent_while_photo_works_from_another_terminal(
+    served: tuple[AgentThread, Emulator], tmp_path: Path
+) -> None:
+    running, emu = served
+    argv = [sys.executable, "-m", "yicam.cli.main", "--timeout", "2", *where(emu),
+            "tether", str(tmp_path / "here"), "--count", "1"]  # fmt: skip
+    tether = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert tether.stdout is not None
+        first = tether.stdout.readline()
+        assert "tether runs on agent desk" in first
+        photo = run(*where(emu), "photo")  # the second terminal
+        assert photo.exit_code == 0, photo.output
+        output, _ = tether.communicate(timeout=60)
+    finally:
+        if tether.poll() is None:
+            tether.kill()
+    assert tether.returncode == 0, output
+    name = photo.output.strip().rsplit("/", 1)[-1]
+    assert f"saved 100MEDIA/{name}" in output
+    assert "1 file(s)" in output
+    assert "kept on agent desk" in output
+    kept = running.agent.folder / "cam" / "100MEDIA" / name
+    assert kept.read_bytes() == emu.state.card.local_path(photo.output.strip()).read_bytes()
+    assert not (tmp_path / "here").exists() or not any((tmp_path / "here").rglob("*.jpg"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Self
 
@@ -70,12 +70,17 @@ class _Barrier:
 class NewMedia:
     """An async iterator over new media items; subscribed from creation, so nothing is missed.
 
+    `known`: the camera paths that are not new (a watch taken up again after a stop, which
+    remembered the card's files at its first start); any other file on the card is yielded
+    first. By default every file on the card when `start` lists it is known.
+
     Iterating yields `MediaItem`s; it ends when closed, and raises `CameraConnectionError`
     when the connection is lost for good.
     """
 
-    def __init__(self, cam: Camera) -> None:
+    def __init__(self, cam: Camera, *, known: Collection[str] | None = None) -> None:
         self._cam = cam
+        self._baseline = None if known is None else frozenset(known)
         self._queue: asyncio.Queue[Event | _Rescan | _Stop | _Barrier] = asyncio.Queue()
         self._unsubscribe: Callable[[], None] | None = cam.subscribe(self._queue.put_nowait)
         self._known: dict[str, _Key] | None = None  # every file on the card we know of
@@ -94,10 +99,15 @@ class NewMedia:
         """
         while self._known is None:
             try:
-                self._known = _keys(await self._cam.list_media())
+                known = _keys(await self._cam.list_media())
             except CameraConnectionError:
                 if not await self._cam.session.back_online():
                     raise
+                continue
+            if self._baseline is not None:  # what else is on the card is new
+                known = {path: key for path, key in known.items() if path in self._baseline}
+                self.rescan()
+            self._known = known
 
     async def __anext__(self) -> MediaItem:
         await self.start()

@@ -5,7 +5,9 @@ camera made them, to `dest/NNNMEDIA/NAME` with the rules of `sync`: through a pa
 resumable, verified (MD5 on the data port, size over HTTP), never overwriting a local file.
 One difference: a local file with the name already is another file (cameras reuse names after
 a delete or a format, and this one was made just now), so the new one is saved as
-`NAME-2.EXT` (`-3`, ...) instead of being skipped as present.
+`NAME-2.EXT` (`-3`, ...) instead of being skipped as present. `known` takes a tether up again
+after a stop: the camera paths of its first start and of what it fetched; every other file on
+the card is fetched first (see `NewMedia`).
 
 Capture is never held up: the downloads run in their own task while the caller goes on taking
 photos. A failed download is tried again (`retries` times, resuming) and then reported as
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
@@ -66,8 +68,10 @@ class Tether:
         via: Via = "auto",
         retries: int = 3,
         retry_delay: float = 1.0,
+        known: Collection[str] | None = None,
     ) -> None:
         self.cam = cam
+        self.known = known
         self.dest = Path(dest)
         self.delete_after = delete_after
         self.on_file = on_file
@@ -111,7 +115,7 @@ class Tether:
             self.dest.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise LocalFileError(f"cannot create {self.dest}: {exc.strerror or exc}") from exc
-        self._watch = NewMedia(self.cam)
+        self._watch = NewMedia(self.cam, known=self.known)
         await self._watch.start()
         self._task = asyncio.create_task(self._run(self._watch), name="yicam-tether")
 
@@ -198,7 +202,10 @@ class Tether:
                 return SyncEntry(
                     item.path, local, item.size, "failed", error="size differs from the listing"
                 )
-            return SyncEntry(item.path, result.path, item.size, "downloaded")
+            return SyncEntry(
+                item.path, result.path, item.size, "downloaded",
+                verified_by=result.verified_by, resumed_from=result.resumed_from,
+            )  # fmt: skip
 
     async def _delete(self, watch: NewMedia, entry: SyncEntry) -> SyncEntry:
         try:

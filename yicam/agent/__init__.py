@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._link import TLSOptions, run
     from ._registry import LocalAgent, agents_folder, find_owner, local_agents
     from ._remote import RemoteCamera
+    from ._remote_jobs import RemoteJob
     from ._topics import DEFAULT_PREFIX, Topics
     from ._url import BrokerURL
 
@@ -36,6 +37,7 @@ __all__ = [
     "LocalAgent",
     "RemoteCamera",
     "RemoteCameraInfo",
+    "RemoteJob",
     "TLSOptions",
     "Topics",
     "agents_folder",
@@ -63,6 +65,7 @@ _EXPORTS: dict[str, str] = {
     "find_owner": "._registry",
     "local_agents": "._registry",
     "RemoteCamera": "._remote",
+    "RemoteJob": "._remote_jobs",
     "DEFAULT_PREFIX": "._topics",
     "Topics": "._topics",
     "BrokerURL": "._url",

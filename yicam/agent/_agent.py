@@ -33,6 +33,7 @@ from . import _ops
 from ._codec import encode, encode_error
 from ._events import event_to_json
 from ._files import file_info, inside, list_files, read_chunk
+from ._jobs import Jobs
 from ._link import Incoming, Link, LinkDown, TLSOptions
 from ._registry import LocalAgent, register, unregister
 from ._topics import DEFAULT_PREFIX, Topics, level
@@ -137,6 +138,10 @@ class Agent:
             "file_read": lambda args: read_chunk(self.folder, args.get("file"), args.get("offset")),
             "fire": lambda args: fire_at(self, args),
         }
+        self.jobs = Jobs(self)
+        self.handlers.update(
+            job_start=self.jobs.start, job_stop=self.jobs.stop, jobs=self.jobs.reports
+        )
         self.link = Link(
             self.url,
             client_id=f"yicam-agent-{self.name}-{uuid.uuid4().hex[:6]}",
@@ -160,11 +165,13 @@ class Agent:
         for owned in self.cameras.values():
             owned.cam.subscribe(self._forward(owned))
             workers.append(asyncio.create_task(self._keep(owned), name=f"camera {owned.name}"))
+        self.jobs.resume()
         if self.register_locally:
             self._register()
         try:
             await asyncio.gather(*workers)
         finally:
+            await self.jobs.close()
             await cancel_and_wait(workers, self._tasks)
             await self._goodbye()
 
@@ -196,6 +203,7 @@ class Agent:
         self._published.clear()
         for owned in self.cameras.values():
             await self._publish_state(owned)
+        await self.jobs.publish_all()
         await link.publish(self.topics.status(self.name), "online", retain=True)
         for hook in self.on_connected:
             await hook()

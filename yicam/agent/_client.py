@@ -68,6 +68,7 @@ class AgentClient:
         self.status: dict[str, str] = {}
         self.cameras: dict[tuple[str, str], RemoteCameraInfo] = {}
         self.listeners: dict[tuple[str, str], list[Any]] = {}
+        self.jobs: dict[tuple[str, str, str], dict[str, Any]] = {}  # (agent, camera, id): report
         self._pending: dict[str, _Pending] = {}
         self._changed = asyncio.Event()
         self.link = Link(
@@ -122,6 +123,16 @@ class AgentClient:
                 self.cameras.pop(key, None)
             else:
                 self.cameras.setdefault(key, RemoteCameraInfo(*key)).state = state
+        elif len(levels) == 4 and levels[2] == "job":
+            job = (levels[0], levels[1], levels[3])
+            try:
+                report = json.loads(message.payload) if message.payload else None
+            except ValueError:
+                return
+            if isinstance(report, dict):
+                self.jobs[job] = report
+            else:
+                self.jobs.pop(job, None)
         elif len(levels) == 3 and levels[2] == "event":
             for listener in list(self.listeners.get((levels[0], levels[1]), [])):
                 with contextlib.suppress(ValueError):
@@ -166,6 +177,10 @@ class AgentClient:
     async def subscribe_events(self, agent: str, camera: str) -> None:
         """Start receiving the camera's events (for `listeners`)."""
         await self.link.subscribe(self.topics.event(agent, camera))
+
+    async def subscribe_jobs(self, agent: str, camera: str) -> None:
+        """Start receiving the reports of the camera's jobs (in `jobs`)."""
+        await self.link.subscribe(self.topics.jobs(agent, camera))
 
     # -- requests -------------------------------------------------------------------------------
 

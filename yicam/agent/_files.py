@@ -2,8 +2,9 @@
 
 The agent keeps every file it downloads under its folder as `<camera>/NNNMEDIA/NAME`, as
 `sync` lays them out. A tool copies one by asking for it in chunks (`file_read`, 256 KiB,
-base64 in the JSON reply), writes them to a partial file, checks the whole against the MD5
-the agent computed, and only then gives it its name; an existing file is never overwritten.
+base64 in the JSON reply), writes them to a partial file (a copy cut short goes on from it
+the next time), checks the whole against the MD5 the agent computed, and only then gives it
+its name; an existing file is never overwritten.
 The agent serves files under its folder only: a path that leaves it is refused.
 """
 
@@ -106,10 +107,8 @@ async def fetch(
         return target
     partial = target.with_name(f".yicam-{hashlib.md5(relative.encode()).hexdigest()[:12]}.partial")
     try:
-        file = await asyncio.to_thread(_open, partial)
+        file, offset, digest = await asyncio.to_thread(_resume, partial, size)
         try:
-            digest = hashlib.md5()
-            offset = 0
             while offset < size:
                 chunk = await client.request(
                     agent, None, "file_read", {"file": relative, "offset": offset}, timeout=timeout
@@ -124,12 +123,11 @@ async def fetch(
         finally:
             file.close()
         if digest.hexdigest() != md5:
+            await asyncio.to_thread(partial.unlink, missing_ok=True)  # next time from the start
             raise yicam.TransferError(f"{relative}: the copy does not match the agent's MD5")
         await asyncio.to_thread(_place, partial, target)
     except OSError as exc:
         raise yicam.LocalFileError(f"cannot write {target}: {exc}") from exc
-    finally:
-        await asyncio.to_thread(partial.unlink, missing_ok=True)
     return target
 
 
@@ -141,9 +139,17 @@ def _present(target: Path, size: int, md5: str) -> bool:
     raise yicam.LocalFileError(f"{target} exists and differs from the agent's copy")
 
 
-def _open(partial: Path) -> BinaryIO:
+def _resume(partial: Path, size: int) -> tuple[BinaryIO, int, Any]:
+    """The partial file opened for appending, its length and the MD5 of what it holds."""
     partial.parent.mkdir(parents=True, exist_ok=True)
-    return partial.open("wb")
+    digest = hashlib.md5()
+    if partial.is_file() and partial.stat().st_size <= size:
+        with partial.open("rb") as held:
+            while block := held.read(1 << 20):
+                digest.update(block)
+        file = partial.open("ab")
+        return file, file.tell(), digest
+    return partial.open("wb"), 0, digest
 
 
 def _flush(file: BinaryIO) -> None:

@@ -19,6 +19,7 @@ import yicam
 from ._client import AgentClient, RemoteCameraInfo
 from ._events import event_from_json
 from ._files import fetch
+from ._remote_jobs import RemoteJob
 
 __all__ = ["RemoteCamera"]
 
@@ -323,6 +324,41 @@ class RemoteCamera:
             path=local, size=int(stored["size"]), md5=str(stored["md5"]),
             via=stored["via"], resumed_from=0, verified_by="md5",
         )  # fmt: skip
+
+    # -- jobs on the agent -----------------------------------------------------------------
+
+    async def start_job(self, kind: str, **options: Any) -> RemoteJob:
+        """Run a "tether", "timelapse" or "sync" job on the agent, with the camera; returns it.
+
+        Options: `delete_after`, `include_sidecars` (tether, sync); `every`, `count`,
+        `duration`, `clip` (seconds), `min_free`, `download`, `delete_after` (timelapse).
+        The files stay in the agent's folder. Raises `ValueError` for an unknown job or
+        option, `UnsafeOperationError` when the camera already runs a job there.
+        """
+        await self.client.subscribe_jobs(self.agent, self.name)
+        report = await self.client.request(
+            self.agent, None, "job_start", {"camera": self.name, "kind": kind, "options": options},
+            timeout=self.timeout * 4 + 5,
+        )  # fmt: skip
+        return RemoteJob(self, report)
+
+    async def jobs(self) -> list[RemoteJob]:
+        """The jobs the agent keeps reports of for this camera, oldest first."""
+        await self.client.subscribe_jobs(self.agent, self.name)
+        reports = await self._ask_agent("jobs", camera=self.name)
+        return [RemoteJob(self, report) for report in reports]
+
+    async def kept_files(self) -> list[dict[str, Any]]:
+        """The files the agent keeps of this camera: `file` (relative path) and `size`."""
+        files: list[dict[str, Any]] = await self._ask_agent("files", camera=self.name)
+        return files
+
+    async def fetch_kept(self, relative: str, target: Path) -> Path:
+        """Copy one kept file here, resumable and verified against the agent's MD5."""
+        return await fetch(self.client, self.agent, relative, target, timeout=self.timeout * 2 + 1)
+
+    async def _ask_agent(self, op: str, **args: Any) -> Any:
+        return await self.client.request(self.agent, None, op, args, timeout=self.timeout * 2 + 1)
 
     def __getattr__(self, name: str) -> Any:
         """A `Camera` member the agent does not serve yet: a clear error, not a crash."""

@@ -6,6 +6,7 @@
 <prefix><agent>/<camera>/state    retained JSON: model, battery, card, mode, recording, connection
 <prefix><agent>/<camera>/event    notifications and connection events, as they happen
 <prefix><agent>/<camera>/cmd      requests to the camera (`Camera` methods), QoS 1
+<prefix><agent>/<camera>/job/<id> retained JSON: a job's report (tether, time-lapse, sync)
 <prefix>reply/<client id>         replies to one client (MQTT 5 response topic)
 ```
 """
@@ -63,6 +64,14 @@ class Topics:
     def cmd(self, agent: str, camera: str) -> str:
         """Requests to a camera."""
         return f"{self.prefix}{agent}/{camera}/cmd"
+
+    def job(self, agent: str, camera: str, job: str) -> str:
+        """A job's report, retained."""
+        return f"{self.prefix}{agent}/{camera}/job/{job}"
+
+    def jobs(self, agent: str, camera: str) -> str:
+        """Every job report of a camera."""
+        return f"{self.prefix}{agent}/{camera}/job/+"
 
     def reply(self, client: str) -> str:
         """Replies to one client."""

@@ -111,6 +111,8 @@ def download_cmd(
 @click.option("--retries", type=click.IntRange(0, 20), default=3, show_default=True,
               help="Retries of a file whose transfer was cut or stalled.")  # fmt: skip
 @_stall_option
+@click.option("--from-agent", is_flag=True,
+              help="Copy the files the camera's agent keeps (its jobs') into FOLDER.")  # fmt: skip
 @click.pass_context
 def sync_cmd(
     ctx: click.Context,
@@ -120,14 +122,28 @@ def sync_cmd(
     via: Via,
     retries: int,
     stall_timeout: float,
+    from_agent: bool,
 ) -> Result | None:
     """Download every media file not yet in FOLDER (FOLDER/NNNMEDIA/NAME).
 
+    When an agent owns the camera, the sync runs on the agent and the files stay in its
+    folder; --from-agent then copies what the agent keeps into FOLDER (verified, resumable).
     Shows progress, then a line per file skipped or failed with the reason; exits 1 unless every
     camera file is now in FOLDER.
     """
+    from .agent_jobs import fetch_kept, is_remote, run_job
 
     async def job(cam: Camera) -> Any:
+        if from_agent:
+            if not is_remote(cam):
+                raise click.UsageError("--from-agent: no agent owns this camera")
+            return await fetch_kept(cam, folder)
+        if is_remote(cam):
+            options = {"delete_after": delete_after, "include_sidecars": include_sidecars}
+            done = await run_job(cam, "sync", options, lambda e: None, quiet=True)
+            if done.result is None:
+                raise click.ClickException(f"the sync on the agent failed: {done.error}")
+            return done.result
         with _bars() as bar:
 
             def progress(item: MediaItem) -> Callable[[int, int], None]:

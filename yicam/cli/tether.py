@@ -61,7 +61,23 @@ def tether_cmd(
     entries: list[SyncEntry] = []
     hooks: list[ExecHook] = []
 
+    kept_on: list[str] = []  # the agent whose folder keeps the files, when one runs the job
+
     async def job(cam: Camera) -> None:
+        from .agent_jobs import is_remote, run_job
+
+        if is_remote(cam):
+            if argv:
+                raise click.UsageError("--exec runs where the files are: not through an agent")
+            kept_on.append(str(cam.agent))  # type: ignore[attr-defined]
+
+            def on_remote_file(entry: SyncEntry) -> None:
+                entries.append(entry)
+                emit(Result(entry_data(entry))) if json_mode else print_line(entry_line(entry))
+
+            options = {"delete_after": delete_after, "include_sidecars": include_sidecars}
+            await run_job(cam, "tether", options, on_remote_file, quiet=json_mode, stop_after=count)
+            return
         hook = ExecHook(argv) if argv else None
         hooks.extend([hook] if hook else [])
         enough = asyncio.Event()
@@ -109,7 +125,8 @@ def tether_cmd(
         run_camera(job, reconnect=reconnect)
     failed = [e for e in entries if e.status != "downloaded"]
     total = sum(e.size for e in entries if e.status == "downloaded")
-    summary = f"{len(entries) - len(failed)} file(s), {human_size(total)} saved in {folder}"
+    where = f"kept on agent {kept_on[0]}" if kept_on else f"saved in {folder}"
+    summary = f"{len(entries) - len(failed)} file(s), {human_size(total)} {where}"
     summary += f"; {len(failed)} failed" if failed else ""
     exec_failures = sum(h.failures for h in hooks)
     summary += f"; --exec failed {exec_failures} time(s)" if exec_failures else ""

@@ -138,6 +138,11 @@ def timelapse(
     files: list[SyncEntry] = []
 
     async def job(cam: Camera) -> TimelapseReport:
+        from .agent_jobs import is_remote
+
+        if is_remote(cam):
+            return await _on_agent(cam, every, count, duration, clip, folder, delete_after,
+                                   min_free, files, json_mode, argv)  # fmt: skip
         hook = holder["hook"] = ExecHook(argv) if argv else None
 
         def on_file(entry: SyncEntry) -> None:
@@ -191,6 +196,46 @@ def timelapse(
     failed = any(e.status != "downloaded" for e in files) or (hook and hook.failures)
     if report.stopped == "error" or failed:
         raise click.exceptions.Exit(1)
+
+
+async def _on_agent(
+    cam: Any,
+    every: float,
+    count: int | None,
+    duration: float | None,
+    clip: float | None,
+    folder: Path | None,
+    delete_after: bool,
+    min_free: int,
+    files: list[SyncEntry],
+    json_mode: bool,
+    argv: list[str] | None,
+) -> TimelapseReport:
+    """The time-lapse as a job on the agent that owns the camera; its files stay there."""
+    from .agent_jobs import run_job
+
+    if argv:
+        raise click.UsageError("--exec runs where the files are: not through an agent")
+    options = {"every": every, "count": count, "duration": duration, "clip": clip,
+               "min_free": min_free, "download": folder is not None,
+               "delete_after": delete_after}  # fmt: skip
+    shown: set[int] = set()
+
+    def on_file(entry: SyncEntry) -> None:
+        files.append(entry)
+        if not json_mode:
+            print_line(entry_line(entry))
+
+    def on_report(job: Any) -> None:
+        shot = job.last_shot
+        if shot is not None and shot.index not in shown:
+            shown.add(shot.index)
+            _show_shot(shot, json_mode)
+
+    done = await run_job(cam, "timelapse", options, on_file, on_report, quiet=json_mode)
+    if not isinstance(done.result, TimelapseReport):
+        raise click.ClickException(f"the time-lapse on agent {cam.agent}: {done.error}")
+    return done.result
 
 
 def _bar(json_mode: bool) -> Progress:
