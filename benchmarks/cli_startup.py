@@ -32,10 +32,9 @@ def yicam_command() -> list[str]:
 
 def cpu_clock() -> Callable[[], float]:
     """Seconds of CPU used by finished children so far (wall time without `resource`)."""
-    try:
-        import resource
-    except ImportError:
+    if sys.platform == "win32":  # no `resource` module there
         return time.perf_counter
+    import resource
 
     def children() -> float:
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)

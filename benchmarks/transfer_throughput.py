@@ -28,7 +28,6 @@ import hashlib
 import importlib
 import json
 import os
-import resource
 import shutil
 import socket
 import statistics
@@ -145,8 +144,16 @@ def child(mode: str, ports: list[int], dest: str, overrides: list[str]) -> None:
 
         asyncio.run(run())
     elapsed = time.perf_counter() - start
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": elapsed, "rss_kib": rss}))
+    print(json.dumps({"seconds": elapsed, "rss_kib": peak_rss_kib()}))
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident memory in KiB (0 where `resource` is missing: Windows)."""
+    if sys.platform == "win32":
+        return 0
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def measure(mode: str, ports: list[int], dest: Path, overrides: list[str]) -> dict[str, float]:

@@ -108,12 +108,9 @@ def test_sync_delete_after_deletes_only_verified_files(emu: Emulator, tmp_path: 
 
 
 def test_unwritable_destination_is_a_clear_error(emu: Emulator, tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        target = "/proc/yicam-cannot-write-here"  # root ignores permissions, not /proc
-    else:
-        locked = tmp_path / "locked"
-        locked.mkdir(mode=0o500)
-        target = str(locked / "sub")
+    blocker = tmp_path / "a-file"  # a file where a folder must go: refused on every system,
+    blocker.write_text("")  # even for root, who ignores permissions
+    target = str(blocker / "sub")
     result = yicam(emu, "sync", target, "--delete-after")
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ")

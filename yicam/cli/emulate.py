@@ -225,7 +225,9 @@ def _stdin_is_ours() -> bool:
     try:
         if not sys.stdin.isatty():
             return True
-        return not hasattr(os, "tcgetpgrp") or os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+        if sys.platform == "win32":
+            return True  # no job control: a console's input belongs to the program in front
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
     except (AttributeError, OSError, ValueError):
         return False
 
