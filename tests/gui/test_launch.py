@@ -148,7 +148,8 @@ DEMO_RUN = textwrap.dedent(
                 seen["live"] = True
                 window.live.start()
             if window.live_panel.view.frames_painted > 10:
-                print(window.windowTitle(), flush=True)
+                sizes = window.windowIcon().availableSizes()  # the app's icon, from app.run
+                print(window.windowTitle(), [(q.width(), q.height()) for q in sizes], flush=True)
                 window.close()
                 return
         QTimer.singleShot(50, poll)
@@ -167,7 +168,7 @@ def test_demo_app_opens_streams_and_closes_cleanly(tmp_path: Path) -> None:
         XDG_CONFIG_HOME=str(tmp_path / "config"),
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.splitlines() == ["yicam - Yi 1 (127.0.0.1)", "exit 0"]
+    assert done.stdout.splitlines() == ["yicam - Yi 1 (127.0.0.1) [(256, 256)]", "exit 0"]
     assert "Traceback" not in done.stderr
     assert list((tmp_path / "config").rglob("*.conf")) == [
         tmp_path / "config" / "yicam" / "yicam-demo.conf"

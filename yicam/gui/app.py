@@ -11,9 +11,11 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import qasync
 from PySide6.QtCore import QObject, QSettings, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from yicam.emulator import Emulator
@@ -24,6 +26,7 @@ from .target import DEFAULT_HOST, Target
 __all__ = ["GuiThreadGarbageCollector", "demo_camera", "display_problem", "main", "run"]
 
 APP_NAME = "yicam"
+ICON = Path(__file__).with_name("icons") / "yicam.png"
 
 
 class GuiThreadGarbageCollector(QObject):
@@ -145,6 +148,8 @@ def run(
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
+    QApplication.setDesktopFileName(APP_NAME)  # Wayland and taskbars match it to yicam.desktop
+    QApplication.setWindowIcon(QIcon(str(ICON)))
     # Hand the GIL to the GUI thread within 1 ms (not 5) when decode and download threads run.
     sys.setswitchinterval(0.001)
     # The loop must outlive the window: closing it starts the shutdown, which still runs.
