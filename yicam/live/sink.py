@@ -54,7 +54,7 @@ class Sink:
         """A decoded `av.VideoFrame`."""
         image = frame.to_ndarray(format="rgb24")
         captured_at = None
-        for side in frame.side_data:
+        for side in _side_data(frame):
             if side.type == SideDataType.SEI_UNREGISTERED:
                 captured_at = parse_capture_payload(bytes(side))
         live = LiveFrame(image, self._index, frame.time, time.time(), captured_at)
@@ -130,3 +130,15 @@ class Sink:
             return
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
             self.loop.call_soon_threadsafe(callback, *args)
+
+
+def _side_data(frame: Any) -> list[Any]:
+    """Every side data entry of a frame, in order. By position, the one way PyAV 18 and 19 agree
+    on: iterating the container gives the entries in 18 but only their types in 19, and a
+    lookup by type finds one entry where a frame can carry two SEIs of the same type."""
+    entries: list[Any] = []
+    while True:
+        try:
+            entries.append(frame.side_data[len(entries)])
+        except IndexError:
+            return entries
