@@ -34,6 +34,13 @@ os.environ["YICAM_AGENT_DIR"] = tempfile.mkdtemp(prefix="yicam-agents-")
 FAST = 0.05  # emulator time scale for tests: realistic ordering, 20x shorter delays
 
 
+def pytest_report_header() -> str:
+    """Which yicam the run tests: the source tree (make test) or an installed wheel (nox)."""
+    import yicam
+
+    return f"yicam: {os.path.dirname(yicam.__file__)}"
+
+
 # `pytest --camera-host HOST` adds that one address, for the read-only hardware tests.
 _ALLOWED: set[str] = set()
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sysconfig
 import tomllib
 from importlib.metadata import metadata
 from pathlib import Path
+
+import pytest
+
+import yicam
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,7 +28,15 @@ def test_installed_metadata_is_typed_and_classified() -> None:
     classifiers = metadata("yicam").get_all("Classifier") or []
     assert "Typing :: Typed" in classifiers
     assert "Framework :: AsyncIO" in classifiers
-    assert (ROOT / "yicam" / "py.typed").is_file()
+    assert (Path(yicam.__file__).parent / "py.typed").is_file()
+
+
+def test_nox_sessions_test_the_installed_wheel() -> None:
+    if not os.environ.get("YICAM_TEST_INSTALLED"):
+        pytest.skip("make test tests the editable install; the nox sessions set this")
+    installed = Path(yicam.__file__).resolve().parent
+    assert installed.parent == Path(sysconfig.get_paths()["purelib"]).resolve()
+    assert installed != (ROOT / "yicam").resolve()
 
 
 def test_lint_tools_are_pinned() -> None:
@@ -30,3 +44,27 @@ def test_lint_tools_are_pinned() -> None:
     pins = {d.split("==")[0]: d for d in dev["dev"] if d.startswith(("ruff", "mypy"))}
     assert set(pins) == {"ruff", "mypy"}
     assert all("==" in spec for spec in pins.values()), pins
+
+
+def test_workflow_nox_and_classifiers_name_the_same_pythons() -> None:
+    import ast
+
+    import yaml  # type: ignore[import-untyped]  # PyYAML, from mkdocs
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    prefix = "Programming Language :: Python :: 3."
+    classified = [c.removeprefix("Programming Language :: Python :: ") for c in
+                  project["classifiers"] if c.startswith(prefix)]  # fmt: skip
+    noxfile = ast.parse((ROOT / "noxfile.py").read_text())
+    (pythons,) = [
+        ast.literal_eval(node.value)
+        for node in noxfile.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "PYTHONS"
+    ]
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    matrix = workflow["jobs"]["tests"]["strategy"]["matrix"]
+    assert pythons == classified == matrix["python"] == ["3.11", "3.12", "3.13"]
+    assert project["requires-python"] == ">=3.11"
+    assert matrix["os"] == ["ubuntu-latest", "windows-latest", "macos-latest"]
+    steps = workflow["jobs"]["tests"]["steps"]
+    assert any("nox --session" in step.get("run", "") for step in steps)
