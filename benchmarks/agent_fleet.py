@@ -150,8 +150,11 @@ def main() -> None:
         wake[kind].append(spread([s[0] for s in stamps]))
         if all(s[1] is not None for s in stamps):
             kernel[kind].append(spread([s[1] for s in stamps]))
+    load = "n/a"
+    if sys.platform != "win32":  # no load average on Windows
+        load = f"{os.getloadavg()[0]:.2f}"
     print(f"{CAMERAS} emulators, {BLOCKS} blocks of {ROUNDS} record starts per kind; "
-          f"load {os.getloadavg()[0]:.2f}")  # fmt: skip
+          f"load {load}")  # fmt: skip
     table = kernel if kernel["direct"] else wake
     name = "kernel arrival" if table is kernel else "wake-up (no kernel stamps on this OS)"
     print(f"{name} spread (ms)        p50      p95      max")

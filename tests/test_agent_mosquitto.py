@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,7 +68,7 @@ class AgentProcess:
 
     def kill(self) -> None:
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        self.process.kill()  # SIGKILL on POSIX, TerminateProcess on Windows
         self.process.wait(10)
 
     def stop(self) -> None:
