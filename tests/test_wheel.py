@@ -32,12 +32,14 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         out = tmp_path_factory.mktemp("dist")
         # No isolation: the test environment already has the build backend pyproject.toml asks
         # for (nox's `wheel` session builds with isolation, as a release would).
-        subprocess.run(
+        built = subprocess.run(
             [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
-            check=True,
             capture_output=True,
+            text=True,
             timeout=300,
+            check=False,
         )
+        assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
         (wheel,) = out.glob("yicam-*.whl")
     (sdist,) = wheel.parent.glob("yicam-*.tar.gz")
     return wheel, sdist
