@@ -51,6 +51,10 @@ def cpu_of(proc: subprocess.Popen[str]) -> float:
     """Wait for `proc` to end; its CPU seconds (user + system)."""
     assert proc.stdout is not None
     proc.stdout.read()
+    if sys.platform == "win32":  # no wait4 there: the CPU time is not known
+        proc.wait()
+        proc.stdout.close()
+        return float("nan")
     _pid, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     proc.stdout.close()
