@@ -19,6 +19,18 @@ import nox
 PYTHONS = ["3.11", "3.12", "3.13"]
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / ".nox" / "dist"
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".nox",
+    "*.egg-info",
+    "build",
+    "dist",
+    "site",
+    "__pycache__",
+    ".*cache",
+    ".hypothesis",
+)
 
 # Printed at the start of each session: which yicam the tests are about to import.
 WHERE = (
@@ -36,8 +48,13 @@ nox.options.error_on_missing_interpreters = True  # a Python that is not found i
 def wheel(session: nox.Session) -> None:
     """Build the sdist and, from it, the wheel into .nox/dist (once per `nox` run)."""
     shutil.rmtree(DIST, ignore_errors=True)
+    # From a clean copy: a stale yicam.egg-info here lists moved files, and setuptools reads
+    # that list back into the sdist.
+    source = Path(session.create_tmp()) / "source"
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
     session.install("build[uv]>=1.2")
-    session.run("python", "-m", "build", "--installer", "uv", "--outdir", str(DIST), str(ROOT))
+    session.run("python", "-m", "build", "--installer", "uv", "--outdir", str(DIST), str(source))
 
 
 @nox.session(python=PYTHONS, requires=["wheel"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -19,7 +20,23 @@ import pytest
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.xdist_group("wheel")
+# One group, so that one worker builds; minutes, not the suite's 60 s: a build and a pip install
+# on a busy two-core machine.
+pytestmark = [pytest.mark.xdist_group("wheel"), pytest.mark.timeout(600)]
+# What a clean checkout has: no virtual environments, caches, or a stale yicam.egg-info whose
+# SOURCES.txt still names moved files (setuptools reads it back into the sdist).
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    ".nox",
+    "*.egg-info",
+    "build",
+    "dist",
+    "site",
+    "__pycache__",
+    ".*cache",
+    ".hypothesis",
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +47,12 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         wheel = Path(given)
     else:
         out = tmp_path_factory.mktemp("dist")
+        source = tmp_path_factory.mktemp("source") / "yicam"
+        shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
         # No isolation: the test environment already has the build backend pyproject.toml asks
         # for (nox's `wheel` session builds with isolation, as a release would).
         built = subprocess.run(
-            [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+            [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
             capture_output=True,
             text=True,
             timeout=300,
@@ -65,7 +84,7 @@ def test_wheel_carries_the_package_its_data_and_licence_and_no_tests(
     source = {
         p.relative_to(ROOT).as_posix()
         for p in (ROOT / "yicam").rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
     }
     assert source <= files  # every module, emulator asset, icon and py.typed
     assert "yicam/py.typed" in files
