@@ -33,6 +33,7 @@ from . import _ops
 from ._codec import encode, encode_error
 from ._events import event_to_json
 from ._files import file_info, inside, list_files, read_chunk
+from ._homeassistant import ACTIONS, discovery
 from ._jobs import Jobs
 from ._link import Incoming, Link, LinkDown, TLSOptions
 from ._registry import LocalAgent, register, unregister
@@ -98,7 +99,9 @@ class Agent:
     """Serve `cameras` (name: `Camera`, ideally with `reconnect=True`) through `broker`.
 
     `name` names the agent in topics (default: this computer's host name). `folder` is where
-    jobs keep their files. Raises `ValueError` for a broker URL or name that cannot be used.
+    jobs keep their files. `homeassistant` publishes Home Assistant discovery messages and
+    takes its button presses (`_homeassistant`). Raises `ValueError` for a broker URL or name
+    that cannot be used.
     """
 
     def __init__(
@@ -114,6 +117,7 @@ class Agent:
         refresh_every: float = 30.0,
         register_locally: bool = True,
         retry_every: float = 2.0,
+        homeassistant: bool = False,
     ) -> None:
         self.url = broker if isinstance(broker, BrokerURL) else BrokerURL.parse(broker)
         self.name = level(name or socket.gethostname().split(".")[0] or "agent")
@@ -123,6 +127,7 @@ class Agent:
         self.refresh_every = refresh_every
         self.register_locally = register_locally
         self.retry_every = retry_every
+        self.homeassistant = homeassistant
         self.cameras: dict[str, AgentCamera] = {}
         for cam_name, cam in cameras.items():
             key = level(cam_name)
@@ -203,6 +208,11 @@ class Agent:
         self._published.clear()
         for owned in self.cameras.values():
             await self._publish_state(owned)
+        if self.homeassistant:
+            await link.subscribe(self.topics.ha_command(self.name, "+", "+"))
+            for owned in self.cameras.values():
+                for topic, config in discovery(self, owned).items():
+                    await link.publish(topic, json.dumps(config), retain=True)
         await self.jobs.publish_all()
         await link.publish(self.topics.status(self.name), "online", retain=True)
         for hook in self.on_connected:
@@ -273,6 +283,9 @@ class Agent:
 
     def _on_message(self, message: Incoming) -> None:
         levels = self.topics.split(message.topic)
+        if self.homeassistant and len(levels) == 4 and levels[0] == self.name and levels[2] == "ha":
+            self._press(levels[1], levels[3], message.payload)
+            return
         if not levels or levels[0] != self.name or levels[-1] != "cmd":
             return
         try:
@@ -300,6 +313,25 @@ class Agent:
         self._running.add(request_id)
         camera = levels[1] if len(levels) == 3 else None
         self.spawn(self._serve(camera, request, reply_to, request_id))
+
+    def _press(self, camera: str, action: str, payload: bytes) -> None:
+        """A Home Assistant button: run its capture once; the outcome is an event."""
+        owned = self.cameras.get(camera)
+        if owned is None or action not in ACTIONS or payload != b"PRESS":
+            _LOG.warning("ignoring a Home Assistant press on %s/%s", camera[:64], action[:64])
+            return
+        op = ACTIONS[action][0]
+
+        async def press() -> None:
+            report: dict[str, Any] = {"kind": "homeassistant", "action": action, "ok": True}
+            try:
+                report["value"] = encode(await _ops.run(owned.cam, op, {}))
+            except Exception as exc:
+                report.update(ok=False, error=encode_error(exc))
+            await self.publish_event(owned.name, report)
+            await self._publish_state(owned)
+
+        self.spawn(press())
 
     async def _serve(
         self, camera: str | None, request: dict[str, Any], reply_to: str, request_id: str

@@ -7,6 +7,7 @@
 <prefix><agent>/<camera>/event    notifications and connection events, as they happen
 <prefix><agent>/<camera>/cmd      requests to the camera (`Camera` methods), QoS 1
 <prefix><agent>/<camera>/job/<id> retained JSON: a job's report (tether, time-lapse, sync)
+<prefix><agent>/<camera>/ha/<act> Home Assistant button presses (with --homeassistant)
 <prefix>reply/<client id>         replies to one client (MQTT 5 response topic)
 ```
 """
@@ -72,6 +73,10 @@ class Topics:
     def jobs(self, agent: str, camera: str) -> str:
         """Every job report of a camera."""
         return f"{self.prefix}{agent}/{camera}/job/+"
+
+    def ha_command(self, agent: str, camera: str, action: str) -> str:
+        """Where Home Assistant presses a camera's button."""
+        return f"{self.prefix}{agent}/{camera}/ha/{action}"
 
     def reply(self, client: str) -> str:
         """Replies to one client."""

@@ -49,6 +49,11 @@ __all__ = ["agent"]
 @click.option("--tls-key", type=click.Path(dir_okay=False), help="Client certificate's key.")
 @click.option("--prefix", default="yicam/", show_default=True, help="Topic prefix.")
 @click.option("--refresh", default=30.0, show_default=True, help="Seconds between state reads.")
+@click.option(
+    "--homeassistant",
+    is_flag=True,
+    help="Publish Home Assistant MQTT discovery: each camera a device with sensors and buttons.",
+)
 def agent(
     name: str | None,
     all_named: bool,
@@ -61,6 +66,7 @@ def agent(
     tls_key: str | None,
     prefix: str,
     refresh: float,
+    homeassistant: bool,
 ) -> None:
     """Own cameras' sessions and serve them to every tool, here or on other computers (MQTT).
 
@@ -81,7 +87,7 @@ def agent(
         logging.getLogger("yicam.agent").setLevel(logging.WARNING)
     with contextlib.suppress(KeyboardInterrupt):
         run(_serve(options, name, all_named, discover_, listen, folder, allow_destructive,
-                   (tls_ca, tls_cert, tls_key), prefix, refresh))  # fmt: skip
+                   (tls_ca, tls_cert, tls_key), prefix, refresh, homeassistant))  # fmt: skip
 
 
 async def _serve(
@@ -95,6 +101,7 @@ async def _serve(
     tls_files: tuple[str | None, str | None, str | None],
     prefix: str,
     refresh: float,
+    homeassistant: bool = False,
 ) -> None:
     from yicam.agent import Agent, BrokerURL, EmbeddedBroker, TLSOptions
 
@@ -117,6 +124,7 @@ async def _serve(
         server = Agent(
             cameras, url, name=name, prefix=prefix, folder=folder,
             allow_destructive=allow_destructive, refresh_every=refresh,
+            homeassistant=homeassistant,
             tls=TLSOptions(ca_file=ca, cert_file=cert, key_file=key),
         )  # fmt: skip
         names = ", ".join(f"{n} ({c.host}:{c.settings.port})" for n, c in cameras.items())
