@@ -89,10 +89,10 @@ async def wait_until(condition: Callable[[], Any], timeout: float = 5.0) -> None
 
 @pytest.fixture(autouse=True)
 def no_retry_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Sync retries at once in tests (its pauses are for real cameras)."""
-    import yicam._transfers.sync
+    """Transfers are retried at once in tests (the pauses are for real cameras)."""
+    from yicam import RetryPolicy
 
-    monkeypatch.setattr(yicam._transfers.sync, "RETRY_DELAYS", (0.0,))
+    monkeypatch.setattr(RetryPolicy, "delay", lambda _policy, _retry: 0.0)
 
 
 @pytest.fixture

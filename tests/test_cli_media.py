@@ -90,7 +90,6 @@ def test_sync_resumes_a_partial_file(
 
     with monkeypatch.context() as patch:
         patch.setattr(download_module, "_write", cut)
-        patch.setattr("yicam._transfers.sync.RETRY_DELAYS", ())
         first = yicam(emu, "--json", "sync", str(tmp_path), "--via", "http", "--retries", "0")
     assert first.exit_code == 1
     summary = as_json(yicam(emu, "--json", "sync", str(tmp_path), "--via", "http"))

@@ -23,6 +23,7 @@ def test_public_api_is_pinned() -> None:
             "Expectation",
             "Quirks",
             "ReconnectPolicy",
+            "RetryPolicy",
             "Session",
             "Intervalometer",
             "NewMedia",

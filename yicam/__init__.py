@@ -84,6 +84,7 @@ if TYPE_CHECKING:
     from ._tasks import cancel_and_wait
     from ._transfers.download import DownloadResult, Progress, Via
     from ._transfers.media import MediaItem
+    from ._transfers.retry import RetryPolicy
     from ._transfers.sync import SyncEntry, SyncReport
     from ._wire.ids import MsgId, Notify
     from ._wire.messages import Notification
@@ -141,6 +142,7 @@ __all__ = [
     "Reconnected",
     "Reconnecting",
     "RemoteFileNotFoundError",
+    "RetryPolicy",
     "Session",
     "SessionHeldError",
     "SessionRequested",
@@ -229,6 +231,7 @@ _EXPORTS: dict[str, str] = {
     "Shot": "._jobs.intervalometer",
     "TimelapseReport": "._jobs.intervalometer",
     "MediaItem": "._transfers.media",
+    "RetryPolicy": "._transfers.retry",
     "Notification": "._wire.messages",
     "NewMedia": "._jobs.new_media",
     "Profile": "._jobs.profiles",

@@ -48,6 +48,7 @@ from ._tasks import cancel_and_wait
 from ._transfers.download import DownloadResult, FetchOptions, Progress, Via
 from ._transfers.media import MediaItem
 from ._transfers.owner import ThumbnailSize, ThumbnailVia, Transfers
+from ._transfers.retry import RetryPolicy
 from ._transfers.sync import SyncReport
 from ._wire.ids import MsgId, Notify
 from ._wire.messages import Reply
@@ -582,24 +583,24 @@ class Camera:
         delete_after: bool = False,
         via: Via = "auto",
         progress: Callable[[MediaItem], Progress | None] | None = None,
-        retries: int = 3,
+        retries: int | RetryPolicy = 3,
         stall_timeout: float | None = None,
     ) -> SyncReport:
         """Download every media file not yet in `dest` (as `dest/NNNMEDIA/NAME`).
 
         Returns a `SyncReport`.
 
-        Finishes every file it can; a cut or stalled transfer is retried `retries` times,
-        resuming. With `delete_after`, files this run downloaded and verified are deleted on
-        the camera once every download has finished. `progress(item)` may return a per-file
-        progress callback. A file that fails is reported in the `SyncReport`, not raised; only
-        a card whose DCIM folder cannot be listed raises: `CameraConnectionError` (after
-        `retries`) or a `CameraError` such as `CardError`.
+        Finishes every file it can; a cut or stalled transfer is retried `retries` times (or
+        as a `RetryPolicy` says), resuming. With `delete_after`, files this run downloaded and
+        verified are deleted on the camera once every download has finished. `progress(item)`
+        may return a per-file progress callback. A file that fails is reported in the
+        `SyncReport`, not raised; only a card whose DCIM folder cannot be listed raises:
+        `CameraConnectionError` (after `retries`) or a `CameraError` such as `CardError`.
         """
+        retry = retries if isinstance(retries, RetryPolicy) else RetryPolicy(retries)
         return await self._transfers.sync(
-            dest, FetchOptions(via=via, stall_timeout=stall_timeout),
+            dest, FetchOptions(via=via, stall_timeout=stall_timeout), retry,
             include_sidecars=include_sidecars, delete_after=delete_after, progress=progress,
-            retries=retries,
         )  # fmt: skip
 
     async def upload(

@@ -10,11 +10,11 @@ after a stop: the camera paths of its first start and of what it fetched; every 
 the card is fetched first (see `NewMedia`).
 
 Capture is never held up: the downloads run in their own task while the caller goes on taking
-photos. A failed download is tried again (`retries` times, resuming) and then reported as
-failed through `on_file`, never dropped silently. When the session drops and the camera
-reconnects (`Camera(reconnect=True)`), the download waits for it and resumes; files made
-meanwhile are found by listing the card again. With `delete_after`, a file is deleted on the
-camera once its copy is verified, and only then.
+photos. A download that fails for a while (see `RetryPolicy`) is tried again (`retries` times,
+resuming); a failed file is reported through `on_file`, never dropped silently. When the
+session drops and the camera reconnects (`Camera(reconnect=True)`), the download waits for it
+and resumes; files made meanwhile are found by listing the card again. With `delete_after`, a
+file is deleted on the camera once its copy is verified, and only then.
 
     async with Tether(cam, "shoot", on_file=print) as tether:
         await cam.take_photo()
@@ -24,16 +24,14 @@ camera once its copy is verified, and only then.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from .._errors import (
-    CameraConnectionError,
-    CameraError,
     LocalFileError,
-    TransferError,
     UnsafeNameError,
     YicamError,
 )
@@ -41,6 +39,7 @@ from .._tasks import cancel_and_wait
 from .._transfers.download import Via
 from .._transfers.media import MediaItem
 from .._transfers.partial import Partial
+from .._transfers.retry import RetryPolicy
 from .._transfers.safety import safe_join
 from .._transfers.sync import SyncEntry
 from .new_media import NewMedia
@@ -66,10 +65,13 @@ class Tether:
         on_file: Callable[[SyncEntry], None] | None = None,
         include_sidecars: bool = False,
         via: Via = "auto",
-        retries: int = 3,
-        retry_delay: float = 1.0,
+        retries: int | RetryPolicy = 3,
+        retry_delay: float | None = None,
         known: Collection[str] | None = None,
     ) -> None:
+        """`retries`: how often a failed file is tried again (or a `RetryPolicy`; `retry_delay`
+        sets its first pause). Raises `ValueError` for a negative count or delay.
+        """
         self.cam = cam
         self.known = known
         self.dest = Path(dest)
@@ -77,8 +79,10 @@ class Tether:
         self.on_file = on_file
         self.include_sidecars = include_sidecars
         self.via: Via = via
-        self.retries = retries
-        self.retry_delay = retry_delay
+        retry = retries if isinstance(retries, RetryPolicy) else RetryPolicy(retries)
+        if retry_delay is not None:
+            retry = dataclasses.replace(retry, initial_delay=retry_delay)
+        self.retry = retry
         self.entries: list[SyncEntry] = []  # every file handled, in order
         self._watch: NewMedia | None = None
         self._task: asyncio.Task[None] | None = None
@@ -186,17 +190,17 @@ class Tether:
                 )
             except LocalFileError:
                 raise  # a full or unwritable destination will not get better by trying again
-            except (CameraError, TransferError, CameraConnectionError) as exc:
+            except YicamError as exc:
                 if not self.cam.connected:  # the session dropped: not this file's fault
                     drops += 1
                     if drops <= _MAX_DROPS and await self.cam.session.back_online():
                         continue
                     return SyncEntry(item.path, local, item.size, "failed", error=str(exc))
-                failures += 1
-                if failures > self.retries:
+                if not self.retry.temporary(exc) or failures >= self.retry.attempts:
                     return SyncEntry(item.path, local, item.size, "failed", error=str(exc))
+                failures += 1
                 _LOG.warning("tether: %s failed (%s); trying again", item.path, exc)
-                await asyncio.sleep(self.retry_delay * 2 ** (failures - 1))
+                await self.retry.pause(failures)
                 continue
             if result.size != item.size or not result.verified:
                 return SyncEntry(

@@ -27,6 +27,7 @@ from .data_port import MAX_THUMBNAIL
 from .download import DownloadResult, FetchOptions, Progress, fetch
 from .http_get import get_small
 from .media import MediaItem, scan_media
+from .retry import RetryPolicy
 from .slot import Slot, prepare_http
 from .sync import SyncReport, sync_media
 
@@ -68,17 +69,17 @@ class Transfers:
         self,
         folder: Path | str,
         options: FetchOptions,
+        retry: RetryPolicy,
         *,
         include_sidecars: bool = False,
         delete_after: bool = False,
         progress: Callable[[MediaItem], Progress | None] | None = None,
-        retries: int = 3,
     ) -> SyncReport:
         """Every media file not yet in `folder`; see `Camera.sync`."""
         async with self.slot.held(options.stall_timeout) as handle:
             return await sync_media(
-                handle, Path(folder), options, include_sidecars=include_sidecars,
-                delete_after=delete_after, progress=progress, retries=retries,
+                handle, Path(folder), options, retry, include_sidecars=include_sidecars,
+                delete_after=delete_after, progress=progress,
             )  # fmt: skip
 
     async def list_media(self) -> list[MediaItem]:

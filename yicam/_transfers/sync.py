@@ -2,13 +2,13 @@
 
 A sync finishes every file it can, and reports each one: `downloaded`, `present` (already in
 the folder with the camera's size), `skipped` (never tried: the name is unsafe, or a different
-local file has it) or `failed` (tried, with the reason). A transient failure (the data
-connection cut or stalled, the camera busy, a bad checksum) is retried `retries` times with a
-growing pause, resuming from the bytes already on disk; while the session reconnects
+local file has it) or `failed` (tried, with the reason). A temporary failure (the data
+connection cut or stalled, the camera busy, a bad checksum: see `RetryPolicy`) is retried with
+a growing pause, resuming from the bytes already on disk; while the session reconnects
 (`Camera(reconnect=True)`) the retry waits for it, and once the session is closed the files not
-yet tried are reported as failed at once. A listing cut by a drop is retried too. A local file of
-the same name but another size (a card formatted since, numbering restarted) is never
-overwritten. A full or unwritable destination stops the sync: the files not tried are skipped.
+yet tried are reported as failed at once. A listing that fails that way is retried too. A
+local file of the same name but another size (a card formatted since, numbering restarted) is
+never overwritten. A full or unwritable destination stops the sync: the files not tried are skipped.
 
 With `delete_after`, only files downloaded and verified by this very run are deleted on the
 camera, and only once every download has finished and the destination has not failed.
@@ -16,7 +16,6 @@ camera, and only once every download has finished and the destination has not fa
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,15 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .._errors import (
-    CameraBusyError,
     CameraConnectionError,
     CameraError,
-    InvalidOperationError,
     LocalFileError,
-    ProtocolError,
-    SizeMismatchError,
-    TransferCancelledError,
-    TransferError,
     UnsafeNameError,
     UnsafeOperationError,
     YicamError,
@@ -40,16 +33,16 @@ from .._errors import (
 from .._session.commands import delete
 from .download import FetchOptions, Progress, fetch
 from .media import MediaItem, scan_media
+from .retry import RetryPolicy
 from .safety import safe_join
 
 if TYPE_CHECKING:
     from .._session.session import Session
     from .slot import Handle
 
-__all__ = ["RETRY_DELAYS", "SyncEntry", "SyncReport", "sync_media"]
+__all__ = ["SyncEntry", "SyncReport", "sync_media"]
 
 Status = Literal["downloaded", "present", "skipped", "failed"]
-RETRY_DELAYS = (1.0, 3.0, 8.0)  # seconds before each retry of one file; tests set them to 0
 RECONNECT_WAIT = 60.0  # the longest wait for a reconnecting session between two attempts
 
 
@@ -106,14 +99,14 @@ async def sync_media(
     handle: Handle,
     folder: Path,
     options: FetchOptions,
+    retry: RetryPolicy,
     *,
     include_sidecars: bool = False,
     delete_after: bool = False,
     progress: Callable[[MediaItem], Progress | None] | None = None,
-    retries: int = len(RETRY_DELAYS),
 ) -> SyncReport:
     """Download every media file not yet in `folder`, through `handle` (its slot held)."""
-    items, problems = await _scan(handle, retries)
+    items, problems = await _scan(handle, retry)
     entries = [SyncEntry(path, None, 0, "failed", error=why) for path, why in problems]
     files = [f for item in items for f in ([item, *item.sidecars] if include_sidecars else [item])]
     stopped: _Stop | None = None
@@ -122,7 +115,7 @@ async def sync_media(
             entries.append(_entry(file, None, stopped.rest, f"not tried: {stopped}"))
             continue
         try:
-            entries.append(await _fetch(handle, folder, file, options, progress, retries))
+            entries.append(await _fetch(handle, folder, file, options, progress, retry))
         except _Stop as stop:
             entries.append(_entry(file, None, "failed", str(stop)))
             stopped = stop
@@ -131,24 +124,21 @@ async def sync_media(
     return SyncReport(tuple(entries))
 
 
-async def _scan(handle: Handle, retries: int) -> tuple[list[MediaItem], list[tuple[str, str]]]:
-    """The card's media; a listing cut by a drop is tried again once the session is back."""
+async def _scan(
+    handle: Handle, retry: RetryPolicy
+) -> tuple[list[MediaItem], list[tuple[str, str]]]:
+    """The card's media; a listing that failed for a while is tried again (once back online)."""
     attempt = 0
     while True:
         try:
             return await scan_media(handle.list_dir, handle.session.quirks.card_root)
-        except CameraConnectionError:
-            if attempt >= retries:
+        except YicamError as exc:
+            if not retry.temporary(exc) or attempt >= retry.attempts:
                 raise
-            await _pause(attempt)
             attempt += 1
+            await retry.pause(attempt)
             if not await handle.session.back_online(RECONNECT_WAIT):
                 raise
-
-
-async def _pause(attempt: int) -> None:
-    if RETRY_DELAYS:
-        await asyncio.sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
 
 
 async def _fetch(
@@ -157,7 +147,7 @@ async def _fetch(
     item: MediaItem,
     options: FetchOptions,
     progress: Callable[[MediaItem], Progress | None] | None,
-    retries: int,
+    retry: RetryPolicy,
 ) -> SyncEntry:
     try:
         local = safe_join(folder, item.folder, item.name)
@@ -183,31 +173,20 @@ async def _fetch(
             )  # fmt: skip
         except LocalFileError as exc:
             raise _Stop(str(exc), "skipped") from exc
-        except (UnsafeNameError, SizeMismatchError, TransferCancelledError) as exc:
-            return _entry(item, local, "failed", str(exc), attempt)
-        except _TRANSIENT as exc:
-            if attempt >= retries:
+        except YicamError as exc:
+            if not retry.temporary(exc):
+                return _entry(item, local, "failed", str(exc), attempt)
+            if attempt >= retry.attempts:
                 return _entry(item, local, "failed", f"{exc} (after {attempt} retries)", attempt)
-            await _pause(attempt)
             attempt += 1
+            await retry.pause(attempt)
             if not await handle.session.back_online(RECONNECT_WAIT):
                 raise _Stop(f"the connection to the camera was lost: {exc}", "failed") from exc
-        except YicamError as exc:
-            return _entry(item, local, "failed", str(exc), attempt)
         else:
             entry = _entry(item, local, "downloaded", None, attempt)
             return dataclasses.replace(
                 entry, verified_by=result.verified_by, resumed_from=result.resumed_from
             )
-
-
-_TRANSIENT = (
-    CameraConnectionError,
-    CameraBusyError,
-    InvalidOperationError,
-    ProtocolError,
-    TransferError,
-)
 
 
 def _entry(

@@ -19,13 +19,10 @@ from PySide6.QtCore import QObject, Signal
 
 from yicam import (
     Camera,
-    CameraConnectionError,
-    CameraError,
     DownloadResult,
-    LocalFileError,
     MediaItem,
+    RetryPolicy,
     TransferCancelledError,
-    UnsafeNameError,
     YicamError,
 )
 
@@ -37,7 +34,7 @@ from .session_model import SessionModel
 
 __all__ = ["DownloadsModel"]
 
-MAX_ATTEMPTS = 10  # tries per file; each resumes from the bytes already on disk
+RETRY = RetryPolicy(attempts=9)  # ten tries per file; each resumes from the bytes on disk
 _MEDIA_FOLDER = re.compile(r"^\d{3}MEDIA$", re.IGNORECASE)
 _UI_INTERVAL = 0.1  # seconds between progress repaints
 _PENDING_KEY = "downloads/pending"
@@ -186,8 +183,9 @@ class DownloadsModel(QObject):
                 )
             except TransferCancelledError:
                 job.state = JobState.CANCELLED
-            except (CameraConnectionError, YicamError, OSError) as exc:
-                if self._cam is cam and job.attempts < MAX_ATTEMPTS and _retryable(exc):
+            except (YicamError, OSError) as exc:
+                if self._cam is cam and job.attempts <= RETRY.attempts and RETRY.temporary(exc):
+                    await RETRY.pause(job.attempts)
                     continue  # a cut transfer: the next try resumes from the partial file
                 job.state = JobState.FAILED
                 job.error = explain(exc, cam.host).hint if isinstance(exc, YicamError) else str(exc)
@@ -300,10 +298,3 @@ class DownloadsModel(QObject):
 
     def _on_gone(self) -> None:
         self._cam = None
-
-
-def _retryable(exc: BaseException) -> bool:
-    """A cut or stalled transfer is worth resuming; a refusal or a local problem is not."""
-    return not isinstance(exc, CameraError | LocalFileError | UnsafeNameError | OSError) or (
-        isinstance(exc, CameraError) and exc.rval == -21
-    )
