@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import os
 import socket
@@ -92,7 +93,11 @@ def no_retry_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Transfers are retried at once in tests (the pauses are for real cameras)."""
     from yicam import RetryPolicy
 
-    monkeypatch.setattr(RetryPolicy, "delay", lambda _policy, _retry: 0.0)
+    @functools.wraps(RetryPolicy.delay)  # still documented, for tests/test_docs.py
+    def no_delay(_policy: RetryPolicy, _retry: int) -> float:
+        return 0.0
+
+    monkeypatch.setattr(RetryPolicy, "delay", no_delay)
 
 
 @pytest.fixture
