@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -180,3 +181,63 @@ async def test_users_and_passwords(
                     pass
         finally:
             agent.stop()
+
+
+async def test_a_tether_job_survives_a_broker_restart_and_kill_9_with_nothing_lost(
+    broker: Mosquitto, emulators: list[Emulator], tmp_path: Path
+) -> None:
+    emu = emulators[0]
+    agent = AgentProcess(broker.url, "pi1", ["cam0"], tmp_path / "pi1")
+    try:
+        async with AgentClient(broker.url) as client:
+            remote = await connected(client, "pi1", "cam0")
+            job = await remote.start_job("tether")
+            first = await remote.take_photo()
+            await wait_until(lambda: len(job.entries) == 1, 20)
+        broker.stop()
+        broker.start()  # mid-job: the job goes on, its report is published again
+        async with AgentClient(broker.url) as client:
+            remote = await connected(client, "pi1", "cam0")
+            second = await remote.take_photo()
+            again = (await remote.jobs())[-1]
+            await wait_until(lambda: len(again.entries) == 2, 20)
+            assert again.id == job.id
+            agent.kill()  # no goodbye: the job's file still says "running"
+            await wait_until(lambda: client.status.get("pi1") == "offline", 20)
+
+        async def photo_while_the_agent_is_gone() -> str | None:
+            direct = yicam.load_cameras()["cam0"].camera()
+            try:
+                async with direct:
+                    return await direct.take_photo()
+            except yicam.SessionHeldError:
+                return None  # the camera has not noticed the agent's end yet
+
+        third: list[str] = []
+        await wait_until(lambda: third or _append(third, photo_while_the_agent_is_gone()), 20)
+        agent.start()
+        async with AgentClient(broker.url) as client:
+            remote = await connected(client, "pi1", "cam0")
+            fourth = await remote.take_photo()
+            taken_up = (await remote.jobs())[-1]
+            assert taken_up.id == job.id
+            await wait_until(lambda: len(taken_up.entries) == 4, 30)
+            assert taken_up.report["resumed"] == 1
+            entries = taken_up.entries
+        assert sorted(e.path for e in entries) == sorted([first, second, third[0], fourth])
+        assert all(e.status == "downloaded" and e.verified_by for e in entries)  # each once
+        kept = sorted((tmp_path / "pi1" / "cam0").rglob("*.jpg"))
+        assert len(kept) == 4
+        for entry in entries:
+            assert entry.local is not None
+            local = tmp_path / "pi1" / entry.local
+            assert local.read_bytes() == emu.state.card.local_path(entry.path).read_bytes()
+    finally:
+        agent.stop()
+
+
+async def _append(found: list[str], attempt: Any) -> bool:
+    path = await attempt
+    if path is not None:
+        found.append(path)
+    return path is not None
