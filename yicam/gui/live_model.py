@@ -64,6 +64,7 @@ class LiveModel(QObject):
     recordingChanged = Signal(bool)
     clipElapsed = Signal(float)  # seconds of video in the clip being recorded
     message = Signal(str)
+    viewChanged = Signal(object)  # the open LiveView, or None once it ended (or did not start)
 
     def __init__(self, session: SessionModel, prefs: Prefs, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +90,11 @@ class LiveModel(QObject):
     def running(self) -> bool:
         """True while frames come in."""
         return self._running
+
+    @property
+    def view(self) -> LiveView | None:
+        """The open live view, which other outputs (serve, restream) may listen to."""
+        return self._live
 
     @property
     def clip_recording(self) -> bool:
@@ -140,6 +146,7 @@ class LiveModel(QObject):
             async with cam.live_view() as live:
                 self._live = live
                 self._set_running(True)
+                self.viewChanged.emit(live)
                 self.message.emit("")
                 stats = asyncio.get_running_loop().create_task(self._poll_stats(live))
                 async for frame in live.frames():
@@ -154,6 +161,7 @@ class LiveModel(QObject):
             self._live = None
             self._task = None
             self._set_running(False)
+            self.viewChanged.emit(None)
 
     async def _poll_stats(self, live: LiveView) -> None:
         while True:

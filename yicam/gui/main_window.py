@@ -22,6 +22,8 @@ from .connection_bar import ConnectionBar, ProblemBanner
 from .downloads_model import DownloadsModel
 from .downloads_panel import DownloadsPanel
 from .live_model import LiveModel
+from .live_out_model import LiveOutModel
+from .live_out_panel import LiveOutPanel
 from .live_panel import LivePanel
 from .log_dock import LogDock
 from .log_model import LogModel
@@ -73,6 +75,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.media_panel, "Media")
         self.tabs.addTab(self.downloads_panel, "Downloads")
         self.tabs.addTab(self.settings_panel, "Settings")
+        self.live_out = LiveOutModel(self.session, self.live, self)
+        self.live_out_panel = LiveOutPanel(self.live_out, self.prefs)
+        self.tabs.addTab(self.live_out_panel, "Live out")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -239,6 +244,7 @@ class MainWindow(QMainWindow):
         await self.media_panel.aclose()
         await self.camera_menu.aclose()
         await self.cameras_menu.aclose()
+        await self.live_out.aclose()  # before the live view it listens to
         models = (self.camera_settings, self.downloads, self.media, self.log, self.live)
         for model in (*models, self.capture):
             await model.aclose()

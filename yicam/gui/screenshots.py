@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 import tempfile
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import qasync
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from yicam.emulator import Emulator, Faults
 
@@ -38,7 +39,7 @@ async def _until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 
 
 async def render(folder: Path) -> list[Path]:
-    """Write main-window.png, settings.png and downloads.png into `folder` (which exists)."""
+    """Write main-window.png, settings.png, downloads.png, live-out.png and live-qr.png."""
     work = Path(tempfile.mkdtemp(prefix="yicam-shots-"))
     async with Emulator(
         "127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=0, time_scale=0.2, sd=work / "sd",
@@ -99,10 +100,43 @@ async def _shoot(window: MainWindow, folder: Path, big_clip: Path) -> list[Path]
     big = window.downloads.jobs[-1]
     await _until(lambda: big.fraction > 0.4 and big.speed > 0)
     shots.append(await _save(window, folder / "downloads.png"))
+    return shots + await _shoot_live_out(window, folder)
+
+
+async def _shoot_live_out(window: MainWindow, folder: Path) -> list[Path]:
+    """Serving to one viewer (a second LiveView), restreaming to a server that is not there."""
+    from yicam.live import LiveView
+
+    panel = window.live_out_panel
+    window.tabs.setCurrentWidget(panel)
+    panel.port.setValue(0)
+    window.live_out.start_serving("127.0.0.1", 0)
+    await _until(lambda: panel.url.text() != "")
+    with socket.socket() as probe:  # a free port: nothing answers there
+        probe.bind(("127.0.0.1", 0))
+        absent = probe.getsockname()[1]
+    panel.rtmp_url.setText(f"rtmp://127.0.0.1:{absent}/live/STREAM-KEY")
+    panel.restream_button.click()
+    panel.ssid.setText("HomeWiFi")
+    panel.wifi_password.setText("correct horse")
+    panel.qr_url.setText("rtmp://a.rtmp.youtube.com/live2/STREAM-KEY")
+    panel.resolution.setCurrentText("720p")
+    panel.rate.setCurrentText("middle")
+    async with LiveView(panel.url.text()) as viewer:
+        await viewer.next_frame()
+        await _until(lambda: "1 viewer" in panel.serve_status.text())
+        await _until(lambda: "Connection refused" in panel.restream_status.text())
+        shots = [await _save(window, folder / "live-out.png")]
+    panel.show_qr()
+    dialog = panel.qr_dialog
+    assert dialog is not None
+    await _until(dialog.isVisible)
+    shots.append(await _save(dialog, folder / "live-qr.png"))
+    dialog.close()
     return shots
 
 
-async def _save(window: MainWindow, path: Path) -> Path:
+async def _save(window: QWidget, path: Path) -> Path:
     await asyncio.sleep(0.3)  # let a few frames paint after the tab switch
     if not window.grab().save(str(path)):
         raise OSError(f"cannot write {path}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .frames import LiveFrame, LiveStats
 from .qr import LiveRate, LiveResolution, live_qr_payload, live_qr_png
 from .recording import LiveRecording, Recording
-from .restream import Restreamer, RestreamStatus
+from .restream import Restreamer, RestreamStatus, redact_url
 from .rtp import AccessUnit
 from .serve import LiveServer, ServerStatus
 from .view import LOW_LATENCY_OPTIONS, Engine, LiveView
@@ -29,6 +29,7 @@ __all__ = [
     "VirtualCameraError",
     "live_qr_payload",
     "live_qr_png",
+    "redact_url",
     "run_webcam",
     "webcam_backend_hint",
 ]
