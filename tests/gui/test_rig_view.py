@@ -154,7 +154,7 @@ def test_record_all_starts_and_stops_a_clip_on_every_card(
 
 
 def test_a_camera_that_dies_shows_on_its_tile_and_the_others_go_on(
-    qtbot: Any, rig: RigWindow, cameras: list[Emulator], emu_thread: LoopThread
+    qtbot: Any, rig: RigWindow, cameras: list[Emulator], emu_thread: LoopThread, tmp_path: Path
 ) -> None:
     _painting(qtbot, rig.tiles, 1)
     dead, alive = rig.tiles[2], [rig.tiles[i] for i in (0, 1, 3)]
@@ -174,6 +174,14 @@ def test_a_camera_that_dies_shows_on_its_tile_and_the_others_go_on(
         assert not tile.problem.isVisible()
     _painting(qtbot, alive)  # the others' pictures keep coming after the shot
     assert "Connected" in rig.tiles[0].state.text()
+    _click(qtbot, rig.download)
+    qtbot.waitUntil(lambda: rig.summary.text().startswith("Download all new"), timeout=30_000)
+    assert "3 of 4 cameras ok; failed: cam3" in rig.summary.text()
+    assert "Download: the camera is not connected" in dead.problem.text()
+    for tile, i in zip(alive, (1, 2, 4), strict=True):
+        assert (tmp_path / "rig" / f"cam{i}").is_dir()
+        assert "1 new file downloaded and verified" in tile.note.text()
+    assert not (tmp_path / "rig" / "cam3").exists()
 
 
 def test_download_all_new_puts_each_camera_in_its_folder(

@@ -148,7 +148,7 @@ class RigModel(QObject):
     # -- jobs ------------------------------------------------------------------------------
 
     async def _exclusive(self, job: Callable[[], Awaitable[T]]) -> T:
-        """Run a fleet action while no tile connects its camera (the fleet reconnects)."""
+        """Run a shot while no tile connects its camera (the fleet reconnects what dropped)."""
         async with contextlib.AsyncExitStack() as stack:
             for tile in self.tiles:  # always in this order: no two holders wait on each other
                 await stack.enter_async_context(tile.connecting)
@@ -174,7 +174,7 @@ class RigModel(QObject):
             else:
                 title, detail = _why(result, tile.address)
                 tile.report(problem=f"{what} failed: {title}", detail=detail)
-        spread = f", sent within {report.send_spread * 1000:.1f} ms" if report.succeeded else ""
+        spread = f", sent within {report.send_spread * 1000:.2f} ms" if report.succeeded else ""
         self.message.emit(f"{what} all: {_summary(report)}{spread}")
 
     async def _download(self, folder: Path) -> None:
@@ -191,11 +191,17 @@ class RigModel(QObject):
 
             return update
 
-        for tile in self.tiles:
-            tile.report(problem="", note="Looking for new files…")
         try:
-            result: FleetResult[SyncReport] = await self._exclusive(
-                lambda: self.fleet.sync(folder, progress=progress)
+            # Only the cameras connected now, as one fleet of the same cameras: a download takes
+            # minutes, and the tiles must stay free to reconnect the others meanwhile.
+            up = {t.name: t.camera for t in self.tiles if t.camera.connected}
+            for tile in self.tiles:
+                tile.report(
+                    problem="" if tile.name in up else "Download: the camera is not connected",
+                    note="Looking for new files…" if tile.name in up else "",
+                )
+            result: FleetResult[SyncReport] = (
+                await Fleet(up).sync(folder, progress=progress) if up else FleetResult(())
             )
         finally:
             self._set_downloading(False)
@@ -215,7 +221,11 @@ class RigModel(QObject):
                 bad = [e for e in report.entries if e.status in ("failed", "skipped")]
                 reason = clean_text(bad[0].error or "", 300)
                 tile.report(problem=f"Download: {len(bad)} file(s) not copied", detail=reason)
-        self.message.emit(f"Download all new into {folder}: {_summary(result)}")
+        away = [t.name for t in self.tiles if t.name not in up]
+        failed = [*result.failed, *away]
+        text = f"{len(result.succeeded)} of {len(self.tiles)} cameras ok"
+        text += f"; failed: {', '.join(failed)}" if failed else ""
+        self.message.emit(f"Download all new into {folder}: {text}")
 
     # -- state -----------------------------------------------------------------------------
 

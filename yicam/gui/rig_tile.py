@@ -24,7 +24,7 @@ _STATE = {
 
 
 def figures(status: TileStatus) -> str:
-    """Battery, card, mode and recording time in one line."""
+    """Battery, card, and the mode or the recording time, in one line."""
     parts = []
     if status.battery is not None:
         power = " (charging)" if status.battery.on_adapter and status.battery.level < 100 else ""
@@ -33,10 +33,10 @@ def figures(status: TileStatus) -> str:
         parts.append(f"Card {human_size(status.storage.free)} free")
     elif status.card_problem:
         parts.append(status.card_problem)
-    if status.mode:
-        parts.append(status.mode)
-    if status.recording:
+    if status.recording:  # the mode matters again once it stops
         parts.append(f"● REC {clock(status.record_seconds or 0)}")
+    elif status.mode:
+        parts.append(status.mode)
     return "  ·  ".join(parts)
 
 
@@ -81,6 +81,7 @@ class RigTile(QFrame):
         layout.addWidget(self.figures)
         layout.addWidget(self.problem)
         layout.addWidget(self.note)
+        self._away: bool | None = None
         camera.frameReady.connect(self.view.show_frame)
         camera.statsChanged.connect(self._show_stats)
         camera.statusChanged.connect(self.show_status)
@@ -100,13 +101,13 @@ class RigTile(QFrame):
         self.problem.setToolTip(status.detail)
         self.note.setText(status.note)
         self.note.setToolTip(status.note)
-        self.view.recording_clip = status.recording
-        self.view.clip_seconds = float(status.record_seconds or 0)
         away = status.state != TileState.CONNECTED
-        self.setStyleSheet(
-            f"#{self.objectName()} {{ border: 2px solid {'#c62828' if away else '#bbb'}; "
-            "border-radius: 4px; }"
-        )
+        if away != self._away:  # a new style sheet re-polishes the whole tile: only on change
+            self._away = away
+            self.setStyleSheet(
+                f"#{self.objectName()} {{ border: 2px solid {'#c62828' if away else '#bbb'}; "
+                "border-radius: 4px; }"
+            )
         if away or status.live:
             self.view.clear()
             self.view.placeholder = (
