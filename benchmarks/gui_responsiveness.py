@@ -11,7 +11,14 @@ answer a click or paint. Printed, for the idle window (the baseline) and under l
 - the live view's capture-to-paint latency median next to `live_view()`'s own capture-to-decode
   median over the same frames (goal: painting adds <= 10 ms).
 
-    .venv/bin/python benchmarks/gui_responsiveness.py [--idle 3] [--big-mib 256]
+Then the rig view (issue 19): four emulated cameras in one process of their own (as
+`yicam emulate --count 4` runs them), each with 10 photos and a 64 MiB video; the rig window
+(1000x720) shows all four live, takes Photo all every 2 s and runs Download all new (4 x 64 MiB
+and the photos, verified, into FOLDER/NAME), all at once. The same stall figures and goals, and
+the capture-to-paint minus capture-to-decode latency of every tile (goal <= 10 ms each).
+
+    .venv/bin/python benchmarks/gui_responsiveness.py [--idle 3] [--big-mib 256] [--rig-mib 64]
+                                                      [--no-rig | --rig-only]
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -50,7 +57,21 @@ async def main():
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 asyncio.run(main())
 """
+RIG_SERVER = """
+import asyncio, contextlib, sys
+from yicam.emulator import Emulator
+async def main():
+    async with contextlib.AsyncExitStack() as stack:
+        for card in sys.argv[1:]:
+            emu = await stack.enter_async_context(Emulator(
+                "127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=0, sd=card))
+            print(emu.port, emu.data_port, emu.http_port, emu.rtsp_port, flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+asyncio.run(main())
+"""
 PHOTOS = 60
+RIG = ("cam1", "cam2", "cam3", "cam4")
+RIG_PHOTOS = 10
 TICK_MS = 5
 
 
@@ -86,17 +107,17 @@ def summary(stalls: list[float]) -> tuple[float, float]:
     return ordered[-1] * 1000, p99 * 1000
 
 
-def make_card(sd: Path, big_mib: int) -> Path:
+def make_card(sd: Path, big_mib: int, photos: int = PHOTOS) -> Path:
     folder = sd / "DCIM" / "100MEDIA"
     folder.mkdir(parents=True)
-    for n in range(1, PHOTOS + 1):
+    for n in range(1, photos + 1):
         image = QImage(640, 480, QImage.Format.Format_RGB32)
         image.fill(QColor.fromHsv(n * 6 % 360, 160, 220))
         painter = QPainter(image)
         painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, f"photo {n}")
         painter.end()
         image.save(str(folder / f"YDXJ{n:04d}.jpg"))  # JPEG, from the suffix
-    big = folder / f"YDXJ{PHOTOS + 1:04d}.mp4"
+    big = folder / f"YDXJ{photos + 1:04d}.mp4"
     with big.open("wb") as file:
         for _ in range(big_mib):
             file.write(os.urandom(1024 * 1024))
@@ -183,37 +204,136 @@ async def run(args: argparse.Namespace, target: Target, work: Path) -> None:
         print("live view latency: the stream carries no capture times")
 
 
+async def run_rig(args: argparse.Namespace, targets: list[Target], work: Path) -> None:
+    """The rig view of four live cameras, Photo all and Download all new at once."""
+    from yicam.gui.rig_window import RigWindow
+
+    settings = QSettings(str(work / "rig.ini"), QSettings.Format.IniFormat)
+    settings.setValue("downloads/folder", str(work / "rig-downloads"))
+    meter = StallMeter()
+    window = RigWindow(list(zip(RIG, targets, strict=True)), settings)
+    said: list[str] = []
+    window.model.message.connect(said.append)
+    window.show()
+    GuiThreadGarbageCollector.settle()
+    try:
+        meter.start()  # the window open, before it connects: the baseline
+        await asyncio.sleep(args.idle)
+        idle = meter.stop()
+        window.start()
+        tiles = window.tiles
+        await until(lambda: all(t.view.frames_painted > 60 for t in tiles))
+        GuiThreadGarbageCollector.settle()
+        meter.start()
+        painted_before = [t.view.frames_painted for t in tiles]
+        for tile in tiles:
+            tile.view.paint_latencies.clear()
+        started = time.perf_counter()
+        window.model.download_all()
+        shots = 0
+        while window.model.downloading or time.perf_counter() - started < 5:
+            if not window.model.busy:
+                window.model.photo_all()
+                shots += 1
+            await asyncio.sleep(2.0)
+        await until(lambda: not window.model.busy)
+        loaded = meter.stop()
+        elapsed = time.perf_counter() - started
+        summary_text = next((m for m in said if m.startswith("Download all new")), "")
+        stats = [t.view.stats for t in tiles]
+        paint = [sorted(t.view.paint_latencies)[-300:] for t in tiles]
+        frames = [t.view.frames_painted - b for t, b in zip(tiles, painted_before, strict=True)]
+        copied = sum(1 for p in (work / "rig-downloads").rglob("*") if p.is_file())
+    finally:
+        await window.shutdown()
+        window.close()
+
+    if "4 of 4 cameras ok" not in summary_text:
+        sys.exit(f"the rig's download failed: {summary_text or said}")
+    idle_max, idle_p99 = summary(idle)
+    load_max, load_p99 = summary(loaded)
+    mib = len(RIG) * args.rig_mib
+    print(
+        f"rig view, 4 live cameras: {shots} x Photo all and Download all new "
+        f"({copied} files, {mib} MiB, verified) in {elapsed:.1f} s; frames painted per tile "
+        + ", ".join(f"{n / elapsed:.1f}" for n in frames)
+        + " fps"
+    )
+    print(f"event-loop stall, idle (baseline): longest {idle_max:.1f} ms, p99 {idle_p99:.1f} ms")
+    print(
+        f"event-loop stall, rig under load:  longest {load_max:.1f} ms, p99 {load_p99:.1f} ms"
+        "  (goals <= 50 ms, <= 20 ms)"
+    )
+    added = []
+    for stat, latencies in zip(stats, paint, strict=True):
+        if stat is not None and stat.latency_median is not None and latencies:
+            added.append(statistics.median(latencies) * 1000 - stat.latency_median * 1000)
+    if added:
+        print(
+            "live view latency, painting adds per tile: "
+            + ", ".join(f"{a:.1f}" for a in added)
+            + " ms  (goal <= 10 ms each)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--idle", type=float, default=3.0, help="seconds of idle baseline")
     parser.add_argument("--big-mib", type=int, default=256, help="size of the downloaded file")
+    parser.add_argument("--rig-mib", type=int, default=64, help="each rig camera's video")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--no-rig", action="store_true", help="only the main window")
+    which.add_argument("--rig-only", action="store_true", help="only the rig view")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     QApplication.setQuitOnLastWindowClosed(False)
     sys.setswitchinterval(0.001)  # as the app does
     work = Path(tempfile.mkdtemp(prefix="yicam-gui-bench-"))
-    server = None
+    servers: list[subprocess.Popen[str]] = []
     try:
-        make_card(work / "sd", args.big_mib)
-        server = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(work / "sd")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        assert server.stdout is not None
-        port, data, http, rtsp = (int(p) for p in re.findall(r"\d+", server.stdout.readline()))
-        target = Target("127.0.0.1", port, data, http, rtsp)
+        phases: list[Callable[[], Awaitable[None]]] = []
+        if not args.rig_only:
+            make_card(work / "sd", args.big_mib)
+            (target,) = serve(servers, SERVER, [work / "sd"])
+            phases.append(lambda: run(args, target, work))
+        if not args.no_rig:
+            cards = [work / "rig" / name for name in RIG]
+            for card in cards:
+                make_card(card, args.rig_mib, RIG_PHOTOS)
+            targets = serve(servers, RIG_SERVER, cards)
+            phases.append(lambda: run_rig(args, targets, work))
+
+        async def all_phases() -> None:
+            for phase in phases:
+                await phase()
+
         collector = GuiThreadGarbageCollector()
         try:
-            qasync.run(run(args, target, work))
+            qasync.run(all_phases())
         finally:
             collector.stop()
     finally:
-        if server is not None:
+        for server in servers:
             assert server.stdin is not None
             server.stdin.close()
             server.wait(10)
         shutil.rmtree(work, ignore_errors=True)
     del app
+
+
+def serve(servers: list[subprocess.Popen[str]], script: str, cards: list[Path]) -> list[Target]:
+    """Start emulators in a process of their own (`script`, a card each): where they are."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", script, *map(str, cards)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    servers.append(server)
+    assert server.stdout is not None
+    targets = []
+    for _card in cards:
+        port, data, http, rtsp = (int(p) for p in re.findall(r"\d+", server.stdout.readline()))
+        targets.append(Target("127.0.0.1", port, data, http, rtsp))
+    return targets
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from .rig_tile import RigTile
 
 __all__ = ["RigWindow"]
 
-DEFAULT_SIZE = (1200, 720)  # leaves room for a title bar and a panel on a 1280x800 screen
+DEFAULT_SIZE = (1000, 720)  # 2x2 tiles of the camera's 1.8:1 picture; fits a 1280x800 desktop
 
 
 class RigWindow(QMainWindow):

@@ -25,7 +25,7 @@ from .app import GuiThreadGarbageCollector
 from .main_window import MainWindow
 from .target import Target
 
-__all__ = ["render"]
+__all__ = ["render", "render_all"]
 
 SIZE = (1280, 800)
 PHOTOS = 5
@@ -143,6 +143,13 @@ async def _save(window: QWidget, path: Path) -> Path:
     return path
 
 
+async def render_all(folder: Path) -> list[Path]:
+    """The main window's screenshots, then the rig view's and the camera picker's."""
+    from .rig_screenshots import render_picker, render_rig
+
+    return [*await render(folder), await render_rig(folder), await render_picker(folder)]
+
+
 def main() -> None:
     """Render into the folder given as the only argument (default docs/screenshots)."""
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
@@ -151,7 +158,7 @@ def main() -> None:
     QApplication.setQuitOnLastWindowClosed(False)
     collector = GuiThreadGarbageCollector()
     try:
-        shots = qasync.run(render(folder))
+        shots = qasync.run(render_all(folder))
     finally:
         collector.stop()
     del app
