@@ -100,6 +100,22 @@ class StallMeter:
         self._last = now
 
 
+class CpuClock:
+    """CPU time of the GUI thread and of the whole process (decoders, downloads) since made,
+    as shares of the wall time: figures a loaded machine inflates far less than stalls."""
+
+    def __init__(self) -> None:
+        self._wall = time.perf_counter()
+        self._thread = time.thread_time()
+        self._process = time.process_time()
+
+    def read(self) -> tuple[float, float]:
+        """(GUI thread busy, process CPU) as fractions of one core."""
+        wall = time.perf_counter() - self._wall
+        thread = time.thread_time() - self._thread
+        return thread / wall, (time.process_time() - self._process) / wall
+
+
 def summary(stalls: list[float]) -> tuple[float, float]:
     """(longest, p99) in milliseconds."""
     ordered = sorted(stalls)
@@ -155,6 +171,7 @@ async def run(args: argparse.Namespace, target: Target, work: Path) -> None:
         items = window.media.items
 
         meter.start()
+        cpu = CpuClock()
         painted_before = view.frames_painted
         started = time.perf_counter()
         window.downloads.enqueue([big])
@@ -164,6 +181,7 @@ async def run(args: argparse.Namespace, target: Target, work: Path) -> None:
             scroll.setValue(min(scroll.maximum(), scroll.value() + 40))  # thumbnails come into view
             await asyncio.sleep(0.1)
         loaded = meter.stop()
+        gui_busy, process_cpu = cpu.read()
         elapsed = time.perf_counter() - started
         thumbs = sum(1 for i in items.items if items.has_thumbnail(i.path))
         stats = window.live_panel.view.stats
@@ -188,6 +206,10 @@ async def run(args: argparse.Namespace, target: Target, work: Path) -> None:
     print(
         f"event-loop stall, under load:      longest {load_max:.1f} ms, p99 {load_p99:.1f} ms"
         "  (goals <= 50 ms, <= 20 ms)"
+    )
+    print(
+        f"CPU under load: GUI thread busy {gui_busy:.0%} of the time, the process "
+        f"{process_cpu:.0%} of one core"
     )
     if load_p99 and idle_p99:
         print(
@@ -224,7 +246,15 @@ async def run_rig(args: argparse.Namespace, targets: list[Target], work: Path) -
         tiles = window.tiles
         await until(lambda: all(t.view.frames_painted > 60 for t in tiles))
         GuiThreadGarbageCollector.settle()
+        meter.start()  # the four pictures alone
+        cpu = CpuClock()
+        live_before = [t.view.frames_painted for t in tiles]
+        await asyncio.sleep(5.0)
+        live_only = meter.stop()
+        live_busy, live_cpu = cpu.read()
+        live_frames = [t.view.frames_painted - b for t, b in zip(tiles, live_before, strict=True)]
         meter.start()
+        cpu = CpuClock()
         painted_before = [t.view.frames_painted for t in tiles]
         for tile in tiles:
             tile.view.paint_latencies.clear()
@@ -238,6 +268,7 @@ async def run_rig(args: argparse.Namespace, targets: list[Target], work: Path) -
             await asyncio.sleep(2.0)
         await until(lambda: not window.model.busy)
         loaded = meter.stop()
+        gui_busy, process_cpu = cpu.read()
         elapsed = time.perf_counter() - started
         summary_text = next((m for m in said if m.startswith("Download all new")), "")
         stats = [t.view.stats for t in tiles]
@@ -260,9 +291,24 @@ async def run_rig(args: argparse.Namespace, targets: list[Target], work: Path) -
         + " fps"
     )
     print(f"event-loop stall, idle (baseline): longest {idle_max:.1f} ms, p99 {idle_p99:.1f} ms")
+    live_max, live_p99 = summary(live_only)
+    painted = max(sum(live_frames), 1)
+    print(
+        f"4 live tiles alone (5 s): stall longest {live_max:.1f} ms, p99 {live_p99:.1f} ms; "
+        "painted " + ", ".join(f"{n / 5:.1f}" for n in live_frames) + " fps"
+    )
+    print(
+        f"  CPU: GUI thread busy {live_busy:.0%}, the process {live_cpu:.0%} of one core, that is "
+        f"{live_busy * 5000 / painted:.2f} ms of the GUI thread and {live_cpu * 5000 / painted:.2f}"
+        " ms of the process (decoding included) per painted frame"
+    )
     print(
         f"event-loop stall, rig under load:  longest {load_max:.1f} ms, p99 {load_p99:.1f} ms"
         "  (goals <= 50 ms, <= 20 ms)"
+    )
+    print(
+        f"CPU under load: GUI thread busy {gui_busy:.0%} of the time, the process "
+        f"{process_cpu:.0%} of one core"
     )
     added = []
     for stat, latencies in zip(stats, paint, strict=True):
