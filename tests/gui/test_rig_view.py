@@ -209,3 +209,21 @@ def test_download_all_new_puts_each_camera_in_its_folder(
 
 def _md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def test_a_camera_without_a_card_says_so_on_its_tile(
+    qtbot: Any, make_rig: Callable[..., RigWindow], cameras: list[Emulator], emu_thread: LoopThread
+) -> None:
+    emu_thread.call(lambda: setattr(cameras[1].state.card, "inserted", False))
+    rig = make_rig(live=False)
+    cardless = rig.tiles[1]
+    qtbot.waitUntil(lambda: "Battery" in cardless.figures.text(), timeout=WAIT)
+    assert "Card missing or busy" in cardless.figures.text()
+    assert "free" not in cardless.figures.text()
+    _click(qtbot, rig.photo)
+    qtbot.waitUntil(lambda: rig.summary.text().startswith("Photo all"), timeout=WAIT)
+    assert "3 of 4 cameras ok; failed: cam2" in rig.summary.text()
+    assert cardless.problem.text() == "Photo failed: SD card missing, busy or not formatted"
+    assert "Connected" in cardless.state.text()  # the camera is there; its card is not
+    assert _media(cameras[1], ".jpg") == set()
+    assert all(len(_media(cameras[i], ".jpg")) == 1 for i in (0, 2, 3))

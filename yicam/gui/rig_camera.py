@@ -173,6 +173,8 @@ class RigCamera(QObject):
             elif self.camera.connected:
                 failures = 0
                 await self._while_connected()
+            else:  # closed while connecting (the fleet reconnects it): look again shortly
+                await asyncio.sleep(0.2)
 
     async def _while_connected(self) -> None:
         self._dropped.clear()
@@ -213,13 +215,13 @@ class RigCamera(QObject):
         marks = self._marks
         try:
             state = await cam.refresh()
-        except CameraError as exc:  # the settings cannot be read: keep the last figures
-            self._update(card_problem=explain(exc).title)
+        except CameraError as exc:  # settings or battery refused: keep the last figures
+            self._update(connection=f"Status not readable: {explain(exc).title}")
             return
         settings = state.settings
         card_problem = ""
         if state.storage is None:
-            card_problem = "No card" if state.card == "remove" else "Card not readable"
+            card_problem = "No card" if state.card == "remove" else "Card missing or busy"
         self._update(
             connection="",
             model=clean_text(cam.model_name, 40),  # known once the settings were read
