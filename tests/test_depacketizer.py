@@ -318,6 +318,7 @@ def _payloads(draw: st.DrawFn, nals: list[bytes]) -> list[bytes]:
     return payloads
 
 
+@pytest.mark.timeout(300)  # 500 examples: about 20 s alone on a loaded two-core machine
 @settings(max_examples=500, deadline=None)
 @given(streams(), st.booleans())
 def test_no_corrupt_unit_is_ever_complete(

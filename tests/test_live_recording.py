@@ -7,14 +7,19 @@ count and duration the recording reported, and never exist under its final name 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
+from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from yicam.emulator.rtsp import RtspServer
 from yicam.live import LiveRecording, LiveView, Recording
+from yicam.live.media import source_from_keyframe
+from yicam.live.recording import Recorder
 
 
 class Viewfinder:
@@ -149,3 +154,33 @@ async def test_two_recordings_at_once(
 async def test_start_recording_needs_an_open_view(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="not open"):
         LiveView("rtsp://127.0.0.1:9/live").start_recording(tmp_path / "clip.mp4")
+
+
+async def test_a_late_last_frame_does_not_stretch_the_clip(tmp_path: Path) -> None:
+    # 30 fps packets from a real H.264 encoder, the last one 0.1 s late (a loaded camera or
+    # network): the clip still ends one frame after the last one, and says so.
+    encoder = av.CodecContext.create("libx264", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = 64, 48, "yuv420p"
+    encoder.time_base = Fraction(1, 90000)
+    encoder.options = {"tune": "zerolatency", "g": "30"}
+    packets = []
+    for index in range(10):
+        frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")
+        frame = frame.reformat(format="yuv420p")
+        frame.pts, frame.time_base = index * 3000, encoder.time_base
+        packets += encoder.encode(frame)
+    packets += encoder.encode(None)
+    first = bytes(packets[0])
+    source = source_from_keyframe(first, Fraction(1, 90000))
+    stamps = [i * 3000 for i in range(len(packets) - 1)] + [(len(packets) - 2) * 3000 + 9000]
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[Recording] = loop.create_future()
+    path = tmp_path / "late.mp4"
+    recorder = Recorder(path, math.inf, loop, done)
+    for packet, stamp in zip(packets, stamps, strict=True):
+        packet.pts = packet.dts = stamp
+        recorder.feed(packet, source)
+    recorder.finish()
+    result = await done
+    assert result.duration == pytest.approx((stamps[-1] + 3000) / 90000)
+    assert_playable(result, path)

@@ -117,8 +117,13 @@ class Recorder:
             self._end()
             return
         if self.frames:
-            self._step = ts - self._last
+            # The frame spacing is the smallest gap seen: a late frame must not stretch the
+            # last one (and the MP4's last sample lasts what its packet says).
+            gap = ts - self._last
+            self._step = min(self._step, gap) if self._step else gap
         packet.pts = packet.dts = ts
+        if self._step:
+            packet.duration = self._step
         packet.time_base = source.time_base
         packet.stream = self._ostream
         self._out.mux(packet)
