@@ -219,3 +219,33 @@ def test_tether_reconnects_and_loses_no_photo(loop: LoopThread, tmp_path: Path) 
     files = [json.loads(line) for line in result.stdout.splitlines()]
     assert sorted(f["path"] for f in files) == loop.call(lambda: jpegs_on_card(emu))
     assert all(f["status"] == "downloaded" for f in files)
+
+
+# A hook that works elsewhere: it changes directory before it opens the file it was given.
+CHDIR_THEN_READ = (
+    "import os, sys; os.chdir(sys.argv[2]); path = sys.argv[3]; "
+    "open(sys.argv[1], 'a').write(path + ' ' + str(len(open(path, 'rb').read())) + '\\n')"
+)
+
+
+@pytest.mark.parametrize("where", [".", "dest"])
+def test_exec_gets_an_absolute_path_that_works_from_another_directory(
+    loop: LoopThread, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    dest, log, elsewhere = tmp_path / "dest", tmp_path / "exec.log", tmp_path / "elsewhere"
+    dest.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(dest if where == "." else tmp_path)  # `tether .` and `tether dest`
+    hook = shlex.join([sys.executable, "-c", CHDIR_THEN_READ, str(log), str(elsewhere)])
+    done = in_thread(lambda: cli(emu, "tether", where, "--count", "2", "--exec", hook))
+    wait_for(watching(loop, emu), "the tether to start")
+    for _ in range(2):
+        loop.run(press_shutter(emu))
+    result = done()
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    saved = sorted(files_in(dest, "*.jpg"))
+    assert len(saved) == 2
+    runs = sorted(line.rsplit(" ", 1) for line in log.read_text().splitlines())
+    assert [Path(path) for path, _ in runs] == [p.absolute() for p in saved]
+    assert [int(size) for _, size in runs] == [p.stat().st_size for p in saved]

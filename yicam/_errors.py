@@ -18,7 +18,7 @@ YicamError
 │   └── TransferCancelledError  cancel_transfer() stopped it; the partial file is kept
 └── CameraError                 the camera answered with rval != 0; carries .rval and .msg_id
                                 (only ever an rval the camera sent; local trouble has its own class)
-    ├── SessionHeldError        -3: another device (usually the phone app) holds the session
+    ├── SessionHeldError        -3: another client (the phone app, another yicam) holds the session
     ├── InvalidTokenError       -4: the session token is no longer valid
     ├── InvalidOperationError   -14: not possible now (no session, not recording, ...)
     ├── CameraBusyError         -21: the camera or its data server is busy
@@ -59,7 +59,10 @@ __all__ = [
 # What each rval means, from Ambarella's header and the YI SDK (protocol.md section 4).
 RVAL_TEXT: dict[int, str] = {
     -1: "unknown error",
-    -3: "another device holds the camera session (close the phone app first)",
+    -3: (
+        "another client holds the camera session (the phone app, or another yicam such as"
+        " a running `yicam tether`); close it first"
+    ),
     -4: "invalid session token",
     -5: "too many clients",
     -7: "not a JSON object",
@@ -161,7 +164,7 @@ class CameraError(YicamError):
 
 
 class SessionHeldError(CameraError):
-    """Another device (usually the phone app) holds the camera's session."""
+    """Another client holds the camera's session: the phone app, or another yicam process."""
 
 
 class InvalidTokenError(CameraError):

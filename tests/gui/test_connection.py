@@ -87,7 +87,7 @@ def test_phone_app_holding_the_session_is_named(
     try:
         qtbot.mouseClick(window.connection_bar.connect_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=WAIT)
-        assert window.banner.title.text() == "The phone app holds the camera"
+        assert window.banner.title.text() == "Another client holds the camera"
         assert "Close the Yi app" in window.banner.hint.text()
     finally:
         emu_thread.run(phone.close())

@@ -38,7 +38,7 @@ def exec_argv(command: str | None) -> list[str] | None:
 
 
 class ExecHook:
-    """Runs `argv + [path]` for each verified file, one at a time and in order; never a shell.
+    """Runs `argv + [absolute path]` for each verified file, one at a time, in order; no shell.
 
     A command that fails (cannot start, or exits non-zero) is reported on stderr; the files
     keep coming.
@@ -51,8 +51,8 @@ class ExecHook:
         self._task = asyncio.create_task(self._run(), name="yicam-exec")
 
     def submit(self, path: Path) -> None:
-        """Queue the command for `path`."""
-        self._queue.put_nowait(path)
+        """Queue the command for `path`, made absolute: the command may run elsewhere."""
+        self._queue.put_nowait(path.absolute())
 
     async def finish(self) -> None:
         """Run what is queued, then stop."""

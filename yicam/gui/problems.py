@@ -48,8 +48,9 @@ def explain(exc: BaseException, host: str = "the camera", *, connecting: bool = 
     detail = clean_text(str(exc))
     if isinstance(exc, SessionHeldError):
         return Problem(
-            "The phone app holds the camera",
-            "Close the Yi app on your phone (or turn off the phone's Wi-Fi), then connect again.",
+            "Another client holds the camera",
+            "Close the Yi app on your phone, or stop the other yicam (a running `yicam tether`,"
+            " another window), then connect again.",
             detail,
         )
     if isinstance(exc, CameraTimeoutError):
