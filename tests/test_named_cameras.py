@@ -18,6 +18,7 @@ from yicam import (
     ConnectionSettings,
     add_camera,
     config_path,
+    get_camera,
     load_cameras,
     remove_camera,
 )
@@ -138,10 +139,7 @@ def test_bad_edits_are_error_lines(config: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[cameras.x\n", "cannot read"),
-        ("[cameras.x]\nport = 1\n", "needs host"),
-        ('[cameras.x]\nhost = "h"\nport = 99999\n', "port number"),
-        ('[cameras.x]\nhost = "h"\ntimeout = -1\n', "positive"),
+        ("[cameras.x\n", "not TOML"),
         ("cameras = 3\n", "must be a table"),
     ],
 )
@@ -150,6 +148,32 @@ def test_broken_file_is_a_config_error(config: Path, text: str, message: str) ->
     config.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_cameras()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[cameras.x]\nport = 1\n", "needs host"),
+        ('[cameras.x]\nhost = "h"\nport = 99999\n', "port number"),
+        ('[cameras.x]\nhost = "h"\nport = 0\n', "port number (1-65535)"),
+        ('[cameras.x]\nhost = "h"\ntimeout = -1\n', "positive"),
+        ('[cameras.x]\nhost = "h"\ntimeout = nan\n', "positive"),
+        ('[cameras.x]\nhost = "h h"\n', "bad host"),
+    ],
+)
+def test_a_broken_entry_is_skipped(config: Path, text: str, message: str) -> None:
+    config.parent.mkdir(parents=True)
+    config.write_text(text + '[cameras.y]\nhost = "h"\n')
+    skipped: list[ConfigError] = []
+    assert list(load_cameras(on_skip=skipped.append)) == ["y"]
+    assert len(skipped) == 1
+    assert str(skipped[0]).startswith(f"{config}: [cameras.x]")
+    assert message in str(skipped[0])
+    with pytest.warns(UserWarning, match=message):
+        assert list(load_cameras()) == ["y"]
+    with pytest.raises(ConfigError, match=message):
+        get_camera("x")
+    assert get_camera("y").settings.host == "h"
 
 
 def test_remove_missing_file(config: Path) -> None:

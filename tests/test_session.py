@@ -116,7 +116,7 @@ async def test_second_client_is_refused_while_the_first_keeps_the_session(
 ) -> None:
     requests: list[SessionRequested] = []
     camera.subscribe(lambda e: requests.append(e) if isinstance(e, SessionRequested) else None)
-    with pytest.raises(SessionHeldError, match="another device") as info:
+    with pytest.raises(SessionHeldError, match="another client") as info:
         async with Camera("127.0.0.1", emulator.port, timeout=2.0):
             pass
     assert info.value.rval == -3

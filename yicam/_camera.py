@@ -51,6 +51,7 @@ from ._transfers.owner import ThumbnailSize, ThumbnailVia, Transfers
 from ._transfers.retry import RetryPolicy
 from ._transfers.sync import SyncReport
 from ._wire.ids import MsgId, Notify
+from ._wire.limits import check_setting
 from ._wire.messages import Reply
 from ._wire.quirks import Quirks
 
@@ -270,9 +271,11 @@ class Camera:
     async def set_setting(self, name: str, value: str) -> None:
         """Change a setting; refused while recording, a no-op when already at `value`.
 
-        Returns nothing. Raises `UnsafeOperationError` while the camera records, and a
-        `CameraError` (e.g. `InvalidOperationError`) when the camera refuses the value.
+        Returns nothing. Raises `ValueError` for a name or value longer than real cameras
+        send (64 characters; nothing is sent), `UnsafeOperationError` while the camera records,
+        and a `CameraError` (e.g. `InvalidOperationError`) when the camera refuses the value.
         """
+        check_setting(name, value)
         known = self.session.known
         status = await self._app_status()
         known.check_not_recording(status, f"change {name!r}")
@@ -300,8 +303,10 @@ class Camera:
     async def get_options(self, name: str) -> Options:
         """Returns the values a setting accepts and its permission (msg 9, or old msg 3 + param).
 
-        Raises `CameraError` when the camera refuses, `ProtocolError` for a malformed reply.
+        Raises `ValueError` for a name longer than real cameras use (nothing is sent),
+        `CameraError` when the camera refuses, `ProtocolError` for a malformed reply.
         """
+        check_setting(name, "")
         try:
             reply = await self._request(MsgId.GET_OPTIONS, {"param": name})
         except UnsupportedError:

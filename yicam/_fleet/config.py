@@ -10,26 +10,33 @@ The file lives in the platform's config folder (`$XDG_CONFIG_HOME/yicam/config.t
 `~/Library/Application Support/yicam/` on macOS, `%LOCALAPPDATA%\\yicam\\` on Windows), or
 where `YICAM_CONFIG` points. Reading needs only the standard library (`tomllib`); `add_camera`
 and `remove_camera` edit the file with tomlkit, keeping its comments and layout.
+
+The file is the user's, but read as carefully as what a camera sends: at most 1 MiB and 32
+levels deep (checked before parsing), UTF-8. An entry with a bad host, port or timeout is
+skipped with one line naming the file and the entry; the other cameras still work.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tempfile
-import tomllib
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from .._camera import Camera
 from .._session.settings import ConnectionSettings
+from .._user_files import check_nesting, load_toml, read_text
 
 __all__ = [
     "CameraConfig",
     "ConfigError",
     "add_camera",
+    "check_host",
     "check_name",
     "config_path",
     "get_camera",
@@ -38,6 +45,8 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")  # one label of a host name (RFC 1123)
+_PORTS = ("port", "data_port", "http_port", "rtsp_port")
 
 
 class ConfigError(ValueError):
@@ -86,32 +95,37 @@ def config_path() -> Path:
     return user_config_path("yicam", appauthor=False) / "config.toml"
 
 
-def load_cameras(path: Path | None = None) -> dict[str, CameraConfig]:
-    """Every named camera in the file, in file order; none when there is no file.
+def load_cameras(
+    path: Path | None = None, *, on_skip: Callable[[ConfigError], object] | None = None
+) -> dict[str, CameraConfig]:
+    """Every usable named camera in the file, in file order; none when there is no file.
 
-    Returns name -> `CameraConfig`; raises `ConfigError` when the file cannot be read or an
-    entry is malformed (the message names the file and the entry).
+    Returns name -> `CameraConfig`. An entry that is malformed (no host, a bad host, port or
+    timeout) is skipped: `on_skip` gets its `ConfigError` (the message names the file and the
+    entry), or without `on_skip` it becomes a warning. Raises `ConfigError` when the file as a
+    whole cannot be read: not UTF-8, not TOML, larger than 1 MiB or nested deeper than 32 levels.
     """
-    path = path or config_path()
-    try:
-        with path.open("rb") as file:
-            document = tomllib.load(file)
-    except FileNotFoundError:
-        return {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
-    cameras = document.get("cameras", {})
-    if not isinstance(cameras, Mapping):
-        raise ConfigError(f"{path}: `cameras` must be a table of [cameras.NAME] tables")
-    return {name: _entry(path, name, table) for name, table in cameras.items()}
+    cameras, skipped = _load(path or config_path())
+    for error in skipped.values():
+        if on_skip is None:
+            warnings.warn(str(error), stacklevel=2)
+        else:
+            on_skip(error)
+    return cameras
 
 
 def get_camera(name: str, path: Path | None = None) -> CameraConfig:
-    """The named camera; `ConfigError` listing the known names when it is not there."""
-    cameras = load_cameras(path)
+    """The named camera; `ConfigError` when it is malformed or not there (listing the known ones).
+
+    Other entries that are malformed are skipped silently: only this one matters here.
+    """
+    path = path or config_path()
+    cameras, skipped = _load(path)
+    if name in skipped:
+        raise skipped[name]
     if name not in cameras:
         known = ", ".join(cameras) or "none yet; add one with `yicam cameras add NAME HOST`"
-        raise ConfigError(f"no camera named {name!r} in {path or config_path()} (known: {known})")
+        raise ConfigError(f"no camera named {name!r} in {path} (known: {known})")
     return cameras[name]
 
 
@@ -119,12 +133,14 @@ def add_camera(entry: CameraConfig, path: Path | None = None, *, replace: bool =
     """Add (or with `replace`, overwrite) a named camera; comments elsewhere are kept.
 
     Returns the file written; raises `ConfigError` when the name is taken (without `replace`),
-    is not letters, digits, '-' and '_', or the file cannot be read.
+    is not letters, digits, '-' and '_', the host is neither an IP address nor a host name, a
+    port is not 1-65535, or the file cannot be read.
     """
     import tomlkit
 
     check_name(entry.name)
     path = path or config_path()
+    _entry(path, entry.name, entry.to_toml())  # the checks a reader makes, before writing
     document = _read_document(path)
     cameras = document.get("cameras")
     if cameras is None:
@@ -161,9 +177,61 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_host(host: str) -> str:
+    """`host` when it is an IP address or a host name (RFC 1123); raises `ConfigError`."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        name = host.removesuffix(".")
+        labels = name.split(".")
+        if not (
+            0 < len(name) <= 253
+            and all(_LABEL.fullmatch(label) for label in labels)
+            and not labels[-1].isdigit()  # 999.1.1.1 is no address, and no name either
+        ):
+            raise ConfigError(
+                f"bad host {host!r}: give an IP address or a host name (letters, digits, '-', '.')"
+            ) from None
+    return host
+
+
+def _load(path: Path) -> tuple[dict[str, CameraConfig], dict[str, ConfigError]]:
+    """The usable entries of the file, and why each other one is skipped."""
+    try:
+        document = load_toml(path)
+    except FileNotFoundError:
+        return {}, {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # too large, too deep, not UTF-8, not TOML; names the file
+        raise ConfigError(str(exc)) from None
+    cameras = document.get("cameras", {})
+    if not isinstance(cameras, Mapping):
+        raise ConfigError(f"{path}: `cameras` must be a table of [cameras.NAME] tables")
+    good: dict[str, CameraConfig] = {}
+    bad: dict[str, ConfigError] = {}
+    for name, table in cameras.items():
+        try:
+            good[name] = _entry(path, name, table)
+        except ConfigError as exc:
+            bad[name] = ConfigError(f"{exc}; skipped")
+    return good, bad
+
+
 def _entry(path: Path, name: str, table: Any) -> CameraConfig:
+    here = f"{path}: [cameras.{name}]"
+    if not _NAME.match(name):
+        raise ConfigError(f"{path}: bad camera name {name!r}: use letters, digits, '-' and '_'")
     if not isinstance(table, Mapping) or not isinstance(table.get("host"), str):
-        raise ConfigError(f'{path}: [cameras.{name}] needs host = "ADDRESS"')
+        raise ConfigError(f'{here} needs host = "ADDRESS"')
+    try:
+        check_host(table["host"])
+    except ConfigError as exc:
+        raise ConfigError(f"{here}: {exc}") from None
+    for key in _PORTS:  # 0 means "any free port" to the emulator; a camera has a real one
+        value = table.get(key)
+        if value == 0 and not isinstance(value, bool):
+            raise ConfigError(f"{here} {key} must be a port number (1-65535), not 0")
     where = {f.name: table[f.name] for f in fields(ConnectionSettings) if f.name in table}
     for key in ("timeout", "event_timeout"):  # TOML `5` is an int: seconds are floats
         if type(where.get(key)) is int:
@@ -171,7 +239,7 @@ def _entry(path: Path, name: str, table: Any) -> CameraConfig:
     try:
         settings = ConnectionSettings(**where)
     except ValueError as exc:
-        raise ConfigError(f"{path}: [cameras.{name}] {exc}") from exc
+        raise ConfigError(f"{here} {exc}") from None
     extra = {key: table[key] for key in ("model", "serial") if isinstance(table.get(key), str)}
     return CameraConfig(name, settings, **extra)
 
@@ -181,13 +249,18 @@ def _read_document(path: Path) -> Any:
     from tomlkit.exceptions import ParseError
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
+        check_nesting(text, path, toml=True)
     except FileNotFoundError:
         return tomlkit.document()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # too large, too deep, not UTF-8; names the file
+        raise ConfigError(str(exc)) from None
     try:
         return tomlkit.parse(text)
     except ParseError as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
+        raise ConfigError(f"{path}: not TOML: {exc}") from exc
 
 
 def _write_document(path: Path, document: Any) -> None:

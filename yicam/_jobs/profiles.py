@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,8 @@ from typing import Literal
 
 from .._camera import Camera
 from .._errors import CameraError, UnsupportedError
+from .._user_files import load_json, load_toml
+from .._wire.limits import check_setting
 
 __all__ = [
     "Profile",
@@ -85,22 +86,23 @@ class Profile:
     def load(cls, path: Path | str) -> Profile:
         """Read a `.toml` or `.json` profile; returns the `Profile`.
 
-        Raises `ValueError` when the file is not a profile, `OSError` when it cannot be read.
+        Raises `ValueError` when the file is not a profile, is larger than 1 MiB, nests deeper
+        than 32 levels or holds a name or value longer than real cameras send (64 characters),
+        `OSError` when it cannot be read.
         """
         path = Path(path)
-        try:
-            if path.suffix.lower() == ".json":
-                data = json.loads(path.read_text(encoding="utf-8"))
-            else:
-                with path.open("rb") as file:
-                    data = tomllib.load(file)
-        except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path} is not a settings profile: {exc}") from exc
+        # At most 1 MiB, 32 levels deep (_user_files), checked before parsing.
+        data = load_json(path) if path.suffix.lower() == ".json" else load_toml(path)
         settings = data.get("settings") if isinstance(data, dict) else None
         if not isinstance(settings, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in settings.items()
         ):
             raise ValueError(f"{path}: a profile needs a [settings] table of text values")
+        for name, value in settings.items():
+            try:
+                check_setting(name, value)
+            except ValueError as exc:
+                raise ValueError(f"{path}: {exc}") from None
         model = data.get("model")
         return cls(dict(settings), model if isinstance(model, str) else None)
 

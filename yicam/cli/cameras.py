@@ -8,12 +8,22 @@ import click
 from click.core import ParameterSource
 
 from .base import global_options
-from .output import Result, safe
+from .output import Result, dumps, safe
 
 if TYPE_CHECKING:
-    from .. import CameraConfig
+    from .. import CameraConfig, ConfigError
 
-__all__ = ["cameras", "explicit_options"]
+__all__ = ["cameras", "explicit_options", "report_skipped"]
+
+_PORT = click.IntRange(1, 65535)
+
+
+def report_skipped(error: ConfigError) -> None:
+    """One line on stderr for a config entry that is skipped (a JSON object under --json)."""
+    if global_options().json:
+        click.echo(dumps({"warning": str(error)}), err=True)
+    else:
+        click.echo(safe(f"Warning: {error}"), err=True)
 
 
 def explicit_options(ctx: click.Context) -> frozenset[str]:
@@ -40,7 +50,7 @@ def cameras(ctx: click.Context) -> Result | None:
 
     if ctx.invoked_subcommand is not None:
         return None
-    entries = load_cameras()
+    entries = load_cameras(on_skip=report_skipped)
     path = config_path()
     table = Table(title=f"Named cameras ({path})", title_justify="left")
     for column in ("Name", "Host", "Port", "Data", "HTTP", "RTSP", "Model", "Serial"):
@@ -66,10 +76,10 @@ def cameras(ctx: click.Context) -> Result | None:
 @cameras.command("add")
 @click.argument("name")
 @click.argument("host")
-@click.option("--port", type=int, help="Control port (as the global --port; default 7878).")
-@click.option("--data-port", type=int, help="File data port (as the global one; default 8787).")
-@click.option("--http-port", type=int, help="HTTP port (as the global one; default 80).")
-@click.option("--rtsp-port", type=int, help="RTSP port (as the global one; default 554).")
+@click.option("--port", type=_PORT, help="Control port (as the global --port; default 7878).")
+@click.option("--data-port", type=_PORT, help="File data port (as the global one; default 8787).")
+@click.option("--http-port", type=_PORT, help="HTTP port (as the global one; default 80).")
+@click.option("--rtsp-port", type=_PORT, help="RTSP port (as the global one; default 554).")
 @click.option("--replace", is_flag=True, help="Overwrite a camera of that name.")
 def add(
     name: str,
@@ -86,7 +96,8 @@ def add(
     given here, they win.
 
     Prints the entry and the config file it was added to. Fails (exit 1) when the name is taken
-    or invalid.
+    or invalid, or the host is neither an IP address nor a host name; a port outside 1-65535
+    is a usage error (exit 2).
     """
     from dataclasses import replace as changed
 

@@ -134,8 +134,11 @@ def set_(name: str, value: str) -> Result:
     recording. `yicam options NAME` lists the accepted values.
 
     Prints the new value as the camera reports it. Fails with `Error: ...` (exit 1) when the
-    camera cannot be reached or refuses.
+    camera cannot be reached or refuses, or the name or value is longer than real cameras send.
     """
+    from .._wire.limits import check_setting
+
+    check_setting(name, value)  # before connecting: nothing overlong reaches the camera
 
     async def job(cam: Camera) -> None:
         from .. import UnsupportedError

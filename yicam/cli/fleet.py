@@ -33,11 +33,12 @@ class Selection:
     def fleet(self, options: GlobalOptions, **camera_options: Any) -> Fleet:
         """The `Fleet` for this selection; `--hosts` take their other ports from the options."""
         from .. import Camera, Fleet, get_camera, load_cameras
+        from .cameras import report_skipped
 
         cameras: dict[str, Camera | str] = {}
         timeouts = options.typed_timeouts()
         if self.all:
-            entries = list(load_cameras().values())
+            entries = list(load_cameras(on_skip=report_skipped).values())
             if not entries:
                 raise click.UsageError("no named cameras yet: `yicam cameras add NAME HOST`")
         else:

@@ -86,6 +86,7 @@ def diff(ctx: click.Context, file: Path | None, all_: bool, hosts: str | None) -
     chosen = selection(all_, hosts)
     if chosen is None and file is None:
         raise click.UsageError("give a FILE to compare the camera with, or choose cameras")
+    wanted = None if file is None else Profile.load(file)  # a bad file fails before connecting
 
     async def read(_name: str, cam: Camera) -> dict[str, str]:
         return await cam.get_settings()
@@ -96,8 +97,8 @@ def diff(ctx: click.Context, file: Path | None, all_: bool, hosts: str | None) -
     else:
         result = run_fleet(chosen, lambda fleet: fleet.each(read))
     sources = dict(result.values())
-    if file is not None:
-        sources[file.name] = dict(Profile.load(file).settings)
+    if file is not None and wanted is not None:
+        sources[file.name] = dict(wanted.settings)
     differing = differing_settings(sources)
     if file is not None:  # against a file, only the settings the file holds
         differing = {k: v for k, v in differing.items() if v[file.name] is not None}
