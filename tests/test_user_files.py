@@ -256,3 +256,8 @@ def test_a_config_file_that_is_not_utf8_names_the_file(config: Path) -> None:
     for args in (("cameras",), ("-c", "left", "battery"), ("cameras", "rm", "left")):
         line = failed(run(*args))
         assert line.startswith(f"Error: {config}: not UTF-8 text")
+
+
+def test_raw_fields_nested_deep_are_refused(loop: LoopThread, emu: Emulator) -> None:
+    line = failed(yicam(emu.port, "raw", "13", '{"a":' + "[" * DEEP + "]" * DEEP + "}"))
+    assert line == f"Error: FIELDS nested deeper than {MAX_NESTING} levels"

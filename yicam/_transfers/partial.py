@@ -18,6 +18,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .._user_files import load_json
 from .safety import RESERVED_PREFIX
 
 __all__ = ["Partial", "Source"]
@@ -82,7 +83,7 @@ class Partial:
 
     def _read_record(self) -> dict[str, object] | None:
         try:
-            data = json.loads(self.record.read_text(encoding="utf-8"))
+            data = load_json(self.record)  # bounded: the folder may hold anything
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) and data.get("yicam_partial") == _VERSION else None

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._user_files import load_json
+
 __all__ = ["LocalAgent", "agents_folder", "find_owner", "local_agents", "register", "unregister"]
 
 
@@ -90,7 +92,7 @@ def local_agents(folder: Path | None = None) -> list[LocalAgent]:
     found = []
     for path in paths:
         with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
-            found.append(_parse(json.loads(path.read_text(encoding="utf-8"))))
+            found.append(_parse(load_json(path)))  # bounded: any file may sit in the folder
     return found
 
 

@@ -385,7 +385,14 @@ def raw(msg_id: int, fields: str | None) -> Result:
 
 def _parse_fields(text: str) -> dict[str, Any]:
     import json
+    from pathlib import Path
 
+    from .._user_files import MAX_NESTING, check_nesting
+
+    try:
+        check_nesting(text, Path("FIELDS"), toml=False)
+    except ValueError:
+        raise ValueError(f"FIELDS nested deeper than {MAX_NESTING} levels") from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
