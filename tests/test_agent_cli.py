@@ -87,7 +87,7 @@ def test_without_the_agent_the_camera_refuses_a_second_session(
     _running, emu = served
     result = run(*where(emu), "--no-agent", "photo")
     assert result.exit_code == 1
-    assert "another device holds the camera session" in result.output
+    assert "another client holds the camera session" in result.output
 
 
 def test_broker_option_finds_the_camera_by_name(served: tuple[AgentThread, Emulator]) -> None:

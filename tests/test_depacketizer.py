@@ -347,3 +347,29 @@ def test_no_corrupt_unit_is_ever_complete(
         expected = [annexb(s.nals) for s in sent][: None if marker else -1]
         assert [u.data for u in got] == expected
         assert all(u.complete for u in got)
+
+
+def test_stray_packets_between_frames_cost_nothing() -> None:
+    import random
+
+    from yicam.emulator.faults import junk_packet
+
+    packetizer = RtpPacketizer(200)
+    rng = random.Random(3)
+    depack = H264Depacketizer()
+    units = [keyframe(), *[pframe(fill=i) for i in range(3, 11)], keyframe(fill=11)]
+    got, strays = [], 0
+    for i, nals in enumerate(units):
+        for data in packetizer.packetize(nals, 1000 + i / 30):
+            got += depack.push(parse_rtp(data), 0.0)
+        for shape in range(4):  # every kind of junk after every frame
+            try:
+                junk = parse_rtp(junk_packet(packetizer, rng, shape))
+            except ValueError:
+                continue  # not even RTP: the engine never hands it over
+            strays += 1
+            got += depack.push(junk, 0.0)
+    assert [u.data for u in got] == [annexb(nals) for nals in units]
+    assert all(u.complete for u in got)
+    assert depack.stats.stray == strays
+    assert (depack.stats.lost, depack.stats.late, depack.dropped) == (0, 0, 0)

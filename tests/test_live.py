@@ -592,3 +592,29 @@ async def test_a_recording_cut_short_leaves_no_file(
     with pytest.raises(CameraConnectionError, match="closed while recording"):
         await recording
     assert await asyncio.to_thread(os.listdir, tmp_path) == []
+
+
+async def _decoded_per_sent(junk: int, sent: int = 150) -> float:
+    """Frames the live view decodes for each frame the server sends, over `sent` frames."""
+    viewfinder = Viewfinder()
+    srv = RtspServer("127.0.0.1", 0, viewfinder=lambda: viewfinder.on, junk=junk, seed=5)
+    await srv.start()
+    try:
+        async with live_view(srv, viewfinder) as live:
+            await live.next_frame()
+            first_sent, first_decoded = srv.frames_sent, live.stats().frames
+            async for _ in live.frames():
+                if srv.frames_sent - first_sent >= sent:
+                    break
+            decoded = live.stats().frames - first_decoded
+            return decoded / (srv.frames_sent - first_sent)
+    finally:
+        await srv.close()
+
+
+@pytest.mark.parametrize("every", [1, 3])
+async def test_a_junk_packet_between_frames_costs_no_frame(every: int) -> None:
+    clean = await _decoded_per_sent(junk=0)
+    assert clean > 0.9
+    with_junk = await _decoded_per_sent(junk=every)
+    assert with_junk >= 0.9 * clean, (with_junk, clean)

@@ -61,7 +61,7 @@ RVAL_TEXT: dict[int, str] = {
     -1: "unknown error",
     -3: (
         "another client holds the camera session (the phone app, or another yicam such as"
-        " a running `yicam tether`); close it first"
+        " a running `yicam tether` or `yicam agent`); close it first"
     ),
     -4: "invalid session token",
     -5: "too many clients",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import random
+import struct
 from dataclasses import dataclass
 
-__all__ = ["Faults", "parse_faults"]
+from .._wire.rtp import MTU_PAYLOAD, PAYLOAD_TYPE, RtpPacketizer
+
+__all__ = ["Faults", "junk_packet", "parse_faults"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,7 @@ class Faults:
     slow_data: int = 0  # throttle data-port and HTTP transfers to this many KiB/s (0: off)
     rtp_loss: float = 0.0  # probability that a live-view RTP packet is lost, as on busy Wi-Fi
     rtp_reorder: float = 0.0  # probability that a live-view RTP packet overtakes the one before
+    rtp_junk: int = 0  # after every N-th frame, one junk datagram on the RTP port (0: off)
     stap_a: bool = False  # aggregate small NAL units in STAP-A packets, as some firmware does
     no_marker: bool = False  # never set the RTP marker bit, as some Ambarella firmware does
     seed: int | None = None
@@ -53,11 +57,38 @@ def parse_faults(specs: list[str] | tuple[str, ...], seed: int | None = None) ->
                 values["slow_data"] = int(arg)
             elif name in ("rtp_loss", "rtp_reorder") and arg:
                 values[name] = float(arg)
+            elif name == "rtp_junk" and arg and int(arg) >= 0:
+                values[name] = int(arg)
             else:
                 raise ValueError
         except ValueError:
             raise ValueError(
                 f"unknown fault {spec!r}; use split, glue, drop, delay=MS, drop-data=P, "
-                "slow-data=KBPS, rtp-loss=P, rtp-reorder=P, stap-a or no-marker"
+                "slow-data=KBPS, rtp-loss=P, rtp-reorder=P, rtp-junk=N, stap-a or no-marker"
             ) from None
     return Faults(**values)  # type: ignore[arg-type]
+
+
+def junk_packet(packetizer: RtpPacketizer, rng: random.Random, shape: int) -> bytes:
+    """A datagram that is no packet of `packetizer`'s stream; `shape` picks one of four kinds.
+
+    0: bytes that are not RTP at all; 1: RTP of another source; 2: this stream's source with a
+    sequence number and a timestamp far from the stream's; 3: this stream's source, its next
+    sequence number and current timestamp (a real packet with that number follows), with a
+    payload that is no H.264 packet (the forbidden bit set). Payloads are random otherwise.
+    """
+    payload = rng.randbytes(rng.randrange(1, MTU_PAYLOAD))
+    ssrc, seq, timestamp = packetizer.ssrc, packetizer.seq, packetizer.last_timestamp
+    match shape % 4:
+        case 0:
+            return bytes([rng.randrange(0x80)]) + payload  # RTP version 0 or 1
+        case 1:
+            ssrc = (ssrc + rng.randrange(1, 1 << 32)) & 0xFFFFFFFF
+            seq, timestamp = rng.getrandbits(16), rng.getrandbits(32)
+        case 2:
+            seq = (seq + 0x8000) & 0xFFFF
+            timestamp = (timestamp + 0x80000000) & 0xFFFFFFFF
+        case _:
+            payload = bytes([0x80 | payload[0]]) + payload[1:]
+    header = struct.pack(">BBHII", 0x80, PAYLOAD_TYPE, seq, timestamp, ssrc)
+    return header + payload

@@ -12,7 +12,8 @@ closed and its sessions end.
 Options reproduce other cameras and bad networks: `profile="main"` at 1280x720 (an SJ8 Pro),
 `stap_a` (small NAL units aggregated), `marker=False` (no RTP marker bits), `resize()` (new
 SPS/PPS mid-stream), `loss` (RTP packets dropped), `reorder` (neighbouring RTP packets
-swapped), `split` and `delay` (RTSP responses in small pieces, or late).
+swapped), `junk` (a junk datagram after every N-th frame), `split` and `delay` (RTSP responses
+in small pieces, or late).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from .._wire.rtsp import (
     stream_path,
     udp_client_ports,
 )
+from .faults import junk_packet
 from .video import AccessUnit, H264Encoder
 
 __all__ = ["RtspServer"]
@@ -90,6 +92,7 @@ class RtspServer:
         split: bool = False,
         delay: float = 0.0,
         reorder: float = 0.0,
+        junk: int = 0,
     ) -> None:
         self.host = host
         self._port = port
@@ -102,6 +105,8 @@ class RtspServer:
         self._split = split  # write each response in random small segments (the `split` fault)
         self._delay = delay  # seconds before each response (the `delay` fault)
         self._reorder = reorder  # probability that a packet swaps places with the next
+        self._junk = junk  # a junk datagram after every `junk`-th frame (the `rtp-junk` fault)
+        self.frames_sent = 0  # frames sent to the playing clients
         self._resize_to: tuple[int, int] | None = None
         self._rng = random.Random(seed)
         self._server: asyncio.Server | None = None
@@ -377,6 +382,10 @@ class RtspServer:
         if send_report:
             self._last_sr = unit.captured_at
             report = rtcp_sender_report(self._packetizer, unit.captured_at)
+        self.frames_sent += 1
+        if self._junk and self.frames_sent % self._junk == 0:
+            shape = self.frames_sent // self._junk
+            packets = [*packets, junk_packet(self._packetizer, self._rng, shape)]
         for session in playing:
             sending = list(packets)
             if self._reorder:  # Wi-Fi retries: a packet overtakes the one before it

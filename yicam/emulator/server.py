@@ -177,6 +177,7 @@ class Emulator:
                 split=self.faults.split,
                 delay=self.faults.delay,
                 reorder=self.faults.rtp_reorder,
+                junk=self.faults.rtp_junk,
                 stap_a=self.faults.stap_a,
                 marker=not self.faults.no_marker,
             )

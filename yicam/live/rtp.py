@@ -9,6 +9,12 @@ no earlier picture), or with `conceal=True` returned marked incomplete, with onl
 NAL units, for the decoder to conceal. The stream's first access unit is trusted to be whole
 only when it starts at the sequence number the server announced (RTP-Info) or, without one,
 with an SPS or an access unit delimiter (NAL units that only ever open a frame).
+
+A packet that does not fit the stream (another SSRC, a sequence number or timestamp far from
+the stream's, or a payload that is no H.264 packet) is set aside without touching the stream:
+a stray datagram costs nothing, not even its sequence number, which the real packet may still
+fill. Only when two such packets follow each other in sequence (RFC 3550's probation) does the
+depacketizer take them as a new stream and start over.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ _AUD = 9
 _MAX_DROPOUT = 3000  # a forward jump this large in sequence numbers means a new stream (RFC 3550)
 _MAX_MISORDER = 100  # a packet this far behind is not late but from a new position (RFC 3550)
 _MAX_UNIT = 8 << 20  # bytes; a camera that never ends a frame must not fill our memory
+_MAX_TS_JUMP = 10 * 90_000  # RTP ticks (90 kHz for H.264): 10 s, far more than any stall
+_PROBATION = 2  # packets in sequence that make a new stream (RFC 3550's MIN_SEQUENTIAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,7 @@ class DepacketizerStats:
     skipped: int = 0  # whole access units dropped while waiting for a keyframe
     vanished: int = 0  # access units whose every packet was lost (estimated from timestamps)
     units: int = 0  # access units returned
+    stray: int = 0  # packets set aside: not of this stream, or no H.264 packet
 
 
 def parse_rtp(data: bytes) -> RtpPacket:
@@ -107,6 +116,8 @@ class H264Depacketizer:
             self._remember(nal)
         self._ssrc: int | None = None
         self._next: int | None = None  # extended sequence number we wait for
+        self._started = False  # a packet was taken since (re)starting: the numbers are known
+        self._candidates: list[RtpPacket] = []  # strays in sequence: maybe a new stream
         self._first_seq = first_seq  # from RTP-Info: where the stream starts
         self._fresh = False  # no unit boundary seen yet since (re)starting
         self._held: dict[int, tuple[RtpPacket, float]] = {}
@@ -128,14 +139,24 @@ class H264Depacketizer:
     def push(self, packet: RtpPacket, now: float) -> list[AccessUnit]:
         """Add a packet that arrived at `now` (seconds, any monotonic clock)."""
         self.stats.packets += 1
+        if not _well_formed(packet.payload):
+            self.stats.stray += 1
+            return []
+        if self._next is None:
+            return self._restart(packet) + self._take_packet(packet, now)
+        if not self._fits(packet):
+            return self._probation(packet, now)
+        return self._take_packet(packet, now)
+
+    def _take_packet(self, packet: RtpPacket, now: float) -> list[AccessUnit]:
         out: list[AccessUnit] = []
-        if self._ssrc != packet.ssrc or self._next is None:
-            out += self._restart(packet)
         assert self._next is not None
         ahead = (packet.seq - self._next + 0x8000) % 0x10000 - 0x8000
-        if ahead > _MAX_DROPOUT or ahead < -_MAX_MISORDER:  # or RTP-Info named a wrong number
-            out += self._restart(packet)
+        if not self._started and (ahead > _MAX_DROPOUT or ahead < -_MAX_MISORDER):
+            out += self._restart(packet)  # RTP-Info named a wrong number
             ahead = 0
+        self._started = True
+        self._candidates.clear()
         if ahead == 0 and not self._held:  # the usual case: in order, nothing waiting
             self._next += 1
             return out + self._process(packet)
@@ -163,6 +184,41 @@ class H264Depacketizer:
 
     # -- internals ---------------------------------------------------------------------
 
+    def _fits(self, packet: RtpPacket) -> bool:
+        """Whether a packet belongs to the current stream: same source, near it in numbers."""
+        if packet.ssrc != self._ssrc:
+            return False
+        if self._started:
+            assert self._next is not None
+            ahead = (packet.seq - self._next + 0x8000) % 0x10000 - 0x8000
+            if ahead > _MAX_DROPOUT or ahead < -_MAX_MISORDER:
+                return False
+        if self._last_ts is not None:
+            return _near(packet.timestamp, self._last_ts)
+        return True
+
+    def _probation(self, packet: RtpPacket, now: float) -> list[AccessUnit]:
+        """A packet that does not fit: set aside, unless it and the one before make a stream."""
+        self.stats.stray += 1
+        last = self._candidates[-1] if self._candidates else None
+        if (
+            last is not None
+            and packet.ssrc == last.ssrc
+            and packet.seq == (last.seq + 1) & 0xFFFF
+            and _near(packet.timestamp, last.timestamp)
+        ):
+            self._candidates.append(packet)
+        else:
+            self._candidates = [packet]
+        if len(self._candidates) < _PROBATION:
+            return []
+        candidates, self._candidates = self._candidates, []
+        self.stats.stray -= len(candidates)  # they were the new stream's after all
+        out = self._restart(candidates[0])
+        for candidate in candidates:
+            out += self._take_packet(candidate, now)
+        return out
+
     def _restart(self, packet: RtpPacket) -> list[AccessUnit]:
         """A new source or a jump in sequence numbers: start over from this packet."""
         out = self.flush() if self._next is not None else []
@@ -170,6 +226,8 @@ class H264Depacketizer:
         self._next = packet.seq if self._first_seq is None else self._first_seq
         self._fresh = self._first_seq is None
         self._first_seq = None
+        self._started = False
+        self._candidates = []
         self._held.clear()
         self._gap = False
         self._last_ts = None
@@ -243,18 +301,9 @@ class H264Depacketizer:
             self._nals.append(payload)
         elif kind == _STAP_A:
             self._end_fragment()
-            pos = 1
-            while pos < len(payload):
-                size = int.from_bytes(payload[pos : pos + 2], "big")
-                if size == 0 or pos + 2 + size > len(payload):
-                    self._damaged = True
-                    return
-                self._nals.append(payload[pos + 2 : pos + 2 + size])
-                pos += 2 + size
-        elif kind == _FU_A and len(payload) >= 2:
+            self._nals += _aggregated(payload)
+        else:  # FU-A: `_well_formed` let nothing else through
             self._fragment(payload)
-        else:  # STAP-B, MTAP and FU-B belong to the interleaved mode; 0, 29-31 are undefined
-            self._damaged = True
 
     def _fragment(self, payload: bytes) -> None:
         header = payload[1]
@@ -314,6 +363,43 @@ class H264Depacketizer:
         else:
             self._last_ts += (timestamp - self._last_ts + 0x80000000) % 0x100000000 - 0x80000000
         return self._last_ts
+
+
+def _near(timestamp: int, other: int) -> bool:
+    """Whether two RTP timestamps (the second maybe extended) are within `_MAX_TS_JUMP`."""
+    return abs((timestamp - other + 0x80000000) % 0x100000000 - 0x80000000) <= _MAX_TS_JUMP
+
+
+def _well_formed(payload: bytes) -> bool:
+    """Whether a payload is an H.264 packet of packetization-mode 1 (RFC 6184).
+
+    A single NAL unit (types 1-23), a STAP-A whose sizes add up exactly, or an FU-A fragment of
+    such a NAL unit, with the forbidden bit clear everywhere. STAP-B, MTAP and FU-B belong to
+    the interleaved mode; types 0 and 29-31 are undefined.
+    """
+    if not payload or payload[0] & 0x80:
+        return False
+    kind = payload[0] & 0x1F
+    if 1 <= kind <= 23:
+        return True
+    if kind == _STAP_A:
+        nals = _aggregated(payload)
+        return bool(nals) and all(nal[0] & 0x80 == 0 and 1 <= nal[0] & 0x1F <= 23 for nal in nals)
+    # An FU-A with both its start and end bits is against the RFC, but whole: let it through.
+    return kind == _FU_A and len(payload) > 2 and 1 <= payload[1] & 0x1F <= 23
+
+
+def _aggregated(payload: bytes) -> list[bytes]:
+    """The NAL units of a STAP-A payload; none when their sizes do not fill it exactly."""
+    nals = []
+    pos = 1
+    while pos < len(payload):
+        size = int.from_bytes(payload[pos : pos + 2], "big")
+        if size == 0 or pos + 2 + size > len(payload):
+            return []
+        nals.append(payload[pos + 2 : pos + 2 + size])
+        pos += 2 + size
+    return nals
 
 
 def _opens(payload: bytes) -> bool:

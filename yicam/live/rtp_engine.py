@@ -111,8 +111,10 @@ class _Receiver:
         except ValueError:
             return
         if packet.payload_type == self._payload_type:
-            self._last_packet = now
+            strays = self._depack.stats.stray
             units = self._depack.push(packet, now)
+            if self._depack.stats.stray == strays:  # junk must not keep a dead stream alive
+                self._last_packet = now
             if units:
                 self._decode(units)
 
