@@ -102,7 +102,8 @@ def test_emulate_bad_fault_is_an_error_line() -> None:
     assert out == ""
     assert err.strip().splitlines() == [
         "Error: unknown fault 'explode'; use split, glue, drop, delay=MS, drop-data=P, "
-        "slow-data=KBPS, rtp-loss=P, rtp-reorder=P, rtp-junk=N, stap-a or no-marker"
+        "slow-data=KBPS, rtp-loss=P, rtp-reorder=P, rtp-junk=N, rtsp-silent=METHOD[,...], "
+        "stap-a or no-marker"
     ]
 
 

@@ -618,3 +618,98 @@ async def test_a_junk_packet_between_frames_costs_no_frame(every: int) -> None:
     assert clean > 0.9
     with_junk = await _decoded_per_sent(junk=every)
     assert with_junk >= 0.9 * clean, (with_junk, clean)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="threads are listed by /proc")
+async def test_thread_count_stays_flat_over_300_frames(
+    server: RtspServer, viewfinder: Viewfinder
+) -> None:
+    """No thread is started per frame: every thread alive during 300 frames was there before."""
+    import threading
+
+    def threads() -> set[str]:
+        return set(os.listdir("/proc/self/task"))
+
+    seen: set[str] = set()
+    done = threading.Event()
+
+    def watch() -> None:  # samples far more often than frames come: a thread per frame shows
+        while not done.wait(0.0005):
+            seen.update(threads())
+
+    async with live_view(server, viewfinder) as live:
+        for _ in range(10):  # warm up: the decoding thread and the scaler exist from here on
+            await live.next_frame()
+        before = threads()
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        try:
+            first = live.stats().frames
+            counts = []
+            async for _ in live.frames():
+                counts.append(len(threads()))
+                if live.stats().frames - first >= 300:
+                    break
+        finally:
+            done.set()
+            watcher.join()
+    assert max(counts) == min(counts) == len(before) + 1  # the watcher
+    assert seen - before == {str(watcher.native_id)}
+
+
+# -- a stream that fails: one line, within --timeout ---------------------------------------
+
+
+def one_error_line(result: Any) -> str:
+    """The one `Error:` line of a failed command, with no traceback."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    return str(lines[0])
+
+
+@pytest.mark.parametrize("engine", ["rtp", "ffmpeg"])
+def test_cli_stats_on_a_dead_stream_fails_with_the_reason(engine: str) -> None:
+    with loop_thread() as loop:
+        emu = loop.emulator(faults=parse_faults(["rtp-loss=1.0"]))
+        ports = ("--rtsp-port", str(emu.rtsp_port))
+        args = ("live", "--stats", "--duration", "2", "--engine", engine)
+        result = yicam(emu.port, *ports, *args, timeout=1.0)
+        line = one_error_line(result)
+        assert "no frame" in line or "no video" in line
+        assert result.stdout == ""
+        assert not loop.call(lambda: emu.state.viewfinder)  # stopped again
+
+
+@pytest.mark.parametrize("method", ["DESCRIBE", "SETUP", "PLAY"])
+def test_cli_a_step_without_answer_fails_after_one_timeout(method: str) -> None:
+    with loop_thread() as loop:
+        emu = loop.emulator(faults=parse_faults([f"rtsp-silent={method}"]))
+        ports = ("--rtsp-port", str(emu.rtsp_port))
+        for args in (("--stats",), ("--snapshot", "x.png")):
+            result = yicam(emu.port, *ports, "live", *args, timeout=1.0)
+            line = one_error_line(result)
+            assert f"no answer to {method} within 1 s" in line
+        # Asked once per command: a camera that does not answer is not asked again and again.
+        assert loop.call(lambda: emu._rtsp.requests[method]) == 2  # type: ignore[union-attr]
+
+
+async def test_an_unanswered_keepalive_ends_the_session_and_it_reopens(
+    viewfinder: Viewfinder,
+) -> None:
+    srv = RtspServer(
+        "127.0.0.1", 0, viewfinder=lambda: viewfinder.on, idle_timeout=2, silent=("GET_PARAMETER",)
+    )
+    await srv.start()  # sessions time out after 2 s: a keep-alive every second
+    try:
+        async with live_view(srv, viewfinder, open_timeout=1.0) as live:
+            async for _ in live.frames():
+                if live.stats().reconnects:
+                    break
+            assert srv.requests["GET_PARAMETER"] >= 1
+            assert srv.requests["PLAY"] >= 2
+            await live.next_frame()  # and it plays again
+    finally:
+        await srv.close()

@@ -47,7 +47,7 @@ __all__ = ["emulate", "ready_line", "settings_of"]
     multiple=True,
     metavar="SPEC",
     help="Inject a fault: split, glue, drop, delay=MS, drop-data=P, slow-data=KBPS, rtp-loss=P, "
-    "rtp-reorder=P, rtp-junk=N, stap-a, no-marker.",
+    "rtp-reorder=P, rtp-junk=N, rtsp-silent=PLAY, stap-a, no-marker.",
 )
 @click.option("--seed", type=int, help="Seed for the faults' randomness.")
 @click.option(

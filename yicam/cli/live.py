@@ -85,7 +85,9 @@ def live(
     `--record` without `--duration` records until Ctrl-C and keeps what was recorded. `--serve`,
     `--restream` and `--webcam` (any of them together) share one camera stream, reopened after a
     drop, with a status line on stderr. Prints the file saved, the stream URL or the figures.
-    Fails (exit 1) without the live extra or when the stream cannot be opened.
+    Every step of the stream (connecting, DESCRIBE, SETUP, PLAY, keep-alive, the first frame)
+    waits at most `--timeout`. Fails (exit 1) without the live extra, when the stream cannot be
+    opened, or when `--stats` saw no frame.
     """
     out = serve is not None or restream is not None or webcam
     chosen = [bool(snapshot), bool(record_to), show_url, show_stats, out]
@@ -148,7 +150,7 @@ def live(
 
 
 async def _with_live(cam: Camera, engine: Engine, job: Callable[[LiveView], Awaitable[T]]) -> T:
-    async with cam.live_view(engine=engine) as live_view:
+    async with cam.live_view(engine=engine, open_timeout=cam.timeout) as live_view:
         return await job(live_view)
 
 
@@ -169,11 +171,20 @@ async def _record_until_ctrl_c(live_view: LiveView, path: Path) -> Recording:
 async def _measure(live_view: LiveView, seconds: float) -> LiveStats:
     import asyncio
 
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
+    from .. import CameraTimeoutError
+
+    try:
+        async with asyncio.timeout(seconds) as window:
             async for _ in live_view.frames():
                 pass
-    return live_view.stats()
+    except TimeoutError:
+        if not window.expired():  # the stream gave up (CameraTimeoutError), not the window
+            raise
+    stats = live_view.stats()
+    if not stats.frames:
+        lost = f"; {stats.packets_lost} packets lost" if stats.packets_lost else ""
+        raise CameraTimeoutError(f"{live_view.url}: no frame arrived in {seconds:g} s{lost}")
+    return stats
 
 
 async def _serve_url(cam: Camera) -> None:

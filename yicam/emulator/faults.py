@@ -24,6 +24,7 @@ class Faults:
     rtp_loss: float = 0.0  # probability that a live-view RTP packet is lost, as on busy Wi-Fi
     rtp_reorder: float = 0.0  # probability that a live-view RTP packet overtakes the one before
     rtp_junk: int = 0  # after every N-th frame, one junk datagram on the RTP port (0: off)
+    rtsp_silent: tuple[str, ...] = ()  # RTSP methods never answered, as by a hung camera
     stap_a: bool = False  # aggregate small NAL units in STAP-A packets, as some firmware does
     no_marker: bool = False  # never set the RTP marker bit, as some Ambarella firmware does
     seed: int | None = None
@@ -59,12 +60,15 @@ def parse_faults(specs: list[str] | tuple[str, ...], seed: int | None = None) ->
                 values[name] = float(arg)
             elif name == "rtp_junk" and arg and int(arg) >= 0:
                 values[name] = int(arg)
+            elif name == "rtsp_silent" and arg:
+                values[name] = tuple(m.strip().upper() for m in arg.split(",") if m.strip())
             else:
                 raise ValueError
         except ValueError:
             raise ValueError(
                 f"unknown fault {spec!r}; use split, glue, drop, delay=MS, drop-data=P, "
-                "slow-data=KBPS, rtp-loss=P, rtp-reorder=P, rtp-junk=N, stap-a or no-marker"
+                "slow-data=KBPS, rtp-loss=P, rtp-reorder=P, rtp-junk=N, rtsp-silent=METHOD[,...],"
+                " stap-a or no-marker"
             ) from None
     return Faults(**values)  # type: ignore[arg-type]
 

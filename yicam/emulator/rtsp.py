@@ -12,8 +12,9 @@ closed and its sessions end.
 Options reproduce other cameras and bad networks: `profile="main"` at 1280x720 (an SJ8 Pro),
 `stap_a` (small NAL units aggregated), `marker=False` (no RTP marker bits), `resize()` (new
 SPS/PPS mid-stream), `loss` (RTP packets dropped), `reorder` (neighbouring RTP packets
-swapped), `junk` (a junk datagram after every N-th frame), `split` and `delay` (RTSP responses
-in small pieces, or late).
+swapped), `junk` (a junk datagram after every N-th frame), `silent` (methods never answered),
+`split` and `delay` (RTSP responses in small pieces, or late). `requests` counts the requests
+received by method.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import secrets
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -93,6 +95,7 @@ class RtspServer:
         delay: float = 0.0,
         reorder: float = 0.0,
         junk: int = 0,
+        silent: tuple[str, ...] = (),
     ) -> None:
         self.host = host
         self._port = port
@@ -107,6 +110,8 @@ class RtspServer:
         self._reorder = reorder  # probability that a packet swaps places with the next
         self._junk = junk  # a junk datagram after every `junk`-th frame (the `rtp-junk` fault)
         self.frames_sent = 0  # frames sent to the playing clients
+        self._silent = frozenset(silent)  # methods never answered (the `rtsp-silent` fault)
+        self.requests: Counter[str] = Counter()  # requests received, by method
         self._resize_to: tuple[int, int] | None = None
         self._rng = random.Random(seed)
         self._server: asyncio.Server | None = None
@@ -186,6 +191,9 @@ class RtspServer:
                     break
                 if request is None:
                     break
+                self.requests[request.method] += 1
+                if request.method in self._silent:
+                    continue
                 response = self._respond(client, request)
                 if self._delay:
                     await asyncio.sleep(self._delay)

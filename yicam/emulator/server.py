@@ -178,6 +178,7 @@ class Emulator:
                 delay=self.faults.delay,
                 reorder=self.faults.rtp_reorder,
                 junk=self.faults.rtp_junk,
+                silent=self.faults.rtsp_silent,
                 stap_a=self.faults.stap_a,
                 marker=not self.faults.no_marker,
             )

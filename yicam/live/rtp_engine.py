@@ -3,6 +3,9 @@
 Each access unit goes to a PyAV H.264 decoder (low-delay flags, no frame threading) as soon as
 its last RTP packet is in, in the same thread that read the packet. FFmpeg still decodes,
 converts, encodes snapshots and muxes recordings; only the depacketizing is ours.
+
+`open_timeout` bounds every step: each RTSP request and keep-alive gets its answer within it,
+and the first frame comes within it after PLAY.
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ class _Receiver:
         self._sps = b""
         self._keyframe = b""  # the latest keyframe with new parameter sets
         self._reported = (0, 0, 0)
+        self._frames = 0  # decoded in this session
+        self._played = 0.0  # when PLAY was answered
 
     def run(self, parameter_sets: tuple[bytes, ...]) -> BaseException | None:
         client = self._client
@@ -81,7 +86,7 @@ class _Receiver:
         )
         rtp = client.rtp
         self._sink.opened()
-        now = self._last_packet = time.monotonic()
+        now = self._last_packet = self._played = time.monotonic()
         chores = now  # RTCP, RTSP answers, keep-alive and stall checks, every _POLL seconds
         # One blocking read per packet: no selector or drain loop on the path of a frame.
         while not self._sink.closing.is_set():
@@ -127,6 +132,11 @@ class _Receiver:
         self._report()
         if now - self._last_packet > self._stall_timeout:
             return CameraTimeoutError(f"{self._client.url}: no video for too long")
+        if not self._frames and now - self._played > self._client.timeout:
+            return CameraTimeoutError(
+                f"{self._client.url}: no frame within {self._client.timeout:g} s of PLAY"
+            )
+        self._client.check_keepalive(now)
         if self._client.keepalive_due(now) <= 0:
             self._client.keepalive()
         return None
@@ -158,6 +168,7 @@ class _Receiver:
             except av.error.InvalidDataError:
                 self._sink.rejected()
                 frames = []
+            self._frames += len(frames)
             for frame in frames:
                 self._sink.frame(frame)
             if unit.complete:

@@ -1,8 +1,9 @@
 """A blocking RTSP client for the camera's dialect: one H.264 track, RTP over UDP only.
 
 DESCRIBE, SETUP (UDP; a Yi refuses TCP), PLAY, a keep-alive well inside the session timeout,
-TEARDOWN. It runs in the live view's decoding thread, next to the RTP sockets it reads, so a
-packet goes from the socket to the decoder without crossing threads.
+TEARDOWN. Each step waits at most `timeout` seconds for its answer, the keep-alive too. It runs
+in the live view's decoding thread, next to the RTP sockets it reads, so a packet goes from the
+socket to the decoder without crossing threads.
 """
 
 from __future__ import annotations
@@ -56,13 +57,16 @@ class RtspClient:
         self._session = ""
         self._keepalive_method = "GET_PARAMETER"
         self._last_sent = 0.0
+        self._unanswered: tuple[int, float] | None = None  # keep-alive CSeq, when sent
 
     def open(self) -> VideoTrack:
         """Connect, DESCRIBE, SETUP over UDP and PLAY; raises CameraConnectionError."""
         try:
             self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         except TimeoutError:
-            raise CameraTimeoutError(f"{self.url}: no answer from the camera") from None
+            raise CameraTimeoutError(
+                f"{self.url}: no answer from the camera within {self.timeout:g} s"
+            ) from None
         except OSError as exc:
             raise CameraConnectionError(f"{self.url}: cannot connect ({exc})") from exc
         self.server_addr = self.sock.getpeername()[0]
@@ -99,8 +103,17 @@ class RtspClient:
         return self._last_sent + self.keepalive_interval - now
 
     def keepalive(self) -> None:
-        """Send a keep-alive request; its answer is read (and ignored) by `read_control`."""
-        self._send(self._keepalive_method, self.url)
+        """Send a keep-alive request; `read_control` reads its answer."""
+        if self._unanswered is None:
+            self._unanswered = (self._send(self._keepalive_method, self.url), time.monotonic())
+
+    def check_keepalive(self, now: float) -> None:
+        """Raises `CameraTimeoutError` when a keep-alive got no answer within `timeout`."""
+        if self._unanswered is not None and now - self._unanswered[1] > self.timeout:
+            raise CameraTimeoutError(
+                f"{self.url}: no answer to {self._keepalive_method} (keep-alive) within"
+                f" {self.timeout:g} s"
+            )
 
     def read_control(self) -> bool:
         """Read what the RTSP connection has; False when the camera closed it."""
@@ -115,8 +128,9 @@ class RtspClient:
             return False
         self._buffer += data
         try:
-            while pop_response(self._buffer) is not None:
-                pass
+            while (response := pop_response(self._buffer)) is not None:
+                if self._unanswered and response.headers.get("cseq") == str(self._unanswered[0]):
+                    self._unanswered = None
         except ValueError as exc:
             raise ProtocolError(f"{self.url}: {exc}") from None
         return True
@@ -158,17 +172,21 @@ class RtspClient:
                 return response
             left = deadline - time.monotonic()
             if left <= 0:
-                raise CameraTimeoutError(f"{self.url}: no answer to {method}")
+                raise self._no_answer(method, timeout)
             self.sock.settimeout(left)
             try:
                 data = self.sock.recv(65536)
             except TimeoutError:
-                raise CameraTimeoutError(f"{self.url}: no answer to {method}") from None
+                raise self._no_answer(method, timeout) from None
             except OSError as exc:
                 raise CameraConnectionError(f"{self.url}: {method} failed ({exc})") from exc
             if not data:
                 raise CameraConnectionError(f"{self.url}: the camera closed the connection")
             self._buffer += data
+
+    def _no_answer(self, method: str, timeout: float | None) -> CameraTimeoutError:
+        waited = self.timeout if timeout is None else timeout
+        return CameraTimeoutError(f"{self.url}: no answer to {method} within {waited:g} s")
 
     def _send(self, method: str, url: str, headers: dict[str, str] | None = None) -> int:
         assert self.sock is not None

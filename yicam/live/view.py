@@ -52,6 +52,8 @@ class LiveView:
     frames that lost packets to the decoder's error concealment instead of dropping them and
     waiting for the next keyframe (they count as dropped either way). A stream that fails is
     reopened `retries` times in a row before the view gives up (None: until it is closed).
+    `open_timeout` bounds every step: connecting, each RTSP request and keep-alive, and the
+    first frame after PLAY.
     Raises `ValueError` for an unknown `engine`.
     """
 
@@ -101,8 +103,9 @@ class LiveView:
         """Start the viewfinder (via `start`) and open the stream.
 
         Raises `RuntimeError` when already open, what `start` raises (e.g. `CameraError`), and
-        `CameraConnectionError` (`CameraTimeoutError`, `ProtocolError`) when the stream cannot be
-        opened within `retries`; the view is closed again then.
+        `CameraConnectionError` (`ProtocolError`) when the stream cannot be opened within
+        `retries`, `CameraTimeoutError` at once when a step (connect, DESCRIBE, SETUP, PLAY)
+        gets no answer within `open_timeout`; the view is closed again then.
         """
         if self._task is not None:
             raise RuntimeError("LiveView is already open")
@@ -257,7 +260,14 @@ class LiveView:
                 failures = 0
             failures += 1
             error = _translate(outcome, self.url)
-            if self._retries is not None and failures > self._retries:
+            # A camera that leaves a step unanswered before the stream ever played would only
+            # multiply the wait if asked again: `open()` fails after one `open_timeout`.
+            never_played = self._opened is not None and not self._opened.done()
+            gave_up = self._retries is not None and (
+                failures > self._retries
+                or (never_played and isinstance(error, CameraTimeoutError))
+            )
+            if gave_up:
                 self._fail(error)
                 return
             _log.info("live view: %s; reconnecting (attempt %d)", error, failures)
