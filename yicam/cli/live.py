@@ -150,7 +150,7 @@ def live(
 
 
 async def _with_live(cam: Camera, engine: Engine, job: Callable[[LiveView], Awaitable[T]]) -> T:
-    async with cam.live_view(engine=engine, open_timeout=cam.timeout) as live_view:
+    async with cam.live_view(engine=engine, open_timeout=cam.settings.timeout) as live_view:
         return await job(live_view)
 
 
