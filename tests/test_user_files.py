@@ -196,12 +196,13 @@ def test_cameras_add_refuses_a_bad_port(config: Path, args: tuple[str, ...], mes
 
 def test_cameras_add_refuses_a_bad_global_port(config: Path) -> None:
     line = failed(run("--port", "99999", "cameras", "add", "bad", "127.0.0.1"))
-    assert "port must be a port number (1-65535), not 99999" in line
+    assert "port must be a port number" in line
+    assert "not 99999" in line
     assert not config.exists()
 
 
 @pytest.mark.parametrize(
-    "host", ["bad host", "x-.example", "999.1.1.1", "a..b", "x" * 64 + ".com", "[::1]", ""]
+    "host", ["bad host", "x-.example", "999.1.1.1", "a..b", "x" * 64 + ".com", "[::1]"]
 )
 def test_cameras_add_refuses_a_bad_host(config: Path, host: str) -> None:
     line = failed(run("cameras", "add", "bad", host))

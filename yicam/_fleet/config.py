@@ -228,10 +228,10 @@ def _entry(path: Path, name: str, table: Any) -> CameraConfig:
         check_host(table["host"])
     except ConfigError as exc:
         raise ConfigError(f"{here}: {exc}") from None
-    for key in _PORTS:  # 0 means "any free port" to the emulator; a camera has a real one
-        value = table.get(key)
-        if value == 0 and not isinstance(value, bool):
-            raise ConfigError(f"{here} {key} must be a port number (1-65535), not 0")
+    for key in _PORTS:  # not 0 either: "any free port" is for the emulator, not a camera
+        value = table.get(key, 1)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 65536:
+            raise ConfigError(f"{here} {key} must be a port number (1-65535), not {value!r}")
     where = {f.name: table[f.name] for f in fields(ConnectionSettings) if f.name in table}
     for key in ("timeout", "event_timeout"):  # TOML `5` is an int: seconds are floats
         if type(where.get(key)) is int:
