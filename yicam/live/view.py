@@ -264,8 +264,7 @@ class LiveView:
             # multiply the wait if asked again: `open()` fails after one `open_timeout`.
             never_played = self._opened is not None and not self._opened.done()
             gave_up = self._retries is not None and (
-                failures > self._retries
-                or (never_played and isinstance(error, CameraTimeoutError))
+                failures > self._retries or (never_played and isinstance(error, CameraTimeoutError))
             )
             if gave_up:
                 self._fail(error)
