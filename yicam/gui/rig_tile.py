@@ -116,3 +116,4 @@ class RigTile(QFrame):
 
     def _show_stats(self, stats: LiveStats) -> None:
         self.view.stats = stats
+        self.view.update()  # twice a second even when no frame comes: a frozen picture shows
