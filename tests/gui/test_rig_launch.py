@@ -106,6 +106,28 @@ def test_the_rig_of_yicam_emulate_count_4(
         assert len([p for p in card.glob("DCIM/*/*.jpg")]) == 1
 
 
+def test_the_demo_rig(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", RIG_RUN, "--demo"],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "QT_QPA_PLATFORM": "offscreen",
+            "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+            "YICAM_CONFIG": str(tmp_path / "none.toml"),  # no named cameras: the demo needs none
+        },
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        "yicam - rig of 4 cameras cam1 cam2 cam3 cam4",
+        "Photo all: 4 of 4 cameras ok",
+    ]
+    assert "Traceback" not in done.stderr
+
+
 def test_rig_names_need_the_rig_option() -> None:
     result = CliRunner().invoke(cli, ["gui", "emu1"])
     assert result.exit_code == 2

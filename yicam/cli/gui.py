@@ -73,13 +73,13 @@ def gui(
     # The rig view reads named cameras itself; the main window opens the one -c NAME.
     at = (global_options() if rig else global_options().resolved()).settings
     target = Target(at.host, at.port, at.data_port, at.http_port, at.rtsp_port, at.timeout)
-    members = None
-    if rig and not demo:
-        try:
-            members = rig_members(chosen, target)
+    members = None  # the main window
+    if rig:
+        try:  # the demo's rig is its own four cameras
+            members = [] if demo else rig_members(chosen, target)
         except ValueError as exc:  # ConfigError too
             raise click.ClickException(str(exc)) from None
-    ctx.exit(run(target, demo=demo, model=model, rig=members if rig else None))
+    ctx.exit(run(target, demo=demo, model=model, rig=members))
 
 
 def _missing(name: str) -> bool:
