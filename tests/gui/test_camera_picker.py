@@ -272,6 +272,8 @@ def test_the_rig_view_of_the_chosen_named_cameras(
     status: Any = window.statusBar()
     assert status.connection.text() == "Not connected"  # it let left go
     assert other.state.holder is None
+    assert window.cameras_menu.open_rig([("again", target_of(right))]) is None
+    assert len(rigs) == 1  # right is in the open rig already: no second one fights for it
     rig.close()
     qtbot.waitUntil(lambda: not rigs, timeout=WAIT)
     assert left.state.holder is None  # the rig's sessions ended

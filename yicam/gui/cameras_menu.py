@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLineEdit, QMenu, QStyle, QWidget
 
 from .camera_picker import CameraPicker
 from .jobs import Jobs
+from .rig_camera import RigCamera
 from .rig_model import Member, rig_members
 from .rig_window import RigWindow
 from .session_model import ConnState, SessionModel
@@ -73,7 +74,15 @@ class CamerasMenu(QMenu):
 
     def open_rig(self, members: Sequence[Member]) -> RigWindow | None:
         """Open the rig view of `members`; this window lets go of a camera that is among them
-        (a camera serves one session)."""
+        (a camera serves one session), and a camera already in an open rig view is refused."""
+        wanted = {(t.host, t.port) for _name, t in members}
+        for window in self.rigs:
+            taken = [c.name for c in window.model.tiles if _where(c) in wanted]
+            if taken:
+                self._report(f"Already in an open rig view: {', '.join(taken)}")
+                window.raise_()
+                window.activateWindow()
+                return None
         ours = (self._session.target.host, self._session.target.port)
         if self._session.state != ConnState.DISCONNECTED and any(
             (t.host, t.port) == ours for _name, t in members
@@ -129,3 +138,8 @@ class CamerasMenu(QMenu):
             if window in self.rigs:
                 self.rigs.remove(window)
             window.deleteLater()
+
+
+def _where(camera: RigCamera) -> tuple[str, int]:
+    at = camera.camera.settings
+    return at.host, at.port
