@@ -174,11 +174,16 @@ class Agent:
         if self.register_locally:
             self._register()
         try:
-            await asyncio.gather(*workers)
+            # Not gather: cancelling it would cancel the broker link before the goodbye.
+            done, _ = await asyncio.wait(workers, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
         finally:
             await self.jobs.close()
-            await cancel_and_wait(workers, self._tasks)
+            # The broker link goes last: the goodbye ("offline", closed sessions) needs it.
+            await cancel_and_wait(workers[1:], self._tasks)
             await self._goodbye()
+            await cancel_and_wait(workers[0])
 
     def _register(self) -> None:
         cameras = {n: (o.cam.host, o.cam.settings.port) for n, o in self.cameras.items()}

@@ -26,6 +26,7 @@ from yicam import (
     YicamError,
 )
 
+from .agent_link import missing
 from .downloads_table import DownloadJob, DownloadsTable, JobState, Totals
 from .jobs import Jobs
 from .prefs import Prefs
@@ -60,6 +61,7 @@ class DownloadsModel(QObject):
         self._last_ui = 0.0
         self.delete_after_default = False  # the panel's "delete after a verified download"
         self._shown_rows = 0
+        self.unavailable = ""  # why the connected camera cannot download here (an agent's)
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
         self._restore()
@@ -293,6 +295,9 @@ class DownloadsModel(QObject):
         self._shown_rows = len(self.jobs)
 
     def _on_camera(self, cam: Camera) -> None:
+        self.unavailable = missing(cam, "cancel_transfer")  # no progress or cancel: not here
+        if self.unavailable:
+            return
         self._cam = cam
         self._kick()
 

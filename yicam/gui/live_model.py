@@ -24,6 +24,7 @@ from PySide6.QtGui import QImage
 
 from yicam import Camera, YicamError, cancel_and_wait
 
+from .agent_link import missing
 from .jobs import Jobs
 from .prefs import Prefs
 from .problems import explain
@@ -83,6 +84,7 @@ class LiveModel(QObject):
         self._resume = False  # the camera went away while the live view ran: start it again
         self._last_cam: Camera | None = None  # a reconnect brings the same Camera back
         self._stopping = False  # stop() asked: the errors of winding down are no news
+        self.unavailable = ""  # why the connected camera has no live view (through an agent)
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
 
@@ -230,6 +232,9 @@ class LiveModel(QObject):
             self.recordingChanged.emit(clip is not None)
 
     def _on_camera(self, cam: Camera) -> None:
+        self.unavailable = missing(cam, "live_view")
+        if self.unavailable:
+            return
         self._cam = cam
         fresh, self._last_cam = cam is not self._last_cam, cam
         if self._resume or (fresh and self._prefs.live_on_connect):
@@ -238,6 +243,7 @@ class LiveModel(QObject):
 
     def _on_gone(self) -> None:
         self._cam = None
+        self.unavailable = ""
         running = self._task is not None
         self.stop()
         self._resume = running

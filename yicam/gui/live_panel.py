@@ -182,6 +182,7 @@ class LivePanel(QWidget):
     def _update(self, *_args: object) -> None:
         live = self._live
         self.toggle.setEnabled(live.available or live.running)
+        self.toggle.setToolTip(live.unavailable)
         self.toggle.setText("Stop live view" if live.running else "Start live view")
         self.snapshot.setEnabled(live.running)
         self.clip.setEnabled(live.running or live.clip_recording)
@@ -192,5 +193,7 @@ class LivePanel(QWidget):
         if not live.running:
             self.view.clear()
             self.view.placeholder = (
-                "Live view off: press Start live view" if live.available else "Not connected"
+                "Live view off: press Start live view"
+                if live.available
+                else live.unavailable or "Not connected"
             )

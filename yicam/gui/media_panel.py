@@ -37,6 +37,10 @@ def open_with_system(path: Path) -> bool:
     return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
 
 
+_DOWNLOAD_TIP = "Download the selected files to the download folder"
+_SYNC_TIP = "Download every file that is not in the download folder yet"
+
+
 class MediaGrid(QListView):
     """Thumbnail cells that flow left to right and share the width out: as many columns as fit
     a thumbnail with its margin, each widened so that no empty strip is left at the right."""
@@ -101,10 +105,10 @@ class MediaPanel(QWidget):
         self.refresh = QPushButton("Refresh")
         self.download = QPushButton("Download")
         self.download.setObjectName("download")
-        self.download.setToolTip("Download the selected files to the download folder")
+        self.download.setToolTip(_DOWNLOAD_TIP)
         self.sync = QPushButton("All new")
         self.sync.setObjectName("syncNew")
-        self.sync.setToolTip("Download every file that is not in the download folder yet")
+        self.sync.setToolTip(_SYNC_TIP)
         self.delete = QPushButton("Delete…")
         self.delete.setObjectName("deleteMedia")
         self.show_folder = QPushButton("Show in folder")
@@ -179,8 +183,11 @@ class MediaPanel(QWidget):
         available = self._media.available
         chosen = bool(self.grid.selectionModel().selectedIndexes())
         self.refresh.setEnabled(available)
-        self.download.setEnabled(available and chosen)
-        self.sync.setEnabled(available)
+        blocked = self._downloads.unavailable if available else ""
+        self.download.setEnabled(available and chosen and not blocked)
+        self.sync.setEnabled(available and not blocked)
+        self.download.setToolTip(blocked or _DOWNLOAD_TIP)
+        self.sync.setToolTip(blocked or _SYNC_TIP)
         self.delete.setEnabled(available and chosen)
         self.show_folder.setEnabled(any(self._downloads.downloaded(i) for i in self.selected()))
 

@@ -25,6 +25,7 @@ from yicam import (
     YicamError,
 )
 
+from .agent_link import agent_of, camera_via_agent
 from .jobs import Jobs
 from .problems import Problem, clean_text, explain
 from .target import Target, target_for
@@ -70,6 +71,7 @@ class CameraStatus:
     card_problem: str = ""  # why there is no storage figure
     recording: bool = False
     record_seconds: int | None = None
+    via: str = ""  # the local agent serving the camera, when one owns it
 
 
 class SessionModel(QObject):
@@ -156,7 +158,7 @@ class SessionModel(QObject):
         await self._drop(ConnState.CONNECTING)
         self.problemCleared.emit()
         self._set_status(CameraStatus(host=self.target.host))
-        cam = self.target.camera()
+        cam = await camera_via_agent(self.target) or self.target.camera()
         try:
             await cam.connect()
             info = await cam.device_info()
@@ -171,7 +173,7 @@ class SessionModel(QObject):
         self._set_status(
             replace(
                 self.status, model=clean_text(cam.model_name, 40),
-                firmware=clean_text(info.firmware or "", 80),
+                firmware=clean_text(info.firmware or "", 80), via=agent_of(cam),
             )
         )  # fmt: skip
         self._went_up(cam)

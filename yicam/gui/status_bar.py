@@ -51,6 +51,7 @@ class StatusBar(QStatusBar):
         self.card = self._label("card")
         self.recording = self._label("recording")
         self.connection = self._label("connection")
+        self.via = self._label("via")
         session.statusChanged.connect(self._show_status)
         session.stateChanged.connect(self._show_state)
         session.reconnectAttempt.connect(
@@ -80,10 +81,16 @@ class StatusBar(QStatusBar):
             self.recording.setText(f"● REC {seconds // 60:02d}:{seconds % 60:02d}")
         else:
             self.recording.setText("")
+        self.via.setText(f"via agent {status.via}" if status.via else "")
+        self.via.setToolTip(
+            f"The agent {status.via} holds the camera's session; the app works through it"
+            if status.via
+            else ""
+        )
 
     def _show_state(self, state: str) -> None:
         self.connection.setText(_STATE_TEXT.get(ConnState(state), state))
         # Away from the camera the figures are the last ones it sent: shown greyed out.
         connected = state == ConnState.CONNECTED
-        for label in (self.model, self.firmware, self.battery, self.card, self.recording):
+        for label in (self.model, self.firmware, self.battery, self.card, self.recording, self.via):
             label.setEnabled(connected)
