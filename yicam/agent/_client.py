@@ -152,6 +152,26 @@ class AgentClient:
                 return value
         return found()
 
+    async def settled(self, timeout: float = 3.0) -> None:
+        """Wait until the retained states and statuses present at connect are in.
+
+        A broker sends a subscription's retained messages before anything published after
+        it, so a message to our own reply topic marks their end. Best effort: returns after
+        `timeout`, or at once when the connection is down.
+        """
+        marker = uuid.uuid4().hex
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[marker] = _Pending("", False, "settling", future)
+        try:
+            payload = json.dumps({"id": marker, "ok": True, "value": None})
+            await self.link.publish(self.reply_topic, payload)
+            async with asyncio.timeout(timeout):
+                await future
+        except (LinkDown, TimeoutError, yicam.YicamError):
+            pass
+        finally:
+            self._pending.pop(marker, None)
+
     def online(self, agent: str) -> bool:
         """True while the agent's retained status says "online"."""
         return self.status.get(agent) == "online"

@@ -28,6 +28,7 @@ def _with_client(job: Callable[[Any], Awaitable[T]]) -> T:
 
     async def session() -> T:
         async with AgentClient(broker, prefix=options.prefix) as client:
+            await client.settled()  # every agent's cameras, not only the first to arrive
             await client.wait_for(lambda: client.online_cameras(), 3.0)
             if not client.online_cameras():
                 raise click.ClickException(f"no online agent with cameras on {client.url}")
