@@ -133,6 +133,15 @@ async def test_viewers_stay_connected_while_the_camera_restarts(
             assert live.stats().reconnects >= 1
 
 
+def test_the_server_says_whether_only_this_computer_can_watch() -> None:
+    live = LiveView("rtsp://127.0.0.1:1/live")  # not opened: nothing is bound or sent
+    for host, loopback in (
+        ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("localhost", True),
+        ("0.0.0.0", False), ("::", False), ("192.168.1.20", False), ("camera.lan", False),
+    ):  # fmt: skip
+        assert LiveServer(live, host=host).loopback is loopback, host
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

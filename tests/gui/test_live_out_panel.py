@@ -100,13 +100,27 @@ def test_restream_to_an_absent_server_reconnects_and_stops(qtbot: Any, window: M
     assert _restream_threads() == []
 
 
+def test_a_port_in_use_is_named(qtbot: Any, window: MainWindow) -> None:
+    panel = _open_tab(qtbot, window)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        panel.port.setValue(port)
+        qtbot.mouseClick(panel.serve_button, LEFT)
+        qtbot.waitUntil(lambda: panel.serve_status.text().startswith("Cannot"), timeout=WAIT)
+    assert panel.serve_status.text() == f"Cannot serve on port {port}: Address already in use"
+    assert panel.serve_button.text() == "Serve"
+    assert panel.url.text() == ""
+
+
 def test_a_url_that_is_not_rtmp_is_refused(qtbot: Any, window: MainWindow) -> None:
     panel = _open_tab(qtbot, window)
     qtbot.keyClicks(panel.rtmp_url, "http://127.0.0.1:1/key")
     qtbot.mouseClick(panel.restream_button, LEFT)
     assert panel.restream_status.text() == "Enter an rtmp:// or rtmps:// URL"
     assert panel.restream_button.text() == "Restream"
-    assert window.live_panel.toggle.text() == "Start live view"  # nothing was started
+    assert window.live_out.restreaming.task is None  # nothing was started
 
 
 def test_disconnecting_stops_serve_and_restream(

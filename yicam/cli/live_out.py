@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import sys
 import time
 from dataclasses import dataclass
@@ -58,7 +57,7 @@ async def run_outputs(cam: Camera, outputs: Outputs) -> Result:
             host, port = outputs.serve
             server = await stack.enter_async_context(LiveServer(live, host=host, port=port))
             click.echo(server.url)  # stdout: for scripts and viewers
-            if not _loopback(host):
+            if not server.loopback:
                 click.echo(f"Serving on {host}: anyone who can reach it can watch", err=True)
         if outputs.restream is not None:
             restreamer = await stack.enter_async_context(Restreamer(live, outputs.restream))
@@ -131,12 +130,3 @@ def _status_line(server: Any, restreamer: Any) -> str:
             + (f" ({status.error})" if status.error and status.state != "streaming" else "")
         )
     return safe(" | ".join(parts))
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -8,7 +8,8 @@ live view ends: the user stopped it, the camera disconnected or the window close
 from __future__ import annotations
 
 import asyncio
-import ipaddress
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
@@ -104,42 +105,53 @@ class LiveOutModel(QObject):
     async def _serve(self, host: str, port: int) -> None:
         from yicam.live import LiveServer
 
-        out = self.serving
-        try:
-            view = await self._view(out)
-            async with LiveServer(view, host=host, port=port) as server:
-                warning = "" if _loopback(host) else f"anyone who can reach {host} can watch"
-                self._update(out, "on", message=warning)
-                while True:
-                    self._update(out, status=server.status())
-                    await asyncio.sleep(STATUS_INTERVAL)
-        except OSError as exc:
-            out.reason = f"Cannot serve on port {port}: {exc.strerror or exc}"
-        except _ViewEnded:
-            out.reason = "Not serving: the live view did not start"
-        finally:
-            self._ended(out, self.serveChanged)
+        def note(server: LiveServer) -> str:
+            return "" if server.loopback else f"anyone who can reach {host} can watch"
+
+        await self._run(
+            self.serving, ("serve", f"serve on port {port}"),
+            lambda view: LiveServer(view, host=host, port=port), LiveServer.status, note,
+        )  # fmt: skip
 
     async def _restream(self, url: str) -> None:
-        from yicam.live import Restreamer, redact_url
+        from yicam.live import Restreamer, RestreamStatus, redact_url
 
-        out = self.restreaming
+        def status(restreamer: Restreamer) -> RestreamStatus:
+            now = restreamer.status()
+            if now.error and url in now.error:  # FFmpeg may name the URL: never the stream key
+                now = replace(now, error=now.error.replace(url, redact_url(url)))
+            return now
+
+        await self._run(
+            self.restreaming, ("restream", "restream"),
+            lambda view: Restreamer(view, url), status, lambda _restreamer: "",
+        )  # fmt: skip
+
+    async def _run(
+        self,
+        out: Output,
+        verbs: tuple[str, str],  # ("serve", "serve on port 8554"): the job, and when it fails
+        open_: Callable[[LiveView], Any],
+        status: Callable[[Any], Any],
+        note: Callable[[Any], str],
+    ) -> None:
+        """Open an output on the live view and report its status until cancelled."""
         try:
             view = await self._view(out)
-            async with Restreamer(view, url) as restreamer:
-                self._update(out, "on", message="")
+            async with open_(view) as running:
+                self._update(out, "on", message=note(running))
                 while True:
-                    status = restreamer.status()
-                    if status.error and url in status.error:  # never the stream key
-                        status = replace(status, error=status.error.replace(url, redact_url(url)))
-                    self._update(out, status=status)
+                    self._update(out, status=status(running))
                     await asyncio.sleep(STATUS_INTERVAL)
-        except ValueError as exc:
-            out.reason = f"Cannot restream: {exc}"
+        except OSError as exc:  # the port is taken or the address is not this computer's
+            why = os.strerror(exc.errno) if exc.errno else str(exc)  # not asyncio's long text
+            out.reason = f"Cannot {verbs[1]}: {why}"
+        except ValueError as exc:  # a URL Restreamer cannot use
+            out.reason = f"Cannot {verbs[1]}: {exc}"
         except _ViewEnded:
-            out.reason = "Not restreaming: the live view did not start"
+            out.reason = f"Cannot {verbs[0]}: the live view did not start"
         finally:
-            self._ended(out, self.restreamChanged)
+            self._ended(out)
 
     async def _view(self, out: Output) -> LiveView:
         """The open live view, started if it is off."""
@@ -164,11 +176,11 @@ class LiveOutModel(QObject):
             out.reason = out.reason or reason
             out.task.cancel()
 
-    def _ended(self, out: Output, changed: Any) -> None:
+    def _ended(self, out: Output) -> None:
         out.task = out.status = None
         out.state = "off"
         out.message, out.reason = out.reason or "Stopped", ""
-        changed.emit()
+        self._changed(out)
 
     def _update(
         self, out: Output, state: State | None = None, *, message: str | None = None,
@@ -180,6 +192,9 @@ class LiveOutModel(QObject):
             out.message = message
         if status is not None:
             out.status = status
+        self._changed(out)
+
+    def _changed(self, out: Output) -> None:
         (self.serveChanged if out is self.serving else self.restreamChanged).emit()
 
     def _fail_waiting(self) -> None:
@@ -196,7 +211,7 @@ class LiveOutModel(QObject):
                     waiter.set_result(view)
             return
         self._fail_waiting()
-        reason = "the camera disconnected" if self._cam is None else "the live view was stopped"
+        reason = "the camera disconnected" if self._cam is None else "the live view stopped"
         for out in (self.serving, self.restreaming):
             if out.state == "on":
                 self._stop(out, f"Stopped: {reason}")
@@ -210,12 +225,3 @@ class LiveOutModel(QObject):
         for out in (self.serving, self.restreaming):
             self._stop(out, "Stopped: the camera disconnected")
         self.availableChanged.emit(False)
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

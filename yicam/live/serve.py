@@ -9,6 +9,7 @@ re-encoding; viewers stay connected while the camera stream is reopened.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Self
@@ -56,6 +57,15 @@ class LiveServer:
     def url(self) -> str:
         """The stream's URL for viewers, `rtsp://HOST:PORT/live`; raises nothing."""
         return self._fan_out.url
+
+    @property
+    def loopback(self) -> bool:
+        """True when only this computer can watch (a loopback address); raises nothing."""
+        host = self._fan_out.host
+        try:
+            return host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
 
     @property
     def port(self) -> int:
