@@ -29,6 +29,19 @@ def _open_tab(qtbot: Any, window: MainWindow) -> Any:
     return window.live_out_panel
 
 
+def _serve(qtbot: Any, panel: Any) -> int:
+    """Click Serve on any free port; the port of the URL shown."""
+    panel.port.setValue(0)  # "any free"
+    qtbot.mouseClick(panel.serve_button, LEFT)
+    ended = ("Stopped", "Cannot")
+    qtbot.waitUntil(
+        lambda: panel.url.text() != "" or panel.serve_status.text().startswith(ended),
+        timeout=WAIT,
+    )
+    assert panel.url.text().startswith("rtsp://127.0.0.1:"), panel.serve_status.text()
+    return int(panel.url.text().rsplit(":", 1)[1].split("/")[0])
+
+
 def _port_closed(port: int) -> bool:
     try:
         socket.create_connection(("127.0.0.1", port), 2).close()
@@ -45,14 +58,11 @@ def test_serve_to_a_viewer_then_stop(qtbot: Any, window: MainWindow, emu: Emulat
     panel = _open_tab(qtbot, window)
     assert panel.serve_status.text() == "Not serving"
     assert panel.address.currentData() == "127.0.0.1"  # this computer only, unless chosen
-    panel.port.setValue(0)  # "any free"
-    qtbot.mouseClick(panel.serve_button, LEFT)
-    qtbot.waitUntil(lambda: panel.url.text().startswith("rtsp://127.0.0.1:"), timeout=WAIT)
+    port = _serve(qtbot, panel)
     assert panel.serve_button.text() == "Stop serving"
-    assert window.live_panel.toggle.text() == "Stop live view"  # serving started it
+    assert window.live_panel.toggle.text() == "Stop live view"  # serving started it if off
     assert emu.state.viewfinder
     url = panel.url.text()
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
 
     qtbot.mouseClick(panel.copy_button, LEFT)
     assert QApplication.clipboard().text() == url
@@ -129,8 +139,7 @@ def test_disconnecting_stops_serve_and_restream(
     rtmp_server: str,  # noqa: F811 - the fixture imported above
 ) -> None:
     panel = _open_tab(qtbot, window)
-    panel.port.setValue(0)
-    qtbot.mouseClick(panel.serve_button, LEFT)
+    port = _serve(qtbot, panel)
     url = f"{rtmp_server}/key"
     qtbot.keyClicks(panel.rtmp_url, url)
     qtbot.mouseClick(panel.restream_button, LEFT)
@@ -139,7 +148,7 @@ def test_disconnecting_stops_serve_and_restream(
     got = read_rtmp(url, 10)  # what the server passes on: the camera's H.264
     assert got[-1] == ("h264", 432, 240)
     qtbot.waitUntil(lambda: " 0.00 Mbit/s" not in panel.restream_status.text(), timeout=WAIT)
-    port = int(panel.url.text().rsplit(":", 1)[1].split("/")[0])
+    assert panel.url.text() != ""  # still serving
 
     qtbot.mouseClick(window.connection_bar.disconnect_button, LEFT)
     qtbot.waitUntil(lambda: panel.serve_button.text() == "Serve", timeout=WAIT)
@@ -153,10 +162,7 @@ def test_disconnecting_stops_serve_and_restream(
 
 def test_closing_the_window_stops_serving(qtbot: Any, window: MainWindow) -> None:
     panel = _open_tab(qtbot, window)
-    panel.port.setValue(0)
-    qtbot.mouseClick(panel.serve_button, LEFT)
-    qtbot.waitUntil(lambda: panel.url.text() != "", timeout=WAIT)
-    port = int(panel.url.text().rsplit(":", 1)[1].split("/")[0])
+    port = _serve(qtbot, panel)
     qtbot.keyClicks(panel.rtmp_url, f"rtmp://127.0.0.1:{free_port()}/live/key")
     qtbot.mouseClick(panel.restream_button, LEFT)
     qtbot.waitUntil(lambda: "reconnecting" in panel.restream_status.text(), timeout=WAIT)
