@@ -96,3 +96,10 @@ def test_app_works_through_the_agent_that_owns_the_camera(
     assert "desk" in window.banner.title.text() + window.banner.hint.text()
     assert not window.capture_panel.photo.isEnabled()
     assert window.connection_bar.connect_button.isEnabled()
+
+    # With the agent gone the camera is free: Reconnect opens the app's own session.
+    qtbot.mouseClick(window.banner.reconnect, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status.connection.text() == "Connected", timeout=WAIT)
+    assert status.via.text() == ""
+    assert window.live_panel.toggle.isEnabled()
+    assert window.live_panel.toggle.toolTip() == ""
