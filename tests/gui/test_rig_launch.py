@@ -15,6 +15,9 @@ from click.testing import CliRunner
 
 from yicam.cli.main import cli
 
+# Two processes (four cameras, the app) on a shared two-core machine: more than the default 60 s.
+APP_TIMEOUT = 150
+
 EPHEMERAL = ["--port", "0", "--data-port", "0", "--http-port", "0", "--rtsp-port", "0"]
 
 # The app process: once every tile paints, click Photo all; print what the window says.
@@ -71,6 +74,7 @@ def emulated(tmp_path: Path) -> Iterator[tuple[list[Path], list[str]]]:
         proc.communicate(timeout=20)
 
 
+@pytest.mark.timeout(APP_TIMEOUT + 30)
 def test_the_rig_of_yicam_emulate_count_4(
     emulated: tuple[list[Path], list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,7 +91,7 @@ def test_the_rig_of_yicam_emulate_count_4(
         [sys.executable, "-c", RIG_RUN, *names],
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=APP_TIMEOUT,
         env={
             "PATH": "/usr/bin:/bin",
             "QT_QPA_PLATFORM": "offscreen",
@@ -106,12 +110,13 @@ def test_the_rig_of_yicam_emulate_count_4(
         assert len([p for p in card.glob("DCIM/*/*.jpg")]) == 1
 
 
+@pytest.mark.timeout(APP_TIMEOUT + 30)
 def test_the_demo_rig(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", RIG_RUN, "--demo"],
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=APP_TIMEOUT,
         env={
             "PATH": "/usr/bin:/bin",
             "QT_QPA_PLATFORM": "offscreen",
