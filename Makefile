@@ -48,8 +48,9 @@ test: $(STAMP)
 # shims answer only for its global version, so its 3.1x interpreters go on PATH first.
 PYENV_ROOT ?= $(HOME)/.pyenv
 PYENV_PATH := $(subst $(eval) ,:,$(wildcard $(PYENV_ROOT)/versions/3.1[123].*/bin))
+# One session: make test-all NOX_ARGS="-s tests-3.12"; nox's own options after NOX_ARGS=.
 test-all: $(STAMP)
-	PATH="$(PYENV_PATH):$$PATH" $(BIN)/nox
+	PATH="$(PYENV_PATH):$$PATH" $(BIN)/nox $(NOX_ARGS)
 
 emulate: $(STAMP)
 	$(BIN)/yicam emulate

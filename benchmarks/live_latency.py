@@ -111,10 +111,18 @@ def measure_defaults(url: str, seconds: float) -> Run:
 
 
 def _capture_time(frame: Any) -> float | None:
-    for side in frame.side_data:
+    # By position, as yicam/live/sink.py reads them (iterating gives only the types in PyAV 19).
+    index = 0
+    while True:
+        try:
+            side = frame.side_data[index]
+        except IndexError:
+            return None
+        index += 1
         if side.type == SideDataType.SEI_UNREGISTERED:
-            return parse_capture_payload(bytes(side))
-    return None
+            captured = parse_capture_payload(bytes(side))
+            if captured is not None:
+                return captured
 
 
 async def measure(port: int, rtsp_port: int, seconds: float) -> tuple[Run, Run, Run]:

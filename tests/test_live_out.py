@@ -49,7 +49,7 @@ class Viewer:
             container: Any = av.open(self.url, options=options, timeout=20)
             with container:
                 for frame in container.decode(video=0):
-                    sei = any(s.type == SideDataType.SEI_UNREGISTERED for s in frame.side_data)
+                    sei = SideDataType.SEI_UNREGISTERED in frame.side_data  # PyAV 18 and 19
                     self.frames.append((frame.key_frame, frame.width, frame.height, sei))
                     if self.stop.is_set():
                         return

@@ -135,7 +135,7 @@ def test_wheel_installs_with_its_extra_and_runs(dists: tuple[Path, Path], tmp_pa
         "XDG_CONFIG_HOME": str(home / "config"),
         "PYTHONPATH": "",
     }
-    yicam = str(scripts / "yicam")
+    yicam = str(scripts / ("yicam.exe" if sys.platform == "win32" else "yicam"))
 
     def run(*args: str) -> str:
         done = subprocess.run(
