@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from collections.abc import Coroutine
+from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from yicam import Camera, Event, Notification, Notify, YicamError
 
@@ -16,6 +19,7 @@ from .session_model import SessionModel
 __all__ = ["CaptureModel"]
 
 ELAPSED_INTERVAL = 1.0  # seconds between record-time polls while recording
+SHOW_WAIT_AFTER = 1.0  # seconds before an action in flight says what it waits for
 
 
 class CaptureModel(QObject):
@@ -27,6 +31,8 @@ class CaptureModel(QObject):
     photoTaken = Signal(str)  # camera path
     videoRecorded = Signal(str)  # camera path
     failed = Signal(object)  # Problem
+    waiting = Signal(str)  # what the action in flight waits for ("" when nothing to say)
+    cancelled = Signal(str)  # what was cancelled, in words
 
     def __init__(self, session: SessionModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +42,11 @@ class CaptureModel(QObject):
         self._busy = False
         self._recording = False
         self._elapsed: asyncio.Task[None] | None = None
+        self._action: asyncio.Task[None] | None = None
+        self._doing = ""  # "Taking a photo", ...
+        self._since = 0.0
+        self._wait_timer = QTimer(self)
+        self._wait_timer.timeout.connect(self._tell_wait)
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
         session.cameraEvent.connect(self._on_event)
@@ -58,14 +69,40 @@ class CaptureModel(QObject):
     def take_photo(self) -> None:
         """Take a photo."""
         if self._cam is not None and not self._busy and not self._recording:
-            self._set_busy(True)  # now, so that a second click cannot start another
-            self._jobs.spawn(self._photo(self._cam))
+            self._start("Taking a photo", self._photo(self._cam))
 
     def toggle_recording(self) -> None:
         """Start recording, or stop it when recording."""
         if self._cam is not None and not self._busy:
-            self._set_busy(True)
-            self._jobs.spawn(self._toggle(self._cam))
+            doing = "Stopping the recording" if self._recording else "Starting to record"
+            self._start(doing, self._toggle(self._cam))
+
+    def cancel(self) -> None:
+        """Stop waiting for the action in flight (the camera may still carry it out)."""
+        if self._action is not None and not self._action.done():
+            self._action.cancel()
+            self.cancelled.emit(f"{self._doing}: cancelled (the camera may still do it)")
+
+    def _start(self, doing: str, job: Coroutine[Any, Any, None]) -> None:
+        self._set_busy(True)  # now, so that a second click cannot start another
+        self._doing, self._since = doing, time.monotonic()
+        self._action = self._jobs.spawn(job)
+        self._wait_timer.start(250)
+
+    def _tell_wait(self) -> None:
+        waited = time.monotonic() - self._since
+        if not self._busy:
+            self._wait_timer.stop()
+            self.waiting.emit("")
+        elif waited >= SHOW_WAIT_AFTER:
+            cam = self._cam
+            if cam is not None and cam.unanswered_for > SHOW_WAIT_AFTER / 2:
+                what = "the camera has not answered"
+            elif self._doing == "Taking a photo":
+                what = "waiting for the camera to save the photo"
+            else:
+                what = "waiting for the camera"
+            self.waiting.emit(f"{self._doing}: {what} ({waited:.0f} s)")
 
     async def aclose(self) -> None:
         """Stop every job."""
@@ -108,6 +145,9 @@ class CaptureModel(QObject):
     def _set_busy(self, busy: bool) -> None:
         if busy != self._busy:
             self._busy = busy
+            if not busy:
+                self._wait_timer.stop()
+                self.waiting.emit("")
             self.busyChanged.emit(busy)
 
     def _set_recording(self, recording: bool) -> None:

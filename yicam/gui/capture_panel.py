@@ -33,6 +33,11 @@ class CapturePanel(QWidget):
         self.message = QLabel("")
         self.message.setObjectName("captureMessage")
         self.message.setWordWrap(True)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setObjectName("cancelCapture")
+        self.cancel.setToolTip("Stop waiting for the camera")
+        self.cancel.hide()
+        self._wait_text = ""
         for button in (self.photo, self.record):
             button.setMinimumHeight(34)
         layout = QHBoxLayout(self)
@@ -41,12 +46,16 @@ class CapturePanel(QWidget):
         layout.addWidget(self.record)
         layout.addWidget(self.elapsed)
         layout.addWidget(self.message, 1)
+        layout.addWidget(self.cancel)
         self.photo.clicked.connect(capture.take_photo)
         self.record.clicked.connect(capture.toggle_recording)
         capture.busyChanged.connect(self._update)
         capture.recordingChanged.connect(self._update)
         capture.elapsedChanged.connect(self._show_elapsed)
         capture.failed.connect(lambda problem: self.message.setText(problem.hint))
+        capture.waiting.connect(self._show_wait)
+        capture.cancelled.connect(self.message.setText)
+        self.cancel.clicked.connect(capture.cancel)
         capture.photoTaken.connect(lambda path: self.message.setText(f"Photo: {_name(path)}"))
         capture.videoRecorded.connect(lambda path: self.message.setText(f"Video: {_name(path)}"))
         session.stateChanged.connect(self._update)
@@ -65,6 +74,14 @@ class CapturePanel(QWidget):
         self.record.setStyleSheet("color: #c00; font-weight: bold;" if capture.recording else "")
         if not capture.recording:
             self.elapsed.setText("")
+
+    def _show_wait(self, text: str) -> None:
+        self.cancel.setVisible(bool(text))
+        if text:
+            self.message.setText(text)
+            self._wait_text = text
+        elif self.message.text() == self._wait_text:
+            self.message.clear()  # done: what it waited for no longer applies
 
     def _show_elapsed(self, seconds: int) -> None:
         self.elapsed.setText(f"● {seconds // 60:02d}:{seconds % 60:02d}")

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QRect, QRectF, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from yicam.live import LiveStats
 
 __all__ = ["LivePanel", "LiveWidget"]
+
+STALL_AFTER = 1.5  # seconds without a new frame before the picture is called frozen
+FPS_WINDOW = 2.0  # seconds of painted frames the fps figure counts
 
 
 def clock(seconds: float) -> str:
@@ -47,6 +50,8 @@ class LiveWidget(QWidget):
         self.frames_painted = 0
         # Capture-to-paint latency (seconds) of painted frames that carry a capture time.
         self.paint_latencies: deque[float] = deque(maxlen=600)
+        self._painted_at: deque[float] = deque(maxlen=600)  # when each new frame was painted
+        self._last_new = time.monotonic()  # when the newest frame arrived
         self.stats: LiveStats | None = None
         self.placeholder = "Live view off"
         self.recording_clip = False
@@ -59,13 +64,44 @@ class LiveWidget(QWidget):
     def show_frame(self, live: LiveImage) -> None:
         """Keep `live` as the frame to paint next."""
         self._latest = live
+        self._last_new = time.monotonic()
         self.update()
 
     def clear(self) -> None:
         """Forget the last frame (the live view stopped)."""
         self._latest = None
         self.stats = None
+        self._painted_at.clear()
         self.update()
+
+    @property
+    def painted_fps(self) -> float:
+        """New frames painted per second over the last `FPS_WINDOW` seconds."""
+        now = time.monotonic()
+        while self._painted_at and now - self._painted_at[0] > FPS_WINDOW:
+            self._painted_at.popleft()
+        return len(self._painted_at) / FPS_WINDOW
+
+    @property
+    def stalled_for(self) -> float:
+        """Seconds since the last new frame, once past `STALL_AFTER` while showing one (else 0)."""
+        if self._latest is None:
+            return 0.0
+        quiet = time.monotonic() - self._last_new
+        return quiet if quiet >= STALL_AFTER else 0.0
+
+    def overlay_text(self) -> str:
+        """What the corner of the picture says."""
+        stats = self.stats
+        parts = []
+        if stats is not None:
+            parts.append(f"{self.painted_fps:.1f} fps")
+            parts.append(f"{stats.dropped} dropped")
+            if stats.latency_median is not None and not self.stalled_for:
+                parts.append(f"{stats.latency_median * 1000:.0f} ms")
+        if self.recording_clip:
+            parts.append(f"● REC {clock(self.clip_seconds)}")
+        return "  ·  ".join(parts)
 
     def paint_latency_median(self) -> float | None:
         """Median capture-to-paint latency in seconds, when the stream carries capture times."""
@@ -86,27 +122,27 @@ class LiveWidget(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, image)
         self._overlay(painter)
+        if stalled := self.stalled_for:
+            self._stall_notice(painter, target, stalled)
         painter.end()
         frame = latest.frame
         if frame.index != self._painted_index:
             self._painted_index = frame.index
             self.frames_painted += 1
+            self._painted_at.append(time.monotonic())
             if frame.captured_at is not None:
                 self.paint_latencies.append(time.time() - frame.captured_at)
 
+    def _stall_notice(self, painter: QPainter, area: QRect, seconds: float) -> None:
+        painter.fillRect(area, QColor(0, 0, 0, 110))  # the picture greyed: it is an old one
+        painter.setFont(QFont(self.font().family(), 16, QFont.Weight.Bold))
+        painter.setPen(QColor(255, 210, 80))
+        painter.drawText(area, Qt.AlignmentFlag.AlignCenter, f"No picture for {seconds:.0f} s")
+
     def _overlay(self, painter: QPainter) -> None:
-        stats = self.stats
-        parts = []
-        if stats is not None:
-            parts.append(f"{stats.fps:.1f} fps")
-            parts.append(f"{stats.dropped} dropped")
-            if stats.latency_median is not None:
-                parts.append(f"{stats.latency_median * 1000:.0f} ms")
-        if self.recording_clip:
-            parts.append(f"● REC {clock(self.clip_seconds)}")
-        if not parts:
+        text = self.overlay_text()
+        if not text:
             return
-        text = "  ·  ".join(parts)
         painter.setFont(QFont(self.font().family(), 9))
         metrics = painter.fontMetrics()
         box = QRectF(8, 8, metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
@@ -166,6 +202,8 @@ class LivePanel(QWidget):
         live.recordingChanged.connect(self._update)
         live.clipElapsed.connect(self._show_clip_time)
         live.message.connect(self.message.setText)
+        self._ticker = QTimer(self)
+        self._ticker.timeout.connect(self.view.update)
         self._update()
 
     def update_availability(self) -> None:
@@ -190,7 +228,10 @@ class LivePanel(QWidget):
             self.view.recording_clip = live.clip_recording
             self.view.clip_seconds = 0.0
             self.clip.setText("Stop clip (00:00)" if live.clip_recording else "Record clip")
-        if not live.running:
+        if live.running:
+            self._ticker.start(500)  # the overlay's figures change with no frame coming in
+        else:
+            self._ticker.stop()
             self.view.clear()
             self.view.placeholder = (
                 "Live view off: press Start live view"

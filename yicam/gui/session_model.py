@@ -8,12 +8,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from yicam import (
     Battery,
     Camera,
     CameraError,
+    CameraTimeoutError,
     Disconnected,
     Event,
     Notification,
@@ -33,6 +34,9 @@ from .target import Target, target_for
 __all__ = ["CameraStatus", "ConnState", "SessionModel"]
 
 STATUS_INTERVAL = 5.0  # seconds between battery/card polls while connected
+LATE_AFTER = 2.0  # seconds a reply may take before the camera counts as not responding
+STALL_BACKOFF = 20.0  # after a poll timed out: leave the library's own probe to judge the link
+WATCH_INTERVAL_MS = 500
 # Notifications after which battery or card figures are worth asking for again.
 _REFRESH_ON = frozenset(
     {
@@ -87,6 +91,7 @@ class SessionModel(QObject):
     cameraGone = Signal()  # disconnected, reconnecting or lost: stop using the camera
     titleChanged = Signal(str)
     reconnectAttempt = Signal(int)  # the library's automatic reconnect, attempt number
+    unansweredChanged = Signal(float)  # seconds a request has waited past LATE_AFTER (0: fine)
 
     def __init__(self, target: Target, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -99,6 +104,9 @@ class SessionModel(QObject):
         self._jobs = Jobs()
         self._poller: asyncio.Task[None] | None = None
         self._refresh = asyncio.Event()
+        self._late = 0.0
+        self._watch = QTimer(self)
+        self._watch.timeout.connect(self._check_replies)
 
     # -- what the widgets read -------------------------------------------------------------
 
@@ -106,6 +114,11 @@ class SessionModel(QObject):
     def state(self) -> ConnState:
         """The connection state."""
         return self._state
+
+    @property
+    def unanswered_for(self) -> float:
+        """Seconds the camera has left a request unanswered, once past `LATE_AFTER` (else 0)."""
+        return self._late
 
     @property
     def camera(self) -> Camera | None:
@@ -184,8 +197,11 @@ class SessionModel(QObject):
         self.cameraReady.emit(cam)
         self._set_state(ConnState.CONNECTED)
         self._poller = asyncio.get_running_loop().create_task(self._poll_status(cam))
+        self._watch.start(WATCH_INTERVAL_MS)
 
     def _went_down(self, state: ConnState) -> None:
+        self._watch.stop()
+        self._set_late(0.0)
         if self._poller is not None:
             self._poller.cancel()
             self._poller = None
@@ -215,6 +231,11 @@ class SessionModel(QObject):
                     storage = await cam.get_storage()
                 except CameraError as exc:
                     storage, card_problem = None, explain(exc).title
+            except CameraTimeoutError:
+                # Shown as "not responding" meanwhile; the library's heartbeat decides
+                # whether the link is gone (it reconnects), so stay quiet for a while.
+                await asyncio.sleep(STALL_BACKOFF)
+                continue
             except YicamError:
                 return  # the connection's own Disconnected event reports it
             self._set_status(
@@ -253,6 +274,16 @@ class SessionModel(QObject):
     async def _lost(self, problem: Problem) -> None:
         self.problem.emit(problem)
         await self._drop(ConnState.LOST)
+
+    def _check_replies(self) -> None:
+        cam = self._cam
+        waited = cam.unanswered_for if cam is not None else 0.0
+        self._set_late(waited if waited >= LATE_AFTER else 0.0)
+
+    def _set_late(self, seconds: float) -> None:
+        if seconds or self._late:
+            self._late = seconds
+            self.unansweredChanged.emit(seconds)
 
     def _set_state(self, state: ConnState) -> None:
         if state != self._state:

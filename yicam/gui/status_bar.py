@@ -57,6 +57,8 @@ class StatusBar(QStatusBar):
         session.reconnectAttempt.connect(
             lambda attempt: self.connection.setText(f"Disconnected: reconnecting (try {attempt})…")
         )
+        session.unansweredChanged.connect(self._show_unanswered)
+        self._state = str(session.state)
         self._show_status(session.status)
         self._show_state(str(session.state))
 
@@ -88,7 +90,19 @@ class StatusBar(QStatusBar):
             else ""
         )
 
+    def _show_unanswered(self, seconds: float) -> None:
+        if self._state != ConnState.CONNECTED:
+            return
+        if seconds:
+            self.connection.setText(f"Connected: not responding ({seconds:.0f} s)")
+            self.connection.setStyleSheet("color: #b00; font-weight: bold;")
+        else:
+            self.connection.setText(_STATE_TEXT[ConnState.CONNECTED])
+            self.connection.setStyleSheet("")
+
     def _show_state(self, state: str) -> None:
+        self._state = state
+        self.connection.setStyleSheet("")
         self.connection.setText(_STATE_TEXT.get(ConnState(state), state))
         # Away from the camera the figures are the last ones it sent: shown greyed out.
         connected = state == ConnState.CONNECTED
