@@ -11,6 +11,7 @@ import io
 from datetime import datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -19,7 +20,7 @@ from .video import TestPicture
 
 __all__ = ["fill_sample_card"]
 
-PHOTO_SIZE = (1280, 960)  # 4:3, as the camera's photos (smaller: written in a blink)
+PHOTO_SIZE = (1024, 768)  # 4:3, as the camera's photos (smaller: written in a blink)
 PHOTO_THUMB = (160, 120)
 CLIP_SIZE = (432, 240)  # the live view's size
 CLIP_THUMB = (160, 90)
@@ -67,22 +68,25 @@ def _jpeg(frame: av.VideoFrame, size: tuple[int, int]) -> bytes:
 
 
 def _clip(card: Card, start: datetime) -> Path:
-    content = (_mp4(start, CLIP_SIZE), _mp4(start, CLIP_THUMB))
-    return card.new_media("mp4", start + timedelta(seconds=CLIP_SECONDS), CLIP_SECONDS, content)
-
-
-def _mp4(start: datetime, size: tuple[int, int]) -> bytes:
-    picture = TestPicture(*size)
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=CLIP_FPS)
-        stream.width, stream.height = size
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "28"}
+    picture = TestPicture(*CLIP_SIZE)
+    main, thumb = io.BytesIO(), io.BytesIO()
+    with av.open(main, "w", format="mp4") as big, av.open(thumb, "w", format="mp4") as small:
+        streams = [(big, _h264(big, CLIP_SIZE)), (small, _h264(small, CLIP_THUMB))]
         for index in range(CLIP_SECONDS * CLIP_FPS):
-            when = start + timedelta(seconds=index / CLIP_FPS)
-            frame = _frame(picture, when)
-            frame.pts = index
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return buffer.getvalue()
+            frame = _frame(picture, start + timedelta(seconds=index / CLIP_FPS))
+            for container, stream in streams:
+                scaled = frame.reformat(width=stream.width, height=stream.height)
+                scaled.pts = index
+                container.mux(stream.encode(scaled))
+        for container, stream in streams:
+            container.mux(stream.encode(None))
+    end = start + timedelta(seconds=CLIP_SECONDS)
+    return card.new_media("mp4", end, CLIP_SECONDS, (main.getvalue(), thumb.getvalue()))
+
+
+def _h264(container: Any, size: tuple[int, int]) -> Any:
+    stream = container.add_stream("libx264", rate=CLIP_FPS)
+    stream.width, stream.height = size
+    stream.pix_fmt = "yuv420p"
+    stream.options = {"preset": "ultrafast", "crf": "28"}
+    return stream

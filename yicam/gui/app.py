@@ -10,8 +10,9 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 import qasync
 from PySide6.QtCore import QObject, QSettings, QTimer
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 from yicam.emulator import Emulator
 
+from .exits import ExitWatch
 from .main_window import MainWindow
 from .target import DEFAULT_HOST, Target
 
@@ -27,6 +29,7 @@ __all__ = ["GuiThreadGarbageCollector", "demo_camera", "display_problem", "main"
 
 APP_NAME = "yicam"
 ICON = Path(__file__).with_name("icons") / "yicam.png"
+SHUTDOWN_LIMIT = 15.0  # seconds the shutdown may take before the app leaves anyway
 
 
 class GuiThreadGarbageCollector(QObject):
@@ -154,35 +157,52 @@ def run(
     sys.setswitchinterval(0.001)
     # The loop must outlive the window: closing it starts the shutdown, which still runs.
     QApplication.setQuitOnLastWindowClosed(False)
+    exits = ExitWatch(app)  # SIGTERM, Ctrl+C, a window destroyed from outside, a lost display
     collector = GuiThreadGarbageCollector()
     try:
         if rig is None:
-            result: int = qasync.run(_main(target, demo, model))
+            result: int = qasync.run(_main(target, exits, demo, model))
         else:
             from .rig_app import run_rig
 
-            result = qasync.run(run_rig(rig, demo, model))
+            result = qasync.run(run_rig(rig, demo, model, exits))
     finally:
         collector.stop()
+        exits.restore()
     return result
 
 
-async def _main(target: Target, demo: bool, model: str) -> int:
+async def shut_down(shutdown: Coroutine[Any, Any, None]) -> None:
+    """Run a window's shutdown, giving up after `SHUTDOWN_LIMIT` (a camera that no longer
+    answers must not keep the process alive)."""
+    try:
+        async with asyncio.timeout(SHUTDOWN_LIMIT):
+            await shutdown
+    except TimeoutError:
+        print("yicam: the camera did not answer while closing; closed anyway", file=sys.stderr)
+
+
+async def _main(target: Target, exits: ExitWatch, demo: bool, model: str) -> int:
     async with contextlib.AsyncExitStack() as stack:
-        if demo:
-            target = await stack.enter_async_context(demo_camera(model))
+        # The demo's camera fills its card in a worker thread while the window is built.
+        camera = (
+            asyncio.ensure_future(stack.enter_async_context(demo_camera(model))) if demo else None
+        )
         # The demo keeps its own settings: its host, folder and queue are not the camera's.
         settings = QSettings(APP_NAME, "yicam-demo") if demo else QSettings()
         window = MainWindow(target, settings)
-        if demo:
-            window.session.target = target  # the emulator's address, whatever was remembered
         closed = asyncio.Event()
         window.closed.connect(closed.set)
+        exits.watch(window, settings)
         window.show()
         GuiThreadGarbageCollector.settle()
+        if camera is not None:
+            target = await camera
+            window.session.target = target  # the emulator's address, whatever was remembered
+            window.connection_bar.host.setText(target.address)
         window.session.connect_to()
         await closed.wait()
-        await window.shutdown()
+        await shut_down(window.shutdown())
     return 0
 
 

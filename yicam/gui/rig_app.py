@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QSettings
 
-from .app import APP_NAME, GuiThreadGarbageCollector, demo_camera
+from .app import APP_NAME, GuiThreadGarbageCollector, demo_camera, shut_down
+from .exits import ExitWatch
 from .rig_model import Member
 from .rig_window import RigWindow
 
@@ -17,7 +18,12 @@ __all__ = ["run_rig"]
 DEMO_CAMERAS = 4
 
 
-async def run_rig(members: Sequence[Member], demo: bool = False, model: str = "yi1") -> int:
+async def run_rig(
+    members: Sequence[Member],
+    demo: bool = False,
+    model: str = "yi1",
+    exits: ExitWatch | None = None,
+) -> int:
     """Show the rig view until it is closed (with `demo`, of four emulated cameras); returns 0."""
     async with contextlib.AsyncExitStack() as stack:
         if demo:
@@ -30,9 +36,11 @@ async def run_rig(members: Sequence[Member], demo: bool = False, model: str = "y
         window = RigWindow(members, settings)
         closed = asyncio.Event()
         window.closed.connect(closed.set)
+        if exits is not None:
+            exits.watch(window, settings)
         window.show()
         GuiThreadGarbageCollector.settle()
         window.start()
         await closed.wait()
-        await window.shutdown()
+        await shut_down(window.shutdown())
     return 0
