@@ -41,15 +41,12 @@ GUI = textwrap.dedent(
     from yicam.gui.main_window import MainWindow
 
     qapp = QApplication(sys.argv[:1])
-    reported = False
 
     def poll():
-        global reported
         for window in QApplication.topLevelWidgets():
-            if isinstance(window, MainWindow) and not reported:
-                if window.live_panel.view.frames_painted > 0:
-                    print("painted", flush=True)
-                    reported = True
+            if isinstance(window, MainWindow) and window.live_panel.view.frames_painted > 0:
+                print("painted", flush=True)
+                return  # no more polling: the memory figure is the app's alone
         QTimer.singleShot(10, poll)
 
     QTimer.singleShot(0, poll)

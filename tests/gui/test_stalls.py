@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -14,7 +15,7 @@ from yicam.emulator import Emulator
 from yicam.gui.main_window import MainWindow
 
 from ..cli_helpers import LoopThread
-from .conftest import WAIT, connect
+from .conftest import WAIT, connect, target_of
 
 
 @contextmanager
@@ -43,8 +44,10 @@ def _notice_shown(window: MainWindow) -> bool:
 
 
 def test_a_frozen_camera_is_shown_as_stalled_and_recovers(
-    qtbot: Any, window: MainWindow, emu: Emulator, emu_thread: LoopThread
+    qtbot: Any, make_window: Any, emu: Emulator, emu_thread: LoopThread, tmp_path: Any
 ) -> None:
+    # A timeout longer than the freeze: what shows is the stall, not a dropped connection.
+    window: MainWindow = make_window(replace(target_of(emu), timeout=60.0), tmp_path / "dl")
     connect(qtbot, window)
     window.live.start()
     view = window.live_panel.view

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from PySide6.QtGui import QAction
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from .dialogs import confirm
 from .jobs import Jobs
+from .live_model import LiveModel
 from .media_model import MediaModel
 from .session_model import SessionModel
 from .settings_model import SettingsModel
@@ -28,9 +31,11 @@ class CameraMenu(QMenu):
         media: MediaModel,
         report: Callable[[str], None],
         parent: QWidget,
+        live: LiveModel | None = None,
     ) -> None:
         super().__init__("&Camera", parent)
         self._session, self._settings, self._media = session, settings, media
+        self._live = live  # stopped around format, reboot and factory reset
         self._report = report
         self._window = parent
         self._jobs = Jobs()
@@ -55,6 +60,11 @@ class CameraMenu(QMenu):
         for action in self.actions():
             action.setEnabled(self._settings.available)
 
+    def _live_paused(self, *, until_reconnect: bool = False) -> AbstractAsyncContextManager[None]:
+        if self._live is None:
+            return contextlib.nullcontext()
+        return self._live.paused(until_reconnect=until_reconnect)
+
     def _camera_words(self) -> str:
         status = self._session.status
         return f"{status.model or 'the camera'} at {self._session.target.host}"
@@ -77,7 +87,8 @@ class CameraMenu(QMenu):
             f"{files} file{'s' if files != 1 else ''} listed will be lost. This cannot be undone.",
             "Format",
         ):
-            self._report(await self._settings.format_card())
+            async with self._live_paused():
+                self._report(await self._settings.format_card())
             self._media.refresh()
 
     async def _reboot(self) -> None:
@@ -87,7 +98,8 @@ class CameraMenu(QMenu):
             f"Reboot {self._camera_words()}? The connection drops; reconnect once it is back.",
             "Reboot",
         ):
-            self._report(await self._settings.reboot())
+            async with self._live_paused(until_reconnect=True):
+                self._report(await self._settings.reboot())
 
     async def _factory(self) -> None:
         if await confirm(
@@ -97,4 +109,5 @@ class CameraMenu(QMenu):
             "Every setting you changed goes back to its default.",
             "Reset",
         ):
-            self._report(await self._settings.factory_reset())
+            async with self._live_paused():
+                self._report(await self._settings.factory_reset())

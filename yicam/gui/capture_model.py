@@ -81,6 +81,7 @@ class CaptureModel(QObject):
         """Stop waiting for the action in flight (the camera may still carry it out)."""
         if self._action is not None and not self._action.done():
             self._action.cancel()
+            self._wait_timer.stop()  # nothing is waited for any more
             self.cancelled.emit(f"{self._doing}: cancelled (the camera may still do it)")
 
     def _start(self, doing: str, job: Coroutine[Any, Any, None]) -> None:

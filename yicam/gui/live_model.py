@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +84,7 @@ class LiveModel(QObject):
         self._clip: LiveRecording | None = None
         self._resume = False  # the camera went away while the live view ran: start it again
         self._last_cam: Camera | None = None  # a reconnect brings the same Camera back
+        self._back_after = False  # paused for a camera-wide action: start on the next connect
         self._stopping = False  # stop() asked: the errors of winding down are no news
         self.unavailable = ""  # why the connected camera has no live view (through an agent)
         session.cameraReady.connect(self._on_camera)
@@ -139,6 +141,25 @@ class LiveModel(QObject):
             self._jobs.spawn(self._stop_clip(self._clip))
         elif self._live is not None:
             self._jobs.spawn(self._record(self._live))
+
+    @contextlib.asynccontextmanager
+    async def paused(self, *, until_reconnect: bool = False) -> AsyncIterator[None]:
+        """Stop the live view (and the viewfinder) around a camera-wide action, which a Yi 1
+        refuses while it streams, and bring it back after: at once, or once the camera is
+        connected again (`until_reconnect`, for a reboot)."""
+        task = self._task
+        was_running = task is not None or self._resume
+        self.stop()
+        if task is not None:
+            await asyncio.wait({task})
+        try:
+            yield
+        finally:
+            if was_running:
+                if until_reconnect or self._cam is None:
+                    self._back_after = True
+                else:
+                    self.start()
 
     async def aclose(self) -> None:
         """Stop the live view and every job."""
@@ -237,8 +258,8 @@ class LiveModel(QObject):
             return
         self._cam = cam
         fresh, self._last_cam = cam is not self._last_cam, cam
-        if self._resume or (fresh and self._prefs.live_on_connect):
-            self._resume = False
+        if self._resume or self._back_after or (fresh and self._prefs.live_on_connect):
+            self._resume = self._back_after = False
             self.start()
 
     def _on_gone(self) -> None:

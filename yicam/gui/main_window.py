@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
         self.setStatusBar(StatusBar(self.session, self))
         self.camera_menu = CameraMenu(
-            self.session, self.camera_settings, self.media, self._report, self
+            self.session, self.camera_settings, self.media, self._report, self, self.live
         )
         self.cameras_menu = CamerasMenu(
             self.session, self.connection_bar.host, settings, self._report, self
