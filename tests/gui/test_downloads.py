@@ -277,3 +277,25 @@ def _dialog(qtbot: Any, window: MainWindow) -> QFileDialog:
 
     qtbot.waitUntil(shown, timeout=WAIT)
     return found[0]
+
+
+def test_thumbnails_over_http_do_not_wait_behind_a_download(
+    qtbot: Any, make_window: Any, emu_thread: LoopThread, tmp_path: Path
+) -> None:
+    emu = emu_thread.emulator(faults=Faults(slow_data=128))  # 128 KiB/s: a minute for 8 MB
+    _put(emu, "YDXJ0001.mp4", 8 * 1024 * 1024)
+    for _ in range(3):
+        emu_thread.call(lambda: emu.state.card.new_media("jpg", emu.state.now()))
+    window: MainWindow = make_window(target_of(emu), tmp_path / "downloads")
+    window.tabs.setCurrentWidget(window.downloads_panel)  # no thumbnail asked for yet
+    connect(qtbot, window)
+    media = window.media.items
+    qtbot.waitUntil(lambda: media.rowCount() == 4, timeout=WAIT)
+    window.downloads.enqueue([i for i in media.items if i.name == "YDXJ0001.mp4"])
+    job = _job(window, "YDXJ0001.mp4")
+    qtbot.waitUntil(lambda: job.done > 0, timeout=WAIT)
+    assert not window.live.running  # no viewfinder yet: a Yi 1's web server needs one
+    window.tabs.setCurrentWidget(window.media_panel)  # the grid shows: thumbnails wanted
+    photos = [i.path for i in media.items if i.name.endswith(".jpg")]
+    qtbot.waitUntil(lambda: all(media.has_thumbnail(p) for p in photos), timeout=WAIT)
+    assert job.state == JobState.RUNNING  # they came while the file still downloads

@@ -66,6 +66,11 @@ class DownloadsModel(QObject):
         session.cameraGone.connect(self._on_gone)
         self._restore()
 
+    @property
+    def running(self) -> bool:
+        """True while a download runs (it holds the camera's data port)."""
+        return self._runner is not None
+
     # -- slots -----------------------------------------------------------------------------
 
     def local_path(self, item: MediaItem) -> Path:

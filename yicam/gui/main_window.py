@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.log = LogModel(self.session, self)
         self.media = MediaModel(self.session, self)
         self.downloads = DownloadsModel(self.session, self.prefs, self)
+        self.media.transfer_busy = lambda: self.downloads.running
         self.camera_settings = SettingsModel(self.session, self)
 
         self.setWindowTitle(self.session.title)

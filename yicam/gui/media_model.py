@@ -7,8 +7,9 @@ recently asked first, and decoded off the GUI thread; each is cached for the ses
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -182,6 +183,7 @@ class MediaModel(QObject):
         self._thumbs: asyncio.Task[None] | None = None
         self._listing: asyncio.Task[None] | None = None
         self._again = False
+        self.transfer_busy: Callable[[], bool] = lambda: False  # a download holds the data port
         session.cameraReady.connect(self._on_camera)
         session.cameraGone.connect(self._on_gone)
         session.cameraEvent.connect(self._on_event)
@@ -248,9 +250,12 @@ class MediaModel(QObject):
         try:
             while self.items.wanted:
                 path = self.items.wanted.pop()  # the most recently painted first
+                # HTTP when it needs no viewfinder start; while a download holds the data
+                # port, HTTP anyway (starting the viewfinder where the web server needs it),
+                # so that thumbnails never wait behind the download.
+                via: Literal["auto", "http"] = "http" if self.transfer_busy() else "auto"
                 try:
-                    # HTTP when it needs no viewfinder start: no wait behind a download.
-                    data = await cam.thumbnail(path, size="thumb", via="auto")
+                    data = await cam.thumbnail(path, size="thumb", via=via)
                 except CameraConnectionError:
                     self.items.forget_request(path)
                     return
