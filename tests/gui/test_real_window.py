@@ -18,10 +18,13 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.skipif(
-    sys.platform != "linux" or not (shutil.which("Xvfb") and shutil.which("xdotool")),
-    reason="needs Xvfb and xdotool (apt-get install xvfb xdotool)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        sys.platform != "linux" or not (shutil.which("Xvfb") and shutil.which("xdotool")),
+        reason="needs Xvfb and xdotool (apt-get install xvfb xdotool)",
+    ),
+    pytest.mark.timeout(300),  # up to four app launches and shutdowns on a busy machine
+]
 
 PROBE = Path(__file__).with_name("xvfb_probe.py")
 LIVE_WITHIN = 5.0  # seconds from launch to a moving picture on the screen, on an idle machine
