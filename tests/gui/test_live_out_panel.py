@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import av
-import pytest
 import zxingcpp
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
@@ -184,7 +183,7 @@ def _read_qr(png: bytes) -> Any:
 
 
 def test_qr_dialog_shows_and_saves_the_sdks_code(
-    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: Any, window: MainWindow, tmp_path: Path
 ) -> None:
     panel = window.live_out_panel  # no camera needed: the code is for a Yi 4K elsewhere
     window.tabs.setCurrentWidget(panel)
@@ -209,12 +208,14 @@ def test_qr_dialog_shows_and_saves_the_sdks_code(
     assert "key" not in dialog.summary.text()
     assert "720p, rate middle, for 90 min" in dialog.summary.text()
 
+    qtbot.mouseClick(dialog.save_button, LEFT)
+    (chooser,) = dialog.findChildren(QFileDialog)
+    qtbot.waitUntil(chooser.isVisible, timeout=WAIT)
+    assert Path(chooser.directory().absolutePath()) == tmp_path / "downloads"  # the app's folder
     saved = tmp_path / "codes" / "stream"
     saved.parent.mkdir()
-    monkeypatch.setattr(
-        QFileDialog, "getSaveFileName", lambda *_args, **_kw: (str(saved), "PNG images (*.png)")
-    )
-    qtbot.mouseClick(dialog.save_button, LEFT)
+    chooser.selectFile(str(saved))  # no suffix typed: .png is added
+    chooser.accept()
     path = saved.with_name("stream.png")
     assert dialog.message.text() == f"Saved {path}"
     assert list(saved.parent.iterdir()) == [path]

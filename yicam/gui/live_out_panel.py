@@ -239,7 +239,7 @@ class LiveOutPanel(QScrollArea):
         )
         if self.qr_dialog is not None:
             self.qr_dialog.close()
-        self.qr_dialog = QrDialog(png, summary, self._prefs.folder, self)
+        self.qr_dialog = QrDialog(png, summary, self._prefs.existing_folder(), self)
         self.qr_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.qr_dialog.destroyed.connect(self._forget_dialog)
         self.qr_dialog.open()

@@ -55,12 +55,16 @@ class QrDialog(QDialog):
         layout.addWidget(buttons)
 
     def ask_and_save(self) -> None:
-        """Ask where, then save."""
-        name, _filter = QFileDialog.getSaveFileName(
+        """Ask where (window-modal: the camera carries on meanwhile), then save."""
+        dialog = QFileDialog(
             self, "Save the QR code", str(self._folder / "live-qr.png"), "PNG images (*.png)"
         )
-        if name:
-            self.save(Path(name))
+        dialog.setObjectName("saveLiveQrDialog")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("png")
+        dialog.fileSelected.connect(lambda name: self.save(Path(name)) if name else None)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     def save(self, path: Path) -> None:
         """Write the PNG to `path` (complete or not at all) and say so."""
