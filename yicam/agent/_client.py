@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ class _Pending:
     once: bool
     what: str
     future: asyncio.Future[Any]
+    since: float = field(default_factory=time.monotonic)
 
 
 class AgentClient:
@@ -171,6 +173,12 @@ class AgentClient:
             pass
         finally:
             self._pending.pop(marker, None)
+
+    def unanswered_for(self, agent: str) -> float:
+        """Seconds the oldest request to `agent` has waited for its reply; 0.0 when none waits."""
+        now = time.monotonic()
+        waits = [now - p.since for p in self._pending.values() if p.agent == agent]
+        return max(waits, default=0.0)
 
     def online(self, agent: str) -> bool:
         """True while the agent's retained status says "online"."""

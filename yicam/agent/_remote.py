@@ -117,6 +117,11 @@ class RemoteCamera:
         return _STATES.get(str(self._state.get("connection")), yicam.ConnectionState.CLOSED)
 
     @property
+    def unanswered_for(self) -> float:
+        """Seconds this tool's oldest request to the agent has waited; 0.0 when none waits."""
+        return self.client.unanswered_for(self.agent)
+
+    @property
     def connected(self) -> bool:
         """True while the agent is online and holds the session."""
         return self.connection_state is yicam.ConnectionState.CONNECTED
