@@ -272,6 +272,8 @@ class LiveView:
             _log.info("live view: %s; reconnecting (attempt %d)", error, failures)
             self._stats.reconnects += 1
             await asyncio.sleep(_BACKOFF[min(failures, len(_BACKOFF)) - 1])
+            if self._sink.closing.is_set():
+                return  # close() may be stopping the viewfinder: starting it now would win
             if self._start is not None:
                 try:
                     async with asyncio.timeout(self._open_timeout):
