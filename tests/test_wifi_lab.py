@@ -91,25 +91,22 @@ async def test_a_link_that_loses_everything_reaches_nothing(tmp_path: Path) -> N
                     await _card_root("wlan1")
 
 
-def _namespaces() -> set[str]:
-    netns = Path("/run/netns")
-    return {p.name for p in netns.glob(f"{PREFIX}*")} if netns.is_dir() else set()
-
-
 def test_everything_is_removed_afterwards_also_after_a_failure(tmp_path: Path) -> None:
-    before = _namespaces()
+    made: list[str] = []
     processes: list[subprocess.Popen[str] | None] = []
 
     def failing_test() -> None:
         with WifiLab(2, QUICK, workdir=tmp_path) as lab:
             cameras = lab.start_emulators(rtsp_port=None)
-            assert len(_namespaces() - before) >= 3  # the test's and one per camera
+            made.extend(lab.namespaces)
             processes.extend(camera.process for camera in cameras)
             raise ZeroDivisionError  # the test fails inside the lab
 
     with pytest.raises(ZeroDivisionError):
         failing_test()
-    assert _namespaces() == before
+    assert len(made) >= 3  # the test's own and one per camera
+    assert all(name.startswith(PREFIX) for name in made)
+    assert not [name for name in made if (Path("/run/netns") / name).exists()]
     assert all(p is not None and p.poll() is not None for p in processes)
     with socket.socket() as sock, pytest.raises(RuntimeError):
         sock.connect((CAMERA_ADDRESS, 7878))  # the guard no longer lets it through

@@ -405,6 +405,11 @@ class WifiLab:
         """Bring the test's interface to camera `index` back up."""
         _ip("-n", self.namespace, "link", "set", self.interfaces[index], "up")
 
+    @property
+    def namespaces(self) -> list[str]:
+        """Every namespace the lab made (the test's own, the cameras', the links')."""
+        return list(self._names)
+
     def _check_open(self) -> None:
         if not self.namespace:
             raise RuntimeError("the lab is not running: use `with WifiLab(...) as lab:`")
