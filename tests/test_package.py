@@ -45,6 +45,8 @@ def test_public_api_is_pinned() -> None:
             "CameraResult",
             "CameraStatus",
             "ClockSync",
+            "CardFile",
+            "StationSetup",
             "Fleet",
             "FoundCamera",
             "FleetResult",

@@ -202,12 +202,15 @@ class WifiLab:
     `shapes` gives each link its own `LinkShape` (one for all by default);
     `distinct_addresses` gives the test's interfaces 192.168.42.10, .11, ... instead of
     192.168.42.2 on each (as when every camera's DHCP hands out its first address).
+    `station` wires the cameras in station mode instead: every link ends on one bridge,
+    `wlan0` (192.168.42.2, the network the cameras joined), camera k is at 192.168.42.(101+k).
     """
 
     cameras: int
     shape: LinkShape = field(default_factory=LinkShape)
     shapes: Sequence[LinkShape] | None = None
     distinct_addresses: bool = False
+    station: bool = False
     workdir: Path | None = None
     seed: int | None = None
     shaper: str = ""  # "netem" or "user space", once started
@@ -270,6 +273,7 @@ class WifiLab:
         if self.workdir is None:
             self._tempdir = tempfile.mkdtemp(prefix="yicam-lab-")
             self.workdir = Path(self._tempdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.shaper = "netem" if netem_available() else "user space"
         self.namespace = self._namespace("test")
         # No reverse-path check: replies from 192.168.42.1 come in on every interface.
@@ -278,13 +282,18 @@ class WifiLab:
         shapes = list(self.shapes) if self.shapes is not None else [self.shape] * self.cameras
         if len(shapes) != self.cameras:
             raise ValueError(f"{len(shapes)} link shapes for {self.cameras} cameras")
+        if self.station:
+            _ip("-n", self.namespace, "link", "add", "wlan0", "type", "bridge")
+            _ip("-n", self.namespace, "addr", "add", f"{HOST_ADDRESS}/24", "dev", "wlan0")
+            _ip("-n", self.namespace, "link", "set", "wlan0", "up")
+            self.interfaces.append("wlan0")
         for index, shape in enumerate(shapes):
             self._add_camera(index, shape)
         with self._entered(self.namespace):
             self._inode = current_netns()
 
     def _add_camera(self, index: int, shape: LinkShape) -> None:
-        interface = f"wlan{index}"
+        interface = f"port{index}" if self.station else f"wlan{index}"
         camera_ns = self._namespace(f"cam{index}")
         if self.shaper == "netem":
             _ip("-n", self.namespace, "link", "add", interface, "type", "veth",
@@ -303,14 +312,19 @@ class WifiLab:
         # One frame per skb, as on the air: loss and rate then act on real packet sizes.
         for namespace, device in ((self.namespace, interface), (camera_ns, "wlan0")):
             _ip("-n", namespace, "link", "set", device, "gso_max_segs", "1", "up")
-        host = f"{NETWORK_PREFIX}{10 + index}" if self.distinct_addresses else HOST_ADDRESS
-        _ip("-n", self.namespace, "addr", "add", f"{host}/24", "dev", interface)
-        _ip("-n", camera_ns, "addr", "add", f"{CAMERA_ADDRESS}/24", "dev", "wlan0")
-        self.interfaces.append(interface)
+        address = CAMERA_ADDRESS
+        if self.station:  # a port of the network's bridge; the camera has a DHCP address
+            _ip("-n", self.namespace, "link", "set", interface, "master", "wlan0")
+            address = f"{NETWORK_PREFIX}{101 + index}"
+        else:
+            host = f"{NETWORK_PREFIX}{10 + index}" if self.distinct_addresses else HOST_ADDRESS
+            _ip("-n", self.namespace, "addr", "add", f"{host}/24", "dev", interface)
+            self.interfaces.append(interface)
+        _ip("-n", camera_ns, "addr", "add", f"{address}/24", "dev", "wlan0")
         assert self.workdir is not None
         sd = self.workdir / f"card{index}"
         sd.mkdir(parents=True, exist_ok=True)
-        self.camera_list.append(LabCamera(index, interface, camera_ns, sd))
+        self.camera_list.append(LabCamera(index, interface, camera_ns, sd, address))
 
     def _netem(self, namespace: str, device: str, shape: LinkShape) -> None:
         spec = ["delay", f"{shape.delay * 1000:g}ms", f"{shape.jitter * 1000:g}ms"]
@@ -354,18 +368,17 @@ class WifiLab:
             _INSIDE.pop(self._inode, None)
 
     def start_emulators(self, **options: Any) -> list[LabCamera]:
-        """Start an emulator at 192.168.42.1 in every camera namespace (`Emulator` options as
-        JSON values; the card is the camera's `sd` folder unless `sd` is given)."""
+        """Start an emulator in every camera namespace, at the camera's address (`Emulator`
+        options as JSON values; the card is the camera's `sd` folder unless `sd` is given)."""
         for camera in self.camera_list:
             self.start_emulator(camera.index, **options)
         return self.camera_list
 
-    def start_emulator(
-        self, index: int, *, address: str = CAMERA_ADDRESS, **options: Any
-    ) -> LabCamera:
-        """(Re)start camera `index`'s emulator, serving at `address` in its namespace."""
+    def start_emulator(self, index: int, *, address: str = "", **options: Any) -> LabCamera:
+        """(Re)start camera `index`'s emulator, serving at `address` (default: the camera's)."""
         self._check_open()
         camera = self.camera_list[index]
+        address = address or camera.address
         self.stop_emulator(index)
         options.setdefault("sd", str(camera.sd))
         assert self.workdir is not None

@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     from ._jobs.new_media import NewMedia
     from ._jobs.profiles import Profile, ProfileReport, SettingOutcome, differing_settings
     from ._jobs.tether import Tether
+    from ._rig.station import CardFile
+    from ._rig.station_setup import StationSetup
     from ._session.events import (
         Disconnected,
         Event,
@@ -103,6 +105,7 @@ __all__ = [
     "CameraStatus",
     "CameraTimeoutError",
     "CardError",
+    "CardFile",
     "ClockSync",
     "ConfigError",
     "ConnectionSettings",
@@ -150,6 +153,7 @@ __all__ = [
     "Shot",
     "ShotReport",
     "SizeMismatchError",
+    "StationSetup",
     "Storage",
     "SyncEntry",
     "SyncReport",
@@ -222,6 +226,8 @@ _EXPORTS: dict[str, str] = {
     "CameraResult": "._fleet.fleet_results",
     "CameraStatus": "._fleet.fleet_results",
     "ClockSync": "._fleet.fleet_results",
+    "CardFile": "._rig.station",
+    "StationSetup": "._rig.station_setup",
     "FleetResult": "._fleet.fleet_results",
     "ShotReport": "._fleet.fleet_results",
     "Trigger": "._fleet.fleet_results",

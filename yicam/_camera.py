@@ -21,6 +21,8 @@ from ._errors import (
     YicamError,
 )
 from ._jobs.new_media import NewMedia
+from ._rig.station import StationModel
+from ._rig.station_setup import StationSetup, remove_station_files, write_station_files
 from ._session import commands
 from ._session.events import Event, EventStream
 from ._session.results import (
@@ -668,6 +670,44 @@ class Camera:
     async def factory_reset(self) -> None:
         """Restore the factory settings. Raises `CameraError` when refused."""
         await self._set("restore_factory_settings", "on")
+
+    # -- Wi-Fi mode --------------------------------------------------------------------------
+
+    async def set_station_mode(
+        self,
+        ssid: str,
+        password: str,
+        *,
+        name: str | None = None,
+        country: str = "",
+        band: Literal["2.4", "5"] = "2.4",
+        model: StationModel | None = None,
+        replace: bool = False,
+    ) -> StationSetup:
+        """Write the files that make this camera join `ssid` when it next starts.
+
+        The files differ by model ("yi4k": `sta.conf`, "yi4kplus": `Wi-Fi.DEBUG/start.sh`,
+        "yi1": `autoexec.ash` and `wifi/`; `model` overrides the one the camera names).
+        `name` is its DHCP host name (default: from its serial number), `country` its Wi-Fi
+        country (Yi 4K), `band` the network's (Yi 4K+). Returns a `StationSetup` whose
+        `shown` texts mask the password. Raises `ValueError` for a value the model's
+        scripts would mangle or an unknown model, `UnsafeOperationError` when the card holds
+        another autoexec.ash (unless `replace`), `CameraError` when the camera refuses a
+        folder, delete or upload.
+        """
+        return await write_station_files(
+            self, ssid, password, name=name, country=country, band=band, model=model,
+            replace=replace,
+        )  # fmt: skip
+
+    async def set_access_point_mode(self, *, model: StationModel | None = None) -> tuple[str, ...]:
+        """Remove the station-mode files, so the camera is its own access point again.
+
+        Returns the paths removed (below the card root); an autoexec.ash that is not the
+        station script is left alone. Raises `ValueError` for an unknown model,
+        `CameraError` when the camera refuses a delete.
+        """
+        return await remove_station_files(self, model=model)
 
     # -- internals -------------------------------------------------------------------------
 

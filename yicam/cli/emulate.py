@@ -78,6 +78,20 @@ __all__ = ["emulate", "ready_line", "settings_of"]
     help="Start with photos, a clip and a time-lapse set on an empty card (the test picture "
     "at the moment each was taken).",
 )
+@click.option(
+    "--network-mode",
+    is_flag=True,
+    help="Start as the firmware does: station mode when the card holds the station files "
+    "(`yicam wifi station`), else access point; announce 192.168.42.1 in the session reply "
+    "and answer discovery on UDP 7877 (Yi 4K, 4K+).",
+)
+@click.option(
+    "--discovery-port",
+    type=click.IntRange(0, 65535),
+    default=7877,
+    show_default=True,
+    help="UDP port of the discovery answers under --network-mode (0: any free one).",
+)
 def emulate(
     preview_size: str,
     model: str,
@@ -88,6 +102,8 @@ def emulate(
     firmware: str,
     reply_latency: str,
     sample_media: bool,
+    network_mode: bool,
+    discovery_port: int,
 ) -> None:
     """Run an emulated camera (or `--count N` of them) on this computer.
 
@@ -118,7 +134,8 @@ def emulate(
         emulators, reach_all = several(
             count, host, ports, sd,
             preview_size=preview, model=model, faults=fault_set, firmware=chosen,
-            reply_latency=latency, sample_media=sample_media,
+            reply_latency=latency, sample_media=sample_media, network_mode=network_mode,
+            discovery_port=discovery_port,
         )  # fmt: skip
     else:
         emulator = Emulator(
@@ -134,6 +151,8 @@ def emulate(
             firmware=chosen,
             reply_latency=latency,
             sample_media=sample_media,
+            network_mode=network_mode,
+            discovery_port=discovery_port,
         )
         emulators = [emulator]
     with contextlib.suppress(KeyboardInterrupt):  # where signal handlers are not available
@@ -153,6 +172,7 @@ def ready_line(emulator: Emulator) -> str:
     omit = ("rtsp_port",) if emulator.rtsp_port is None else ()
     reach = options_for(settings_of(emulator), omit=omit)
     note = f"; {emulator.live_note}" if emulator.live_note else ""
+    note += f"; {emulator.network_note}" if emulator.network_note else ""
     model = emulator.state.profile.name
     return f"yicam emulator ({model}) ready: yicam {reach}  (card: {emulator.sd}{note})"
 

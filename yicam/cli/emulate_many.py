@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..emulator import Emulator
+from ..emulator import DISCOVERY_PORT, Emulator
 from .base import options_for
 from .emulate import settings_of
 
@@ -94,7 +94,10 @@ def plan_fleet(
 def build_emulators(plan: EmulatedFleet, sd: Path | None, **options: Any) -> list[Emulator]:
     """One emulator per slot, each with its own card (SD/camN with `--sd`) and serial."""
     emulators = []
+    first = options.get("discovery_port", DISCOVERY_PORT)
     for slot in plan.slots:
+        if options.get("network_mode") and plan.shared_address and first:  # one address
+            options["discovery_port"] = first + slot.index - 1
         emulator = Emulator(
             slot.host,
             slot.port,

@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "discover": (
         "discover",
         "discover",
-        "Find cameras: ARP table first, then a TCP probe of the control port, then a session.",
+        "Find cameras: discovery broadcast and ARP first, then a TCP probe, then a session.",
     ),
     "download": (
         "media",
@@ -105,6 +105,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Upload a local file to the camera (DEST ending in / keeps the file name).",
     ),
     "watch": ("commands", "watch", "Print notifications until Ctrl-C, reconnecting after a drop."),
+    "wifi": (
+        "wifi",
+        "wifi",
+        "Station mode: the camera joins your network, or is its own access point again.",
+    ),
     "zoom": ("commands", "zoom", "Show the digital zoom, or set it to LEVEL (0-100)."),
 }
 

@@ -26,7 +26,8 @@ button on `m` + Enter; on POSIX also on SIGUSR1 / SIGUSR2.
 
 from __future__ import annotations
 
+from .._wire.discovery import DISCOVERY_PORT
 from .faults import Faults, parse_faults
 from .server import CAPTURED_REPLY_LATENCY, Emulator
 
-__all__ = ["CAPTURED_REPLY_LATENCY", "Emulator", "Faults", "parse_faults"]
+__all__ = ["CAPTURED_REPLY_LATENCY", "DISCOVERY_PORT", "Emulator", "Faults", "parse_faults"]

@@ -208,7 +208,7 @@ class ControlSession:
         state.token = self.token = state.new_token()
         fields: dict[str, Any] = {"param": self.token}
         if state.profile.model_in_257:
-            host = self._writer.get_extra_info("sockname")[0]
+            host = state.announced_host or self._writer.get_extra_info("sockname")[0]
             fields["model"] = state.profile.model_id
             fields["rtsp"] = state.rtsp_url(host)
         self.send(Reply(MsgId.START_SESSION, 0, fields))

@@ -1,4 +1,4 @@
-"""Handlers for the emulated camera's file commands: list, cd, pwd, delete, media info.
+"""Handlers for the emulated camera's file commands: list, cd, pwd, delete, mkdir, media info.
 
 Every path goes through the card's jail (`Card.local_path`): a name leading off the card,
 through `..` or a symlink, gets -26 like a missing file.
@@ -77,6 +77,25 @@ async def delete(session: ControlSession, req: Request) -> Reply:
     return Reply(req.msg_id)
 
 
+async def make_dir(session: ControlSession, req: Request) -> Reply:
+    """Msg 1289: make a folder, `param` its path (the emulator's reading: no source gives
+    the parameters); -13 when it exists, -26 when its parent does not."""
+    param = req.fields.get("param")
+    if not isinstance(param, str):
+        return Reply(req.msg_id, -9)
+    card = session.state.card
+    if not card.inserted:
+        return Reply(req.msg_id, -27)
+    try:
+        local = card.local_path(param, session.cwd)
+        if local.exists():
+            return Reply(req.msg_id, -13)
+        local.mkdir()
+    except (CardPathError, OSError):
+        return Reply(req.msg_id, -26)
+    return Reply(req.msg_id)
+
+
 async def media_info(session: ControlSession, req: Request) -> Reply:
     """Msg 1026: size, date, resolution and type of a media file."""
     local = session.resolve(req)
@@ -102,6 +121,7 @@ async def media_info(session: ControlSession, req: Request) -> Reply:
 FILE_HANDLERS: dict[int, Handler] = {
     MsgId.GET_MEDIA_INFO: media_info,
     MsgId.DELETE: delete,
+    MsgId.MKDIR: make_dir,
     MsgId.LIST: list_dir,
     MsgId.CD: change_dir,
     MsgId.PWD: pwd,

@@ -6,10 +6,10 @@ values come from the official YI SDK (section 5.3).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Facts the client needs too (JSON style, locked settings, model ids) live in one table.
-from .._wire.quirks import UNKNOWN, YI_1, YI_4K, Quirks
+from .._wire.quirks import UNKNOWN, YI_1, YI_4K, YI_Z18, Quirks
 
 __all__ = ["PROFILES", "Profile"]
 
@@ -346,3 +346,9 @@ PROFILES: dict[str, Profile] = {
         record_msize=True,
     ),
 }
+# The Yi 4K+ names itself Z18 (its firmware files are Z18V13L_..., irungentoo issue #33) [C].
+# No source gives its settings: it is the Yi 4K's profile under its own id, and differs where
+# the sources do, in its station-mode file (`network.py`).
+PROFILES["yi4kplus"] = replace(
+    PROFILES["yi4k"], name="yi4kplus", model_id=min(YI_Z18.model_ids), quirks=YI_Z18
+)

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
 from .._tasks import cancel_and_wait
-from ..emulator import capture
+from .._wire.discovery import DISCOVERY_PORT
+from . import capture
 from .card import Card
 from .commands import HANDLERS
 from .control import ControlSession, Handler
 from .data_port import DataService
 from .faults import Faults
 from .http import HttpServer
+from .network import AP_ADDRESS, DiscoveryResponder, NetworkMode, read_network_mode
 from .profiles import PROFILES
 from .state import CameraState
 from .transfers import TRANSFER_HANDLERS
@@ -54,6 +56,11 @@ class Emulator:
 
     `sample_media` puts photos, a clip and a time-lapse set on a card that has no media yet,
     before the camera serves (see `sample_card`; needs the `live` extra).
+
+    `network_mode` makes it start as the firmware does: station mode when the card holds
+    the model's station files, else access point; it announces 192.168.42.1 in 257's `rtsp`
+    either way, and a Yi 4K (4K+) answers discovery on UDP `discovery_port` (0: any free
+    port; see `yicam.emulator.network`).
     """
 
     def __init__(
@@ -76,6 +83,8 @@ class Emulator:
         firmware: Literal["old", "new"] = "new",
         legacy_options: bool = False,  # older spelling of firmware="old"
         sample_media: bool = False,
+        network_mode: bool = False,
+        discovery_port: int = DISCOVERY_PORT,
     ) -> None:
         if model not in PROFILES:
             raise ValueError(f"unknown model {model!r}; choose from {', '.join(PROFILES)}")
@@ -112,6 +121,12 @@ class Emulator:
         self._servers: list[asyncio.Server] = []
         self._connections: set[asyncio.Task[None]] = set()
         self._accepted = 0  # control connections so far: each draws its own faults
+        # network_mode: read the station files at start, announce the access point's
+        # address, answer UDP discovery (network.py); off: a plain camera on `host`.
+        self.network_mode = network_mode
+        self.network = NetworkMode()
+        self.discovery_port: int | None = discovery_port if network_mode else None
+        self._discovery: DiscoveryResponder | None = None
 
     @property
     def sd(self) -> Path:
@@ -144,6 +159,8 @@ class Emulator:
             self.state.data_service = self._data
             self.http_port = await self._http.start(self.host, self.http_port)
             await self._start_rtsp()
+            if self.network_mode:
+                await self._start_network()
             server = await asyncio.start_server(self._serve_control, sock=control)
             control = None  # the server owns it now
             self._servers.append(server)
@@ -192,6 +209,15 @@ class Emulator:
             self.rtsp_port = self.state.rtsp_port = rtsp.port
             return
 
+    async def _start_network(self) -> None:
+        self.network = read_network_mode(self.state.card, self.state.profile.name)
+        self.state.announced_host = AP_ADDRESS
+        if self.network.discovery and self.discovery_port is not None:
+            self._discovery = DiscoveryResponder(self.network.name)
+            self.discovery_port = await self._discovery.start(self.host, self.discovery_port)
+        else:
+            self.discovery_port = None
+
     def _viewfinder_on(self) -> bool:
         return self.state.viewfinder
 
@@ -204,6 +230,9 @@ class Emulator:
             session.close()
         # Sessions end on their own once closed; cancel only what hangs.
         await cancel_and_wait(self._connections, grace=2.0)
+        if self._discovery is not None:
+            self._discovery.close()
+            self._discovery = None
         await self._data.close()
         await self._http.close()
         if self._rtsp is not None:
@@ -252,6 +281,15 @@ class Emulator:
         """Renew the session token behind the client's back (it then gets -4)."""
         if self.state.holder is not None:
             self.state.token = self.state.holder.token = self.state.new_token()
+
+    @property
+    def network_note(self) -> str:
+        """With `network_mode`: how it came up (station or access point) and where it
+        answers discovery, for the ready line; empty without."""
+        if not self.network_mode:
+            return ""
+        udp = f", discovery on UDP {self.discovery_port}" if self.discovery_port else ""
+        return self.network.describe() + udp
 
     async def _serve_control(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter

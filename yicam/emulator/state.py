@@ -46,6 +46,7 @@ class CameraState:
     sessions: set[ControlSession] = field(default_factory=set)
     last_token: int = 0
     rtsp_port: int = 554
+    announced_host: str | None = None  # the address 257's `rtsp` names (None: where it serves)
     received: Counter[int] = field(default_factory=Counter)  # msg ids seen, for tests
     data_service: DataService | None = None  # the data port, once it listens
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)  # the camera's own work

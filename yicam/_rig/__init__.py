@@ -1,0 +1,1 @@
+"""How cameras are wired into a rig: station-mode card files, interface binding, discovery."""
