@@ -1,8 +1,11 @@
-"""Finding cameras on the local networks: ARP seeds, a bounded TCP probe of 7878, a session.
+"""Finding cameras on the local networks: seeds, a bounded TCP probe of 7878, a session.
 
-Only addresses inside the networks being scanned are ever contacted (ARP entries outside
-them are ignored), only on the control port, and a host that accepts the connection gets
-nothing but a session start, the identity reads of `Camera.device_info` and a session end.
+Seeds are probed first: the cameras that answer the vendor discovery datagram (`amba
+discovery`, broadcast on UDP 7877 to each network scanned; read from the Yi 4K's firmware,
+never tested on hardware), then the hosts in the OS's ARP table. Only addresses inside the
+networks being scanned are ever contacted (seeds outside them are ignored), only on the
+control port and UDP 7877, and a host that accepts the connection gets nothing but a session
+start, the identity reads of `Camera.device_info` and a session end.
 The ARP table comes from /proc/net/arp on Linux, else from `arp -an` (macOS, BSD) or
 `arp -a` (Windows); without either, every address of the networks is probed all the same.
 The host's own networks are the /24 around each of its IPv4 addresses (the usual Wi-Fi mask).
@@ -18,16 +21,24 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
 from .._camera import Camera
+from .._wire.discovery import DISCOVERY_PORT, REQUEST, parse_answer
 
-__all__ = ["FoundCamera", "arp_seeds", "discover", "host_networks", "scan_networks"]
+__all__ = [
+    "FoundCamera",
+    "arp_seeds",
+    "discover",
+    "host_networks",
+    "scan_networks",
+]
 
 WIDEST_PREFIX = 22  # 1022 addresses: anything wider needs force=True (`--force`)
 CONCURRENCY = 64
+HEAD_START = 0.2  # seconds the discovery answers get before the probe starts
 PROC_ARP = Path("/proc/net/arp")  # Linux's ARP table
 _IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 
@@ -41,6 +52,7 @@ class FoundCamera:
     model: str | None
     firmware: str | None
     serial: str | None
+    discovery_name: str | None = None  # its answer to UDP discovery (station name), if any
 
 
 def scan_networks(networks: Iterable[str], *, force: bool = False) -> list[IPv4Network]:
@@ -121,19 +133,25 @@ async def discover(
     force: bool = False,
     seeds: Iterable[IPv4Address] | None = None,
     concurrency: int = CONCURRENCY,
+    discovery_port: int | None = DISCOVERY_PORT,
 ) -> list[FoundCamera]:
     """Cameras in `networks` (default: the host's own), sorted by address.
 
+    `discovery_port` is where the vendor discovery datagram is broadcast (None: not sent).
     Returns a `FoundCamera` per address that answered like a camera (silent addresses are
     skipped, never an error); raises `ValueError` for a network that is not IPv4 CIDR text or
     is wider than a /22 without `force`.
     """
     nets = scan_networks(networks, force=force) if networks is not None else host_networks()
+    names: dict[IPv4Address, str] = {}  # filled as answers come, until the probe ends
+    broadcast = await _broadcast(nets, discovery_port, names) if discovery_port else None
+    if broadcast is not None:
+        await asyncio.sleep(min(HEAD_START, timeout))  # the quick answers become seeds
     if seeds is None:
         seeds = await asyncio.to_thread(arp_seeds)
     candidates: dict[IPv4Address, None] = {}
-    for address in seeds:  # seen lately: probed first
-        if any(address in net for net in nets):  # never outside the scanned networks
+    for address in [*names, *seeds]:  # answered, or seen lately: probed first
+        if any(_host_of(address, net) for net in nets):  # never outside the networks
             candidates[address] = None
     for net in nets:
         for address in net.hosts() if net.num_addresses > 2 else net:
@@ -146,8 +164,60 @@ async def discover(
                 return None
             return await _identify(str(address), port, timeout)
 
-    found = await asyncio.gather(*(check(a) for a in candidates))
-    return sorted((f for f in found if f is not None), key=lambda f: IPv4Address(f.host))
+    try:
+        found = await asyncio.gather(*(check(a) for a in candidates))
+    finally:
+        if broadcast is not None:
+            broadcast.close()
+    named = [
+        replace(f, discovery_name=names.get(IPv4Address(f.host))) for f in found if f is not None
+    ]
+    return sorted(named, key=lambda f: IPv4Address(f.host))
+
+
+def _host_of(address: IPv4Address, net: IPv4Network) -> bool:
+    """True when `address` is a host of `net` (not its network or broadcast address)."""
+    if address not in net:
+        return False
+    return net.num_addresses <= 2 or address not in (net.network_address, net.broadcast_address)
+
+
+async def _broadcast(
+    nets: list[IPv4Network], port: int, names: dict[IPv4Address, str]
+) -> asyncio.DatagramTransport | None:
+    """Broadcast `amba discovery` to each network; answers go into `names` by address.
+
+    Answers from outside the networks are ignored. None when the OS gives no UDP socket;
+    a broadcast it refuses (no route, no permission) is skipped: the TCP probe still runs.
+    """
+    targets = [n for n in nets if n.prefixlen <= 30]
+    if not targets:
+        return None
+    try:
+        transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: _Answers(targets, names), family=socket.AF_INET, allow_broadcast=True
+        )
+    except OSError:
+        return None
+    for net in targets:
+        with contextlib.suppress(OSError):
+            transport.sendto(REQUEST, (str(net.broadcast_address), port))
+    return transport
+
+
+class _Answers(asyncio.DatagramProtocol):
+    def __init__(self, nets: list[IPv4Network], names: dict[IPv4Address, str]) -> None:
+        self.nets, self.names = nets, names
+
+    def datagram_received(self, data: bytes, addr: tuple[str | bytes, int]) -> None:
+        name = parse_answer(data)
+        with contextlib.suppress(ValueError):
+            sender = IPv4Address(str(addr[0]))
+            if name is not None and any(_host_of(sender, net) for net in self.nets):
+                self.names.setdefault(sender, name)
+
+    def error_received(self, exc: Exception) -> None:
+        pass  # an ICMP error for a broadcast: nobody there
 
 
 async def _accepts(host: str, port: int, timeout: float) -> bool:

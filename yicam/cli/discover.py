@@ -50,10 +50,12 @@ _NOT_NAME = re.compile(r"[^A-Za-z0-9_-]")
 def discover(
     networks: tuple[str, ...], timeout: float, force: bool, save: bool, names: tuple[str, ...]
 ) -> Result:
-    """Find cameras: ARP table first, then a TCP probe of the control port, then a session.
+    """Find cameras: discovery broadcast and ARP first, then a TCP probe, then a session.
 
-    Contacts only addresses inside the networks scanned, only on the control port (--port),
-    and sends nothing but a session start, the identity reads and a session end.
+    Broadcasts the vendor discovery datagram (UDP 7877: cameras in station mode answer with
+    their name; never tested on hardware), contacts only addresses inside the networks
+    scanned, only on the control port (--port), and sends nothing but a session start, the
+    identity reads and a session end.
 
     Prints a table of the cameras found (and saves them with --save). Fails (exit 1) on a
     network wider than a /22 without --force.
@@ -63,8 +65,11 @@ def discover(
     found = asyncio.run(find_cameras(networks or None, port=port, timeout=timeout, force=force))
     saved: dict[str, str] = {}
     if save:
+        announced = [c.discovery_name for c in found]
         for index, camera in enumerate(found):
-            name = names[index] if index < len(names) else _default_name(camera)
+            unique = camera.discovery_name and announced.count(camera.discovery_name) == 1
+            default = _default_name(camera, use_discovery_name=bool(unique))
+            name = names[index] if index < len(names) else default
             at = replace(settings, host=camera.host)
             entry = CameraConfig(name, at, model=camera.model, serial=camera.serial)
             add_camera(entry, replace=True)
@@ -76,9 +81,11 @@ def discover(
     return Result(rows, _view(found, saved))
 
 
-def _default_name(camera: FoundCamera) -> str:
-    """The serial made a safe name (the same serial again updates that camera's entry)."""
-    base = _NOT_NAME.sub("-", camera.serial or "")[:64].strip("-")
+def _default_name(camera: FoundCamera, *, use_discovery_name: bool = False) -> str:
+    """The camera's own station name when it is unique, else its serial, made a safe name
+    (the same serial again updates that camera's entry)."""
+    own = camera.discovery_name if use_discovery_name else None
+    base = _NOT_NAME.sub("-", own or camera.serial or "")[:64].strip("-")
     if not base:
         base = "cam-" + camera.host.replace(".", "-")
     return base
@@ -88,10 +95,14 @@ def _view(found: list[FoundCamera], saved: dict[str, str]) -> Any:
     if not found:
         return "No cameras found."
     table = Table()
-    for column in ("Host", "Port", "Model", "Firmware", "Serial", *(["Saved as"] if saved else [])):
+    named = any(c.discovery_name for c in found)
+    columns = ("Host", "Port", "Model", "Firmware", "Serial", *(["Name"] if named else []))
+    for column in (*columns, *(["Saved as"] if saved else [])):
         table.add_column(column)
     for c in found:
         cells = [c.host, c.port, c.model or "-", c.firmware or "-", c.serial or "-"]
+        if named:
+            cells.append(c.discovery_name or "-")
         if saved:
             cells.append(saved.get(c.host, ""))
         table.add_row(*(clean(cell) for cell in cells))
