@@ -177,3 +177,34 @@ def test_status_watch_refreshes_until_ctrl_c(four: list[Emulator], config: Path)
             proc.communicate()
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_record_start_in_a_few_seconds(config: Path, loop: LoopThread) -> None:
+    emulators = [loop.emulator(host=f"127.0.0.{i}", model=m) for i, m in ((2, "yi4k"), (3, "yi1"))]
+    name_emulators([*emulators, loop.emulator(host="127.0.0.4"), loop.emulator(host="127.0.0.5")])
+    data = ok_json(run("--json", "fleet", "-c", "a", "-c", "b", "record", "start", "--in", "3s"))
+    assert [(c["name"], c["ok"], c["by"]) for c in data["cameras"]] == [
+        ("a", True, "camera clock"),
+        ("b", True, "this computer"),
+    ]
+    assert data["start_spread_ms"] is not None
+    assert all(e.state.recording_since is not None for e in emulators)
+    assert emulators[0].state.received[16777247] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["start", "--in", "1s"], "less than 3 s ahead"),
+        (["start", "--at", "25:00"], "use HH:MM or HH:MM:SS"),
+        (["start", "--at", "12:00", "--in", "5s"], "not both"),
+        (["stop", "--in", "5s"], "go with `record start`"),
+    ],
+)
+def test_record_start_times_that_cannot_be(
+    four: list[Emulator], args: list[str], problem: str
+) -> None:
+    result = run("fleet", "--all", "record", *args)
+    assert result.exit_code == 2
+    assert problem in result.stderr
+    assert all(e.state.received[2] == 0 for e in four)  # no clock was touched

@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 import socket
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Self
 
@@ -376,6 +376,25 @@ class Camera:
         """
         await self._request(MsgId.START_RECORD, {})
         self.session.known.recording = True
+
+    async def schedule_recording(self, at: datetime | time) -> None:
+        """Have the camera start recording by itself when its clock shows `at`.
+
+        Msg 16777247, as the official YI SDK's startRecording(hour, minute, second): only
+        the hour, minute and second are sent (the next time the clock shows them), so set
+        the camera's clock first (`Fleet.sync_clock` sets it to the whole second). The
+        camera announces the start with `start_video_record`. Raises `UnsafeOperationError`
+        on a model not known to have the command (only the Yi 4K's SDK sends it; start it
+        from this computer with `Fleet.start_recording(at=...)` instead), and
+        `OutcomeUnknownError` when the connection drops after the request was sent.
+        """
+        if not self.quirks.scheduled_record:
+            raise UnsafeOperationError(
+                f"{self.model_name} has no known scheduled start (msg 16777247 is the Yi 4K's); "
+                "let this computer start it at the time (Fleet.start_recording(at=...))"
+            )
+        fields = {"Synctime_Hour": at.hour, "Synctime_Minute": at.minute}
+        await self._request(MsgId.START_RECORD_SYNCED, {**fields, "Synctime_Second": at.second})
 
     async def stop_recording(self) -> str:
         """Stop recording; returns the video's camera path.

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -37,6 +38,7 @@ from .fleet_results import (
     ShotReport,
     Trigger,
 )
+from .schedule import check_start_time, start_at
 from .trigger import fire
 
 __all__ = ["CameraSpec", "Fleet", "camera_folder"]
@@ -113,9 +115,27 @@ class Fleet:
         """Every camera takes a photo at once; returns a `ShotReport` with the paths."""
         return await self._shot(MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN)
 
-    async def start_recording(self) -> ShotReport:
-        """Every camera starts recording at once; returns a `ShotReport`."""
-        return await self._shot(MsgId.START_RECORD, None)
+    async def start_recording(self, *, at: datetime | None = None) -> ShotReport:
+        """Every camera starts recording at once (now, or at `at`); returns a `ShotReport`.
+
+        With `at` (local time, at least `MIN_LEAD` = 3 s and less than a day ahead; a
+        fraction of a second rounds up) the clocks are aligned first; a camera that can start
+        itself at a clock time (Yi 4K) is told the time (`Trigger.scheduled`), the others
+        are started by this computer at that moment; each result waits for the camera's
+        `start_video_record` (`Trigger.started`). Raises `ValueError` for such an `at`.
+        """
+        if at is None:
+            return await self._shot(MsgId.START_RECORD, None)
+        at = check_start_time(at)
+        before = await self.connect()
+        live = {n: c for n, c in self._cameras.items() if before[n].ok}
+        outcomes = await start_at(live, at) if live else {}
+        return ShotReport(
+            tuple(
+                _result(n, outcomes[n]) if n in outcomes else _failed(n, before[n].error)
+                for n in self._cameras
+            )
+        )
 
     async def stop_recording(self) -> ShotReport:
         """Every camera stops recording at once; returns a `ShotReport` with the videos' paths."""

@@ -93,6 +93,8 @@ class Trigger:
     path: str | None = None  # the photo or video the shot produced, when it names one
     retried: bool = False  # it answered -4: re-authenticated and sent again
     reconnected: bool = False  # it had dropped: reconnected before the shot
+    scheduled: bool = False  # a start at a time: the camera started itself, by its clock
+    started: float | None = None  # a start at a time: when its start_video_record came
 
 
 @dataclass(frozen=True, slots=True)

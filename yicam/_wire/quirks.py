@@ -30,6 +30,7 @@ class Quirks:
     card_root: str = "/tmp/fuse_d"  # the SD card's mount point in camera paths
     stream_url: str = "rtsp://{host}/live"  # when 257 carries no `rtsp`
     client_info: bool = False  # the official app sends msg 261 (its address) after 257
+    scheduled_record: bool = False  # msg 16777247: starts recording at a clock time by itself
 
     def rtsp_url(self, host: str, port: int = 554, announced: str | None = None) -> str:
         """The live stream's URL at `host` and `port` (omitted when it is RTSP's 554).
@@ -66,6 +67,7 @@ YI_4K = Quirks(
     version_pattern=r"^Z16",
     heartbeat=True,
     client_info=True,  # GOINK sends 261 to the Z16 only
+    scheduled_record=True,  # the YI SDK's startRecording(hour, minute, second)
 )
 # Which YI model reports "Z18" is not known (4K+ or Lite); it names itself and its stream.
 YI_Z18 = Quirks(name="Yi Z18", model_ids=frozenset({"Z18"}), heartbeat=True)

@@ -15,6 +15,8 @@ from .base import GlobalOptions, global_options
 from .output import Result, dumps, emit, safe
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .. import Camera, Fleet, FleetResult, ShotReport
 
 __all__ = ["Selection", "finish", "fleet", "run_fleet", "selection", "selection_options"]
@@ -140,19 +142,76 @@ def photo(ctx: click.Context) -> Result | None:
 
 @fleet.command()
 @click.argument("action", type=click.Choice(["start", "stop"]))
+@click.option(
+    "--at",
+    "at_time",
+    metavar="HH:MM[:SS]",
+    help="Start at this time of day (local): clocks set first, then a Yi 4K starts itself "
+    "by its clock, the others are started from here at that moment.",
+)
+@click.option(
+    "--in",
+    "in_time",
+    metavar="DURATION",
+    help="Start this long from now (10s, 1m30s), as --at does.",
+)
 @click.pass_context
-def record(ctx: click.Context, action: str) -> Result | None:
+def record(
+    ctx: click.Context, action: str, at_time: str | None, in_time: str | None
+) -> Result | None:
     """Every camera starts (or stops) recording at the same moment.
 
-    Prints each camera's result, send and reply times and the spread; exits 1 unless every
-    camera succeeded.
+    Prints each camera's result, send and reply times and the spread (with --at/--in: how
+    each started and when its start was announced); exits 1 unless every camera succeeded.
+    Fails (exit 2) for --at/--in with stop, both at once, or a time less than 3 s ahead.
     """
-    if global_options().broker:
-        from .fleet_agents import agent_shot
+    if action == "stop" or (at_time is None and in_time is None):
+        if at_time is not None or in_time is not None:
+            raise click.UsageError("--at and --in go with `record start`")
+        if global_options().broker:
+            from .fleet_agents import agent_shot
 
-        return agent_shot("start_recording" if action == "start" else "stop_recording")
-    shot = _run(ctx, lambda f: f.start_recording() if action == "start" else f.stop_recording())
-    return finish(ctx, shot, _shot_result(shot))
+            return agent_shot("start_recording" if action == "start" else "stop_recording")
+        shot = _run(ctx, lambda f: f.start_recording() if action == "start" else f.stop_recording())
+        return finish(ctx, shot, _shot_result(shot))
+    if global_options().broker:
+        raise click.UsageError("--at and --in start cameras of this computer, not --broker agents")
+    at = _start_time(at_time, in_time)
+    shot = _run(ctx, lambda f: f.start_recording(at=at))
+    return finish(ctx, shot, _scheduled_result(shot, at))
+
+
+def _start_time(at_time: str | None, in_time: str | None) -> datetime:
+    """The start of `--at HH:MM[:SS]` (today) or `--in DURATION`, checked as the fleet does."""
+    from datetime import datetime, timedelta
+
+    from .. import parse_duration
+
+    if at_time is not None and in_time is not None:
+        raise click.UsageError("give --at or --in, not both")
+    now = datetime.now()
+    if in_time is not None:
+        try:
+            at = now + timedelta(seconds=parse_duration(in_time))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--in'") from None
+    else:
+        assert at_time is not None
+        try:
+            clock = datetime.strptime(at_time, "%H:%M:%S" if at_time.count(":") == 2 else "%H:%M")
+        except ValueError:
+            raise click.BadParameter(
+                f"{at_time!r}: use HH:MM or HH:MM:SS", param_hint="'--at'"
+            ) from None
+        at = datetime.combine(now.date(), clock.time())
+    if at.microsecond:
+        at = at.replace(microsecond=0) + timedelta(seconds=1)
+    if at < now + timedelta(seconds=3):
+        raise click.BadParameter(
+            f"{at:%H:%M:%S} is less than 3 s ahead (the clocks are set first)",
+            param_hint="'--at' / '--in'",
+        )
+    return at
 
 
 @fleet.command("set")
@@ -303,6 +362,25 @@ def _shot_result(shot: ShotReport) -> Result:
         ),
     }
     return Result(data, shot_view(shot))
+
+
+def _scheduled_result(shot: ShotReport, at: datetime) -> Result:
+    from .fleet_views import scheduled_view
+
+    starts = [t.started for t in shot.values().values() if t.started is not None]
+    first = min(starts, default=0.0)
+    data = {
+        "at": at.isoformat(),
+        "start_spread_ms": round((max(starts) - first) * 1000, 3) if starts else None,
+        "cameras": _plain_json(
+            shot,
+            lambda t: {
+                "by": "camera clock" if t.scheduled else "this computer",
+                "started_ms": None if t.started is None else round((t.started - first) * 1000, 3),
+            },
+        ),
+    }
+    return Result(data, scheduled_view(shot, at))
 
 
 def _plain_json(result: FleetResult[T], fields: Callable[[T], dict[str, Any]]) -> list[Any]:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -108,6 +109,25 @@ def shot_view(shot: ShotReport) -> RenderableType:
         f"replies {shot.reply_spread * 1000:.3f} ms"
     )
     return Group(table, clean(spread))
+
+
+def scheduled_view(shot: ShotReport, at: datetime) -> RenderableType:
+    """Per camera: who started it (its clock or this computer) and when the start was
+    announced, after the first; then the spread of the announcements."""
+    starts = [t.started for t in shot.values().values() if t.started is not None]
+    first = min(starts, default=0.0)
+    table = Table(title=f"recording from {at:%H:%M:%S}", title_justify="left")
+    for column in ("Camera", "Started by", "Announced (ms)"):
+        table.add_column(column)
+    for r in shot:
+        t = r.value
+        if t is None:
+            table.add_row(clean(r.name), clean(f"error: {r.reason}"), "")
+            continue
+        when = "" if t.started is None else f"{(t.started - first) * 1000:.3f}"
+        table.add_row(clean(r.name), "its clock" if t.scheduled else "this computer", when)
+    spread = (max(starts) - first) * 1000 if starts else 0.0
+    return Group(table, clean(f"{shot.summary()}; starts announced within {spread:.3f} ms"))
 
 
 def plain_view(result: FleetResult[T], describe: Callable[[T | None], str]) -> RenderableType:

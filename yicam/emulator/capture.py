@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
 
 from .._wire.ids import Notify
@@ -83,6 +84,26 @@ def start_record(state: CameraState) -> None:
     """Start recording; checks are the caller's."""
     state.recording_since = asyncio.get_running_loop().time()
     state.spawn(_recording(state, state.recording_since))
+
+
+def schedule_record(state: CameraState, when: time) -> None:
+    """Start recording when the camera clock next shows `when` (a time already past today
+    waits for tomorrow: no source says; the official demo always asks 10 s ahead). A new
+    schedule replaces the last; one that finds the camera recording does nothing."""
+    if state.scheduled_record is not None:
+        state.scheduled_record.cancel()
+    now = state.now()
+    delay = (datetime.combine(now.date(), when) - now).total_seconds() % 86400
+    state.scheduled_record = asyncio.ensure_future(_start_at(state, delay))
+    state.tasks.add(state.scheduled_record)
+    state.scheduled_record.add_done_callback(state.tasks.discard)
+
+
+async def _start_at(state: CameraState, delay: float) -> None:
+    await asyncio.sleep(delay)  # clock time: not scaled by time_scale
+    state.scheduled_record = None
+    if state.recording_since is None and not record_problem(state):
+        start_record(state)
 
 
 def stop_record(state: CameraState) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from .._wire.ids import MsgId, Notify
 from .._wire.messages import Reply, Request
@@ -303,6 +303,26 @@ async def start_record(session: ControlSession, req: Request) -> Reply:
     return Reply(req.msg_id)
 
 
+async def start_record_at(session: ControlSession, req: Request) -> Reply:
+    """Msg 16777247 (Yi 4K; the SDK's startRecording(hour, minute, second)): start recording
+    when the camera clock next shows Synctime_Hour:Synctime_Minute:Synctime_Second."""
+    state = session.state
+    if req.msg_id not in state.profile.extra_ids:
+        return Reply(req.msg_id, -23)
+    keys = ("Synctime_Hour", "Synctime_Minute", "Synctime_Second")
+    values = [req.fields.get(key) for key in keys]
+    numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+    if len(numbers) != len(keys):
+        return Reply(req.msg_id, -25)
+    hour, minute, second = numbers
+    if not (0 <= hour < 24 and 0 <= minute < 60 and 0 <= second < 60):
+        return Reply(req.msg_id, -13)
+    if problem := capture.record_problem(state):
+        return Reply(req.msg_id, problem)
+    capture.schedule_record(state, time(hour, minute, second))
+    return Reply(req.msg_id)
+
+
 async def stop_record(session: ControlSession, req: Request) -> Reply:
     """Msg 514: stop recording; video_record_complete with the path follows."""
     if not capture.stop_record(session.state):
@@ -358,6 +378,7 @@ HANDLERS: dict[int, Handler] = {
     MsgId.START_VIEWFINDER: start_viewfinder,
     MsgId.STOP_VIEWFINDER: stop_viewfinder,
     MsgId.START_RECORD: start_record,
+    MsgId.START_RECORD_SYNCED: start_record_at,
     MsgId.STOP_RECORD: stop_record,
     MsgId.RECORD_TIME: record_time,
     MsgId.TAKE_PHOTO: take_photo,

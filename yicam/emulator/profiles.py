@@ -340,7 +340,7 @@ PROFILES: dict[str, Profile] = {
         readonly=frozenset({"app_status", "sw_version", "hw_version", "serial_number"})
         | frozenset({"product_name"}),
         model_in_257=True,
-        extra_ids=frozenset({0x100001C}),
+        extra_ids=frozenset({0x100001C, 0x100001F}),  # heartbeat; start at a clock time
         quirks=YI_4K,
         photo_with_mode=True,
         record_msize=True,

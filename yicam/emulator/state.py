@@ -37,6 +37,7 @@ class CameraState:
     vf_wedged: bool = False  # Yi 1 answers 259 with -21 after photo + record until a 260
     photo_since_vf: bool = False  # a photo since the last 259/260 (the -21 quirk needs one)
     recording_since: float | None = None
+    scheduled_record: asyncio.Task[None] | None = None  # a start at a clock time (16777247)
     capture: Any = None  # the running capture (`capture.Capture`), whoever started it
     zoom: int = 0  # digital zoom level, 0 to 100
     card_busy_until: float = 0.0
