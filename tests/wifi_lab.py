@@ -63,7 +63,10 @@ import asyncio, json, sys
 from yicam.emulator import Emulator
 async def main():
     options = json.loads(sys.argv[1])
+    serial = options.pop("serial", None)
     async with Emulator(sys.argv[2], **options) as emu:
+        if serial:
+            emu.state.settings["serial_number"] = serial
         print("ready", emu.port, emu.data_port, emu.http_port, emu.rtsp_port or 0, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 asyncio.run(main())
@@ -369,9 +372,11 @@ class WifiLab:
 
     def start_emulators(self, **options: Any) -> list[LabCamera]:
         """Start an emulator in every camera namespace, at the camera's address (`Emulator`
-        options as JSON values; the card is the camera's `sd` folder unless `sd` is given)."""
+        options as JSON values, `serial` its serial number; the card is the camera's `sd`
+        folder unless `sd` is given). Camera k's serial ends in k unless given."""
         for camera in self.camera_list:
-            self.start_emulator(camera.index, **options)
+            serial = options.get("serial", f"LAB{camera.index:09d}")
+            self.start_emulator(camera.index, **{**options, "serial": serial})
         return self.camera_list
 
     def start_emulator(self, index: int, *, address: str = "", **options: Any) -> LabCamera:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import socket
 from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from pathlib import Path
@@ -17,6 +16,7 @@ from ._errors import (
     InvalidOperationError,
     OutcomeUnknownError,
     ProtocolError,
+    UnsafeOperationError,
     UnsupportedError,
     YicamError,
 )
@@ -439,8 +439,10 @@ class Camera:
         `options` as its options (default: low latency). `conceal` shows frames that lost
         packets, concealed, instead of waiting for the next keyframe. `stall_timeout` ends a
         stream that stops sending frames; `retries` reopens a stream that fails to open (None:
-        until closed, as a re-server wants). Returns the (unopened) `LiveView`; raises
-        `YicamError` when PyAV or numpy is missing.
+        until closed, as a re-server wants). With `settings.interface`, every socket of the
+        stream goes through that interface ("rtp" engine only). Returns the (unopened)
+        `LiveView`; raises `YicamError` when PyAV or numpy is missing, `ValueError` for engine
+        "ffmpeg" with an interface.
         """
         try:
             from .live import LiveView
@@ -456,6 +458,7 @@ class Camera:
             open_timeout=open_timeout,
             stall_timeout=stall_timeout,
             retries=retries,
+            interface=self.settings.interface,
         )
 
     async def stop_viewfinder(self) -> None:
@@ -497,9 +500,9 @@ class Camera:
         """Tell the camera this computer's address (msg 261, `TCP`), as the Yi 4K app does
         before using the data port; default: the local address that reaches the camera.
 
-        Raises `CameraError` when refused, `OSError` when no local route reaches the camera.
+        Raises `CameraError` when refused.
         """
-        address = address or await asyncio.to_thread(_local_address, self.host, self.settings.port)
+        address = address or self.session.local_address or ""
         await self._request(MsgId.SET_CLIENT_INFO, {"type": "TCP", "param": address})
 
     async def device_info(self) -> DeviceInfo:
@@ -781,10 +784,3 @@ class Camera:
         if not isinstance(notification.param, str):
             raise ProtocolError(f"{kind} without a path: {notification.to_json()}")
         return notification.param
-
-
-def _local_address(host: str, port: int) -> str:
-    """This computer's address on the route to `host` (a UDP connect sends nothing)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.connect((host, port))
-        return str(probe.getsockname()[0])

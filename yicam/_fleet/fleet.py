@@ -65,12 +65,14 @@ class Fleet:
         items = cameras.items() if isinstance(cameras, Mapping) else [(None, c) for c in cameras]
         named = load_cameras(config) if any(isinstance(c, str) for _, c in items) else {}
         self._cameras: dict[str, Camera] = {}
-        seen: dict[tuple[str, int], str] = {}
+        seen: dict[tuple[str, int, str | None], str] = {}
         for name, spec in items:
             camera, default_name = _camera(spec, named)
             name = _unique(name or default_name, self._cameras)
-            where = (camera.host, camera.settings.port)
-            if where in seen:  # one camera has one session: a second would take it over
+            # One camera has one session: a second would take it over. The same address
+            # through another interface is another camera (each its own access point).
+            where = (camera.host, camera.settings.port, camera.settings.interface)
+            if where in seen:
                 raise ValueError(f"{name} and {seen[where]} are the same camera ({where[0]})")
             seen[where] = name
             self._cameras[name] = camera
@@ -240,7 +242,8 @@ class Fleet:
 def _camera(spec: CameraSpec, named: Mapping[str, CameraConfig]) -> tuple[Camera, str]:
     if isinstance(spec, Camera):
         at = spec.settings
-        return spec, spec.host if at.port == 7878 else f"{spec.host}:{at.port}"
+        name = spec.host if at.port == 7878 else f"{spec.host}:{at.port}"
+        return spec, name if at.interface is None else f"{name}%{at.interface}"
     if isinstance(spec, CameraConfig):
         return spec.camera(), spec.name
     if spec in named:

@@ -24,6 +24,7 @@ from .._wire.ids import MsgId
 from .._wire.messages import Notification, Reply, Request
 from .._wire.protocol import Role, YiProtocol
 from .events import Disconnected, Event, SessionRequested
+from .interface import connect
 
 __all__ = ["UNREACHABLE_HINT", "Connection"]
 
@@ -62,12 +63,14 @@ class Connection:
         sink: Callable[[Event], None],
         *,
         keep_session: bool = True,
+        interface: str | None = None,
     ) -> Self:
-        """Connect to the camera's control port."""
+        """Connect to the camera's control port (through `interface`, None: any)."""
         conn = cls(sink, keep_session=keep_session)
         try:
             async with asyncio.timeout(timeout):
-                conn._reader, conn._writer = await asyncio.open_connection(host, port)
+                sock = await connect(host, port, interface)
+                conn._reader, conn._writer = await asyncio.open_connection(sock=sock)
         except TimeoutError as exc:
             raise CameraTimeoutError(
                 f"no answer from {host}:{port} within {timeout:g} s ({UNREACHABLE_HINT})"
@@ -78,6 +81,14 @@ class Connection:
             ) from exc
         conn._read_task = asyncio.create_task(conn._read_loop(), name=f"yicam-read-{host}")
         return conn
+
+    @property
+    def local_address(self) -> str | None:
+        """This computer's address on the connection (None when not connected)."""
+        if self._writer is None:
+            return None
+        sockname = self._writer.get_extra_info("sockname")
+        return str(sockname[0]) if sockname else None
 
     @property
     def connected(self) -> bool:

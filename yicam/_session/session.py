@@ -182,6 +182,11 @@ class Session:
         return self._conn.unanswered_for if self._conn is not None else 0.0
 
     @property
+    def local_address(self) -> str | None:
+        """This computer's address on the control connection (None when not connected)."""
+        return self._conn.local_address if self._conn is not None else None
+
+    @property
     def session_given_away(self) -> bool:
         """True after this client let another one take the session (keep_session=False)."""
         return self._conn is not None and self._conn.session_given_away
@@ -414,8 +419,9 @@ class Session:
         sink = partial(self._on_event, self._generation)
         where = self.settings
         conn = await Connection.open(
-            where.host, where.port, where.timeout, sink, keep_session=self.keep_session
-        )
+            where.host, where.port, where.timeout, sink, keep_session=self.keep_session,
+            interface=where.interface,
+        )  # fmt: skip
         self._conn = conn
         try:
             await self._start_session(conn)

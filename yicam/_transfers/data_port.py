@@ -30,6 +30,7 @@ from .._errors import (
     YicamError,
     error_for_rval,
 )
+from .._session.interface import connect
 from .._session.results import parse_int
 from .._wire.ids import MsgId, Notify
 from .._wire.messages import Notification
@@ -53,30 +54,17 @@ READ_SIZE = 1024 * 1024  # uploads and thumbnails
 MAX_THUMBNAIL = 16 * 1024 * 1024
 
 
-async def connect_socket(host: str, port: int, timeout: float) -> socket.socket:
-    """A TCP socket connected to `host:port` without blocking the loop (non-blocking mode).
+async def connect_socket(
+    host: str, port: int, timeout: float, interface: str | None = None
+) -> socket.socket:
+    """A TCP socket connected to `host:port` (through `interface`) without blocking the loop
+    (non-blocking mode).
 
-    Raises `OSError` or `TimeoutError`; a cancelled connect leaves no socket behind.
+    Raises `OSError` or `TimeoutError` (`CameraConnectionError` for an interface that is not
+    there); a cancelled connect leaves no socket behind.
     """
-    loop = asyncio.get_running_loop()
-    error: OSError | None = None
     async with asyncio.timeout(timeout):
-        for family, kind, proto, _, address in await loop.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM
-        ):
-            sock = socket.socket(family, kind, proto)
-            try:
-                sock.setblocking(False)
-                await loop.sock_connect(sock, address)
-            except OSError as exc:
-                sock.close()
-                error = exc
-            except BaseException:
-                sock.close()
-                raise
-            else:
-                return sock
-    raise error or OSError(f"cannot resolve {host}")
+        return await connect(host, port, interface)
 
 
 def shutdown(sock: socket.socket) -> None:
@@ -246,7 +234,7 @@ async def get_thumbnail(session: Session, path: str, kind: str, stall: float) ->
 async def _connect_socket(session: Session) -> socket.socket:
     where = session.settings
     try:
-        return await connect_socket(where.host, where.data_port, where.timeout)
+        return await connect_socket(where.host, where.data_port, where.timeout, where.interface)
     except (OSError, TimeoutError) as exc:
         raise DataPortUnavailableError(
             f"cannot open the data port {where.host}:{where.data_port}: {exc}"
@@ -257,7 +245,8 @@ async def _connect(session: Session) -> tuple[asyncio.StreamReader, asyncio.Stre
     where = session.settings
     try:
         async with asyncio.timeout(where.timeout):
-            return await asyncio.open_connection(where.host, where.data_port, limit=READ_SIZE)
+            sock = await connect(where.host, where.data_port, where.interface)
+            return await asyncio.open_connection(sock=sock, limit=READ_SIZE)
     except (OSError, TimeoutError) as exc:
         raise DataPortUnavailableError(
             f"cannot open the data port {where.host}:{where.data_port}: {exc}"

@@ -20,6 +20,7 @@ from .._errors import (
     RemoteFileNotFoundError,
     TransferError,
 )
+from .._session.interface import connect_blocking
 
 __all__ = ["HttpClosedError", "HttpGet", "get_small", "http_url_path"]
 
@@ -58,13 +59,14 @@ class HttpGet:
         offset: int,
         timeout: float,
         stall: float,
+        interface: str | None = None,
     ) -> None:
         self.camera_path = camera_path
         self.offset = offset
         self.length = 0
         self.total = 0
         self._target = http_url_path(camera_path, card_root)
-        self._conn = http.client.HTTPConnection(host, port, timeout=timeout)
+        self._conn = _Connection(host, port, timeout, interface)
         self._response: http.client.HTTPResponse | None = None
         self._sock: socket.socket | None = None
         self._stall = stall
@@ -140,10 +142,17 @@ class HttpGet:
 
 
 def get_small(
-    host: str, port: int, camera_path: str, card_root: str, query: str, timeout: float, limit: int
+    host: str,
+    port: int,
+    camera_path: str,
+    card_root: str,
+    query: str,
+    timeout: float,
+    limit: int,
+    interface: str | None = None,
 ) -> bytes:
     """A whole small resource (a thumbnail), at most `limit` bytes (blocking)."""
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    conn = _Connection(host, port, timeout, interface)
     response = None
     try:
         target = http_url_path(camera_path, card_root) + query
@@ -174,6 +183,22 @@ def get_small(
         if response is not None:
             response.close()
         conn.close()
+
+
+class _Connection(http.client.HTTPConnection):
+    """An HTTP connection through one local interface (None: the system's route)."""
+
+    def __init__(self, host: str, port: int, timeout: float, interface: str | None) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.interface = interface
+
+    def connect(self) -> None:
+        """Open the socket through the interface; raises `OSError`."""
+        if self.interface is None:
+            super().connect()
+            return
+        self.sock = connect_blocking((self.host, self.port), self.timeout, self.interface)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _connect(conn: http.client.HTTPConnection) -> None:

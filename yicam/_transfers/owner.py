@@ -143,6 +143,7 @@ class Transfers:
         return await asyncio.to_thread(
             get_small, session.host, session.settings.http_port, camera_path,
             session.quirks.card_root, f"?type={size}", stall, MAX_THUMBNAIL,
+            session.settings.interface,
         )  # fmt: skip
 
 

@@ -97,7 +97,7 @@ class Handle:
         session = self.session
         web = HttpGet(
             session.host, session.settings.http_port, path, session.quirks.card_root, offset,
-            session.settings.timeout, self.stall,
+            session.settings.timeout, self.stall, session.settings.interface,
         )  # fmt: skip
         self.track(path, web.stop, on_data_port=False)
         return web

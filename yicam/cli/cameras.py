@@ -53,11 +53,13 @@ def cameras(ctx: click.Context) -> Result | None:
     entries = load_cameras(on_skip=report_skipped)
     path = config_path()
     table = Table(title=f"Named cameras ({path})", title_justify="left")
-    for column in ("Name", "Host", "Port", "Data", "HTTP", "RTSP", "Model", "Serial"):
+    bound = any(e.settings.interface for e in entries.values())
+    columns = ("Name", "Host", "Port", "Data", "HTTP", "RTSP", "Model", "Serial")
+    for column in columns + (("Interface",) if bound else ()):
         table.add_column(column)
     for e in entries.values():
         at = e.settings
-        cells = (
+        cells: tuple[object, ...] = (
             e.name,
             at.host,
             at.port,
@@ -67,6 +69,8 @@ def cameras(ctx: click.Context) -> Result | None:
             e.model,
             e.serial,
         )
+        if bound:
+            cells += (at.interface,)
         table.add_row(*(Text("" if c is None else safe(c)) for c in cells))
     hint = f"No named cameras yet in {path}; `yicam cameras add NAME HOST` adds one"
     view: Any = table if entries else hint
@@ -80,6 +84,9 @@ def cameras(ctx: click.Context) -> Result | None:
 @click.option("--data-port", type=_PORT, help="File data port (as the global one; default 8787).")
 @click.option("--http-port", type=_PORT, help="HTTP port (as the global one; default 80).")
 @click.option("--rtsp-port", type=_PORT, help="RTSP port (as the global one; default 554).")
+@click.option(
+    "--interface", metavar="NAME", help="Local interface that reaches it (as the global one)."
+)
 @click.option("--replace", is_flag=True, help="Overwrite a camera of that name.")
 def add(
     name: str,
@@ -88,6 +95,7 @@ def add(
     data_port: int | None,
     http_port: int | None,
     rtsp_port: int | None,
+    interface: str | None,
     replace: bool,
 ) -> Result:
     """Name a camera: `yicam cameras add left 192.168.1.51 [--port P] [--http-port P]`.
@@ -103,7 +111,13 @@ def add(
 
     from .. import CameraConfig, add_camera
 
-    given = {"port": port, "data_port": data_port, "http_port": http_port, "rtsp_port": rtsp_port}
+    given = {
+        "port": port,
+        "data_port": data_port,
+        "http_port": http_port,
+        "rtsp_port": rtsp_port,
+        "interface": interface,
+    }
     changes: dict[str, Any] = {n: value for n, value in given.items() if value is not None}
     settings = changed(global_options().settings, host=host, **changes)
     entry = CameraConfig(name, settings)

@@ -197,6 +197,13 @@ def _usage_error(ctx: click.Context, exc: click.ClickException, *, json_mode: bo
     help="Seconds to wait for the camera to act (photo written, transfer progress).",
 )
 @click.option(
+    "--interface",
+    envvar="YICAM_INTERFACE",
+    metavar="NAME",
+    help="Reach the camera through this local network interface (e.g. wlan1, or its IPv4 "
+    "address): one Wi-Fi adapter per camera, each camera at 192.168.42.1 (env YICAM_INTERFACE).",
+)
+@click.option(
     "-c",
     "--camera",
     multiple=True,
@@ -228,6 +235,7 @@ def cli(
     rtsp_port: int,
     timeout: float,
     event_timeout: float,
+    interface: str | None,
     camera: tuple[str, ...],
     broker: str | None,
     no_agent: bool,
@@ -245,7 +253,9 @@ def cli(
     from .. import ConnectionSettings
 
     ctx.obj = GlobalOptions(
-        ConnectionSettings(host, port, data_port, http_port, rtsp_port, timeout, event_timeout),
+        ConnectionSettings(
+            host, port, data_port, http_port, rtsp_port, timeout, event_timeout, interface or None
+        ),
         json=json_mode,
         debug=debug,
         camera_name=camera[0] if len(camera) == 1 else None,

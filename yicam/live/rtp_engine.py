@@ -37,10 +37,11 @@ def run_rtp(
     open_timeout: float,
     stall_timeout: float,
     conceal: bool = False,
+    interface: str | None = None,
 ) -> BaseException | None:
     """Play the stream and decode until it stalls, ends or the sink closes; return why it ended."""
     try:
-        client = RtspClient(url, open_timeout)
+        client = RtspClient(url, open_timeout, interface)
     except ValueError as exc:
         return exc
     try:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from yicam._errors import CameraConnectionError, CameraTimeoutError, ProtocolError, YicamError
 
+from .._session.interface import bind_device, connect_blocking
 from .._wire.rtsp import (
     Response,
     VideoTrack,
@@ -37,7 +38,7 @@ _TEARDOWN_WAIT = 0.5  # seconds; a camera that is gone must not hold up closing
 class RtspClient:
     """One RTSP session: `open()` plays the stream into `rtp`; `close()` tears it down."""
 
-    def __init__(self, url: str, timeout: float) -> None:
+    def __init__(self, url: str, timeout: float, interface: str | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme.lower() != "rtsp" or not parts.hostname:
             raise ValueError(f"not an rtsp:// URL: {url}")
@@ -45,6 +46,7 @@ class RtspClient:
         self.host = parts.hostname
         self.port = parts.port or 554
         self.timeout = timeout
+        self.interface = interface  # the local interface every socket goes through (None: any)
         self.track: VideoTrack | None = None
         self.first_seq: int | None = None  # from RTP-Info
         self.server_addr: str | None = None  # RTP must come from the camera's address
@@ -62,7 +64,7 @@ class RtspClient:
     def open(self) -> VideoTrack:
         """Connect, DESCRIBE, SETUP over UDP and PLAY; raises CameraConnectionError."""
         try:
-            self.sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
+            self.sock = connect_blocking((self.host, self.port), self.timeout, self.interface)
         except TimeoutError:
             raise CameraTimeoutError(
                 f"{self.url}: no answer from the camera within {self.timeout:g} s"
@@ -206,11 +208,11 @@ class RtspClient:
         assert self.sock is not None
         local = self.sock.getsockname()[0]
         for _ in range(20):
-            rtp = socket.socket(self.sock.family, socket.SOCK_DGRAM)
+            rtp = self._udp_socket()
             rtp.bind((local, 0))
             port = rtp.getsockname()[1]
             if port % 2 == 0 and port < 65535:
-                rtcp = socket.socket(self.sock.family, socket.SOCK_DGRAM)
+                rtcp = self._udp_socket()
                 try:
                     rtcp.bind((local, port + 1))
                 except OSError:
@@ -220,14 +222,27 @@ class RtspClient:
                     break
             rtp.close()
         else:  # no even/odd pair free: any two ports (the Transport header names both)
-            self.rtp = socket.socket(self.sock.family, socket.SOCK_DGRAM)
+            self.rtp = self._udp_socket()
             self.rtp.bind((local, 0))
-            self.rtcp = socket.socket(self.sock.family, socket.SOCK_DGRAM)
+            self.rtcp = self._udp_socket()
             self.rtcp.bind((local, 0))
         for sock in (self.rtp, self.rtcp):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RECV_BUFFER)
             sock.setblocking(False)
+
+    def _udp_socket(self) -> socket.socket:
+        """A UDP socket of the control socket's family, on the session's interface (where the
+        OS ties sockets to a device; else the local address it is bound to does it)."""
+        assert self.sock is not None
+        sock = socket.socket(self.sock.family, socket.SOCK_DGRAM)
+        if self.interface is not None:
+            try:
+                bind_device(sock, self.interface)
+            except BaseException:
+                sock.close()
+                raise
+        return sock
 
     def _punch(self, server_ports: str) -> None:
         """One empty packet to each server port opens a stateful firewall for the stream."""

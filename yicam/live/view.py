@@ -54,7 +54,9 @@ class LiveView:
     reopened `retries` times in a row before the view gives up (None: until it is closed).
     `open_timeout` bounds every step: connecting, each RTSP request and keep-alive, and the
     first frame after PLAY.
-    Raises `ValueError` for an unknown `engine`.
+    `interface` ties the RTSP connection and its RTP/RTCP ports to one local interface ("rtp"
+    engine only; see `ConnectionSettings.interface`). Raises `ValueError` for an unknown
+    `engine`, or "ffmpeg" with an `interface`.
     """
 
     def __init__(
@@ -69,9 +71,16 @@ class LiveView:
         open_timeout: float = 10.0,
         stall_timeout: float = 3.0,
         retries: int | None = 3,
+        interface: str | None = None,
     ) -> None:
         if engine not in ("rtp", "ffmpeg"):
             raise ValueError(f"engine must be 'rtp' or 'ffmpeg', not {engine!r}")
+        if interface is not None and engine == "ffmpeg":
+            raise ValueError(
+                "the ffmpeg engine opens the stream itself and cannot be tied to an "
+                "interface: use engine='rtp'"
+            )
+        self._interface = interface
         self.url = url
         self._engine = engine
         self._conceal = conceal
@@ -364,6 +373,7 @@ class LiveView:
             open_timeout=self._open_timeout,
             stall_timeout=self._stall_timeout,
             conceal=self._conceal,
+            interface=self._interface,
         )
 
     def _count(self, dropped: int, lost: int, late: int) -> None:
