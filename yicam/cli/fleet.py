@@ -176,42 +176,56 @@ def record(
         return finish(ctx, shot, _shot_result(shot))
     if global_options().broker:
         raise click.UsageError("--at and --in start cameras of this computer, not --broker agents")
-    at = _start_time(at_time, in_time)
-    shot = _run(ctx, lambda f: f.start_recording(at=at))
-    return finish(ctx, shot, _scheduled_result(shot, at))
+    start = _start_time(at_time, in_time)
+    chosen: list[datetime] = []
+
+    async def start_at(fleet: Fleet) -> ShotReport:
+        chosen.append(start())  # --in counts from here: the cameras are connected
+        return await fleet.start_recording(at=chosen[0])
+
+    shot = _run(ctx, start_at)
+    return finish(ctx, shot, _scheduled_result(shot, chosen[0]))
 
 
-def _start_time(at_time: str | None, in_time: str | None) -> datetime:
-    """The start of `--at HH:MM[:SS]` (today) or `--in DURATION`, checked as the fleet does."""
+def _start_time(at_time: str | None, in_time: str | None) -> Callable[[], datetime]:
+    """When `--at HH:MM[:SS]` (today) or `--in DURATION` (from the call) starts, checked as
+    the fleet does: at least 3 s ahead, rounded up to a whole second."""
     from datetime import datetime, timedelta
 
     from .. import parse_duration
 
     if at_time is not None and in_time is not None:
         raise click.UsageError("give --at or --in, not both")
-    now = datetime.now()
+
+    def whole(at: datetime) -> datetime:
+        return at.replace(microsecond=0) + timedelta(seconds=1) if at.microsecond else at
+
+    lead = timedelta(seconds=3)
     if in_time is not None:
         try:
-            at = now + timedelta(seconds=parse_duration(in_time))
+            wait = timedelta(seconds=parse_duration(in_time))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="'--in'") from None
-    else:
-        assert at_time is not None
-        try:
-            clock = datetime.strptime(at_time, "%H:%M:%S" if at_time.count(":") == 2 else "%H:%M")
-        except ValueError:
+        if wait < lead:
             raise click.BadParameter(
-                f"{at_time!r}: use HH:MM or HH:MM:SS", param_hint="'--at'"
-            ) from None
-        at = datetime.combine(now.date(), clock.time())
-    if at.microsecond:
-        at = at.replace(microsecond=0) + timedelta(seconds=1)
-    if at < now + timedelta(seconds=3):
+                f"{in_time} is less than 3 s ahead (the clocks are set first)",
+                param_hint="'--in'",
+            )
+        return lambda: whole(datetime.now() + wait)
+    assert at_time is not None
+    try:
+        clock = datetime.strptime(at_time, "%H:%M:%S" if at_time.count(":") == 2 else "%H:%M")
+    except ValueError:
+        raise click.BadParameter(
+            f"{at_time!r}: use HH:MM or HH:MM:SS", param_hint="'--at'"
+        ) from None
+    at = datetime.combine(datetime.now().date(), clock.time())
+    if at < datetime.now() + lead:
         raise click.BadParameter(
             f"{at:%H:%M:%S} is less than 3 s ahead (the clocks are set first)",
-            param_hint="'--at' / '--in'",
+            param_hint="'--at'",
         )
-    return at
+    return lambda: at
 
 
 @fleet.command("set")
