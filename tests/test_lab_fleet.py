@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from yicam import Camera, Fleet, ReconnectPolicy, ShotReport, camera_folder
+from yicam import Camera, Fleet, ReconnectPolicy, ShotReport, YicamError, camera_folder
 from yicam.cli.main import cli
 
 from .conftest import wait_until
@@ -25,12 +25,20 @@ MODELS = ["yi4k", "yi4k", "yi1", "yi1"]  # two start themselves at a time, two a
 QUICK_RECONNECT = ReconnectPolicy(initial_delay=0.05, max_delay=0.2, probe_interval=None)
 
 
+def own_file(index: int) -> str:
+    """A photo only camera `index`'s card holds."""
+    return f"YDXJ09{index}0.jpg"
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WifiLab]:
     with WifiLab(
         4, LinkShape(delay=0.002, jitter=0.001), workdir=tmp_path_factory.mktemp("lab")
     ) as lab:
         for camera, model in zip(lab.camera_list, MODELS, strict=True):
+            own = camera.sd / "DCIM" / "100MEDIA" / own_file(camera.index)
+            own.parent.mkdir(parents=True, exist_ok=True)
+            own.write_bytes(b"\xff\xd8camera %d\xff\xd9" % camera.index)  # this card only
             lab.start_emulator(
                 camera.index, model=model, rtsp_port=None, time_scale=0.05,
                 serial=f"LABCAM{camera.index}",
@@ -89,6 +97,9 @@ async def test_record_and_sync_each_camera_into_its_own_folder(
         assert len(local) == 1
         on_card = next((camera.sd / "DCIM").rglob(name))
         assert local[0].read_bytes() == on_card.read_bytes()
+        folder = tmp_path / camera_folder(f"cam{camera.index}")
+        owned = {p.name for p in folder.rglob("YDXJ09?0.jpg")}
+        assert owned == {own_file(camera.index)}  # its own card, through its own interface
 
 
 async def test_clock_alignment_sets_all_four(fleet: Fleet) -> None:
@@ -144,3 +155,21 @@ def test_the_cli_reaches_a_camera_through_an_interface(lab: WifiLab) -> None:
         )
     assert missing.exit_code == 1
     assert "no network interface 'wlan9'" in missing.stderr
+
+
+@pytest.mark.xdist_group("lab_live")
+async def test_the_live_view_goes_through_the_cameras_interface(tmp_path: Path) -> None:
+    with WifiLab(2, LinkShape(delay=0.001, jitter=0.0), workdir=tmp_path) as lab:
+        lab.start_emulator(0, rtsp_port=None)  # no live stream on the first network
+        lab.start_emulator(1, rtsp_port=554, time_scale=0.05)
+        with lab.inside():
+            async with (
+                Camera(interface="wlan1", timeout=3.0) as cam,
+                cam.live_view(open_timeout=10.0) as live,
+            ):
+                frame = await anext(live.frames())
+            assert frame.width > 0
+            async with Camera(interface="wlan0", timeout=3.0) as cam:
+                with pytest.raises(YicamError):
+                    async with cam.live_view(open_timeout=3.0, retries=0):
+                        pass

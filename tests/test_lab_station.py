@@ -29,15 +29,9 @@ def cards(tmp_path: Path) -> Iterator[list[Path]]:
 
             async def write_all() -> None:
                 for camera, name in zip(lab.camera_list, NAMES, strict=True):
-                    # Each camera at 192.168.42.1, through its own interface: the library's
-                    # interface binding is not needed for this, the test binds by route.
-                    for other in lab.camera_list:
-                        if other is not camera:
-                            lab.link_down(other.index)
-                    async with Camera(CAMERA_ADDRESS, timeout=5.0) as cam:
+                    # Each camera at 192.168.42.1, through the interface that leads to it.
+                    async with Camera(CAMERA_ADDRESS, interface=camera.interface) as cam:
                         await cam.set_station_mode("RigNet", "rig-password", name=name)
-                    for other in lab.camera_list:
-                        lab.link_up(other.index)
 
             asyncio.run(write_all())
         for camera in lab.camera_list:
