@@ -128,9 +128,9 @@ def _names(command: click.Command) -> set[str]:
 SAME_MEANING = {
     # `yicam fleet -c A -c B photo`: names added to the global -c names (tests/test_cli_fleet.py)
     "fleet": {"-c", "--camera"},
-    # `cameras add NAME HOST --port P ...`: the camera's ports, as the global ones
-    # (tests/test_named_cameras.py)
-    "cameras add": {"--port", "--data-port", "--http-port", "--rtsp-port"},
+    # `cameras add NAME HOST --port P ...`: the camera's ports and interface, as the global
+    # ones (tests/test_named_cameras.py)
+    "cameras add": {"--port", "--data-port", "--http-port", "--rtsp-port", "--interface"},
 }
 
 

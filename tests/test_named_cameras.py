@@ -105,6 +105,14 @@ def test_add_takes_its_ports_after_the_command_too(config: Path) -> None:
     ]
 
 
+def test_add_keeps_the_interface_that_reaches_the_camera(config: Path) -> None:
+    ok(run("cameras", "add", "left", "192.168.42.1", "--interface", "wlan1"))
+    ok(run("--interface", "wlan2", "cameras", "add", "right", "192.168.42.1"))
+    assert [c.settings.interface for c in load_cameras().values()] == ["wlan1", "wlan2"]
+    assert 'interface = "wlan1"' in config.read_text()
+    assert "Interface" in ok(run("cameras"))
+
+
 def test_list_table_and_json(config: Path) -> None:
     add_camera(CameraConfig("left", ConnectionSettings("10.0.0.5")))
     add_camera(
