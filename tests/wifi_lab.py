@@ -52,6 +52,7 @@ CLONE_NEWNET = 0x40000000
 NETNS_DIR = Path("/run/netns")
 PREFIX = "yicam-lab-"
 LINK_SCRIPT = Path(__file__).with_name("wifi_lab_link.py")
+LINK_PRIORITY = 10  # SCHED_FIFO priority of a user-space link (root may set it)
 START_TIMEOUT = 30.0  # seconds for a process in the lab to say it is ready (a loaded machine)
 
 _SEQUENCE = itertools.count()
@@ -252,11 +253,11 @@ class WifiLab:
         return name
 
     def _sysctl(self, namespace: str, key: str, value: str) -> None:
-        with self._entered(namespace):
+        with self.entered(namespace):
             Path("/proc/sys", key).write_text(value)
 
     @contextlib.contextmanager
-    def _entered(self, namespace: str) -> Iterator[None]:
+    def entered(self, namespace: str) -> Iterator[None]:
         """The calling thread inside `namespace` for the block."""
         home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
         target = os.open(NETNS_DIR / namespace, os.O_RDONLY)
@@ -292,7 +293,7 @@ class WifiLab:
             self.interfaces.append("wlan0")
         for index, shape in enumerate(shapes):
             self._add_camera(index, shape)
-        with self._entered(self.namespace):
+        with self.entered(self.namespace):
             self._inode = current_netns()
 
     def _add_camera(self, index: int, shape: LinkShape) -> None:
@@ -354,6 +355,9 @@ class WifiLab:
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True
         )
         _wait_ready(process, f"the shaper of link {index}", log_path)
+        # A link is the kernel's work with netem: ahead of the load, as softirqs are.
+        with contextlib.suppress(OSError, AttributeError):
+            os.sched_setscheduler(process.pid, os.SCHED_FIFO, os.sched_param(LINK_PRIORITY))
         return process
 
     # -- using -----------------------------------------------------------------------------
@@ -365,7 +369,7 @@ class WifiLab:
         self._check_open()
         _INSIDE[self._inode] = frozenset(self.interfaces)
         try:
-            with self._entered(self.namespace):
+            with self.entered(self.namespace):
                 yield self
         finally:
             _INSIDE.pop(self._inode, None)
