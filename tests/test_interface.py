@@ -17,6 +17,8 @@ from yicam import Camera, CameraConnectionError
 from yicam._session import interface as iface
 from yicam.emulator import Emulator
 
+from .wifi_lab import SO_BINDTODEVICE
+
 Start = Callable[..., Any]
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux device names")
 
@@ -58,7 +60,7 @@ async def test_without_the_privilege_the_address_of_the_interface_is_bound(
     real = socket.socket.setsockopt
 
     def refused(self: socket.socket, level: int, option: int, *value: Any) -> None:
-        if option == socket.SO_BINDTODEVICE:
+        if option == SO_BINDTODEVICE:
             raise OSError(errno.EPERM, "Operation not permitted")
         real(self, level, option, *value)
 

@@ -15,7 +15,7 @@ import pytest
 from yicam import Camera
 
 from .raw_client import RawClient
-from .wifi_lab import CAMERA_ADDRESS, PREFIX, LinkShape, WifiLab, lab_unavailable
+from .wifi_lab import CAMERA_ADDRESS, PREFIX, SO_BINDTODEVICE, LinkShape, WifiLab, lab_unavailable
 
 pytestmark = pytest.mark.skipif(lab_unavailable() is not None, reason=str(lab_unavailable()))
 
@@ -35,7 +35,7 @@ async def _card_root(interface: str | None) -> list[str]:
     """The card's top folder, read over a control connection bound to `interface`."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if interface is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
+        sock.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, interface.encode())
     sock.setblocking(False)
     try:
         await asyncio.get_running_loop().sock_connect(sock, (CAMERA_ADDRESS, 7878))
@@ -73,7 +73,7 @@ def test_the_guard_refuses_the_lab_address_outside_the_lab_and_through_other_int
     with socket.socket() as sock, pytest.raises(RuntimeError, match=r"127\.0\.0\.0/8"):
         sock.connect((CAMERA_ADDRESS, 7878))  # from the worker's own namespace
     with lab.inside(), socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo")
+        sock.setsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, b"lo")
         with pytest.raises(RuntimeError, match=r"127\.0\.0\.0/8"):
             sock.connect((CAMERA_ADDRESS, 7878))
     with lab.inside(), socket.socket() as sock, pytest.raises(RuntimeError):

@@ -38,6 +38,7 @@ from typing import IO, Any
 
 __all__ = [
     "CAMERA_ADDRESS",
+    "SO_BINDTODEVICE",
     "LabCamera",
     "LinkShape",
     "WifiLab",
@@ -45,6 +46,7 @@ __all__ = [
     "lab_unavailable",
 ]
 
+SO_BINDTODEVICE = getattr(socket, "SO_BINDTODEVICE", 25)  # Linux's; the lab runs nowhere else
 CAMERA_ADDRESS = "192.168.42.1"
 HOST_ADDRESS = "192.168.42.2"  # what a camera's DHCP gives its first client
 NETWORK_PREFIX = "192.168.42."
@@ -116,7 +118,7 @@ def lab_allows(sock: socket.socket, host: str) -> bool:
     if interfaces is None:
         return False
     try:
-        bound = sock.getsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, 16)
+        bound = sock.getsockopt(socket.SOL_SOCKET, SO_BINDTODEVICE, 16)
     except OSError:
         return False
     device = bound.split(b"\0", 1)[0].decode()
@@ -356,8 +358,10 @@ class WifiLab:
         )
         _wait_ready(process, f"the shaper of link {index}", log_path)
         # A link is the kernel's work with netem: ahead of the load, as softirqs are.
-        with contextlib.suppress(OSError, AttributeError):
-            os.sched_setscheduler(process.pid, os.SCHED_FIFO, os.sched_param(LINK_PRIORITY))
+        if sys.platform == "linux":
+            with contextlib.suppress(OSError):
+                policy = os.SCHED_FIFO
+                os.sched_setscheduler(process.pid, policy, os.sched_param(LINK_PRIORITY))
         return process
 
     # -- using -----------------------------------------------------------------------------

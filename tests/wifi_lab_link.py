@@ -24,6 +24,9 @@ import socket
 import sys
 import time
 
+if sys.platform != "linux":  # packet sockets: the lab's links are Linux's
+    raise SystemExit("wifi_lab_link.py runs on Linux only")
+
 SOL_PACKET = 263
 PACKET_VNET_HDR = 15
 PACKET_OUTGOING = 4  # sll_pkttype of a frame this host sent: not ours to forward
@@ -95,13 +98,13 @@ def main() -> None:
         if sys.stdin in readable and not os.read(sys.stdin.fileno(), 4096):
             return  # the lab is gone
         now = time.monotonic()
-        for sock in readable:
-            if sock is sys.stdin:
+        for sock in (a, b):
+            if sock not in readable:
                 continue
-            direction = towards[sock]  # type: ignore[index]
+            direction = towards[sock]
             for _ in range(64):  # drain a burst, then send what is due
                 try:
-                    frame, address = sock.recvfrom(FRAME)  # type: ignore[union-attr]
+                    frame, address = sock.recvfrom(FRAME)
                 except BlockingIOError:
                     break
                 if address[2] != PACKET_OUTGOING:

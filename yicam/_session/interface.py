@@ -140,22 +140,22 @@ def interface_address(interface: str) -> str:
     """
     if _is_address(interface):
         return interface
-    request = _SIOCGIFADDR.get("linux" if sys.platform.startswith("linux") else sys.platform)
-    if request is not None:
-        import fcntl  # POSIX only
-
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            name = struct.pack("256s", interface.encode()[:15])
-            try:
-                answer = fcntl.ioctl(probe.fileno(), request, name)
-            except OSError as exc:
-                raise _no_interface(interface) from exc
-        return socket.inet_ntoa(answer[20:24])
     if sys.platform == "win32":
         return _windows_address(interface)
-    raise CameraConnectionError(
-        f"cannot find the address of interface {interface!r} here: give the address itself"
-    )
+    request = _SIOCGIFADDR.get("linux" if sys.platform.startswith("linux") else sys.platform)
+    if request is None:
+        raise CameraConnectionError(
+            f"cannot find the address of interface {interface!r} here: give the address itself"
+        )
+    import fcntl  # POSIX only
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        name = struct.pack("256s", interface.encode()[:15])
+        try:
+            answer = fcntl.ioctl(probe.fileno(), request, name)
+        except OSError as exc:
+            raise _no_interface(interface) from exc
+    return socket.inet_ntoa(answer[20:24])
 
 
 def _windows_address(interface: str) -> str:
