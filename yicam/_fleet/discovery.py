@@ -145,7 +145,29 @@ async def discover(
     nets = scan_networks(networks, force=force) if networks is not None else host_networks()
     names: dict[IPv4Address, str] = {}  # filled as answers come, until the probe ends
     broadcast = await _broadcast(nets, discovery_port, names) if discovery_port else None
-    if broadcast is not None:
+    try:
+        found = await _probe(nets, names, seeds, port, timeout, concurrency, broadcast is not None)
+    finally:
+        if broadcast is not None:
+            broadcast.close()
+    named = [
+        replace(f, discovery_name=names.get(IPv4Address(f.host))) for f in found if f is not None
+    ]
+    return sorted(named, key=lambda f: IPv4Address(f.host))
+
+
+async def _probe(
+    nets: list[IPv4Network],
+    names: dict[IPv4Address, str],
+    seeds: Iterable[IPv4Address] | None,
+    port: int,
+    timeout: float,
+    concurrency: int,
+    broadcast: bool,
+) -> list[FoundCamera | None]:
+    """The bounded probe: seeds first (discovery answers, then the ARP table), then every
+    host of the networks; a camera for each address that answers like one."""
+    if broadcast:
         await asyncio.sleep(min(HEAD_START, timeout))  # the quick answers become seeds
     if seeds is None:
         seeds = await asyncio.to_thread(arp_seeds)
@@ -164,15 +186,7 @@ async def discover(
                 return None
             return await _identify(str(address), port, timeout)
 
-    try:
-        found = await asyncio.gather(*(check(a) for a in candidates))
-    finally:
-        if broadcast is not None:
-            broadcast.close()
-    named = [
-        replace(f, discovery_name=names.get(IPv4Address(f.host))) for f in found if f is not None
-    ]
-    return sorted(named, key=lambda f: IPv4Address(f.host))
+    return await asyncio.gather(*(check(a) for a in candidates))
 
 
 def _host_of(address: IPv4Address, net: IPv4Network) -> bool:
