@@ -442,3 +442,39 @@ async def test_a_failing_progress_callback_stops_the_download(
             await cam.download(CARD_PATH, tmp_path, progress=progress)
     kept = partial(tmp_path).read_bytes()
     assert kept == data[: len(kept)]
+
+
+async def test_downloads_do_not_wait_for_each_other_on_a_small_machine(
+    start_emulator: Callable[..., Any], tmp_path: Path
+) -> None:
+    """Each download pumps in a thread of its own: not from the loop's default executor,
+    which on a two-core machine has 6 threads (here 2), so a fleet's ninth camera waited."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(2))
+    cameras, started = [], [asyncio.Event() for _ in range(3)]
+    for _ in started:
+        emu = await start_emulator(faults=Faults(slow_data=256))
+        (emu.sd / "DCIM" / "100MEDIA").mkdir(parents=True, exist_ok=True)
+        (emu.sd / "DCIM" / "100MEDIA" / "YDXJ0001.MP4").write_bytes(os.urandom(256 * 1024))
+        cameras.append(
+            Camera("127.0.0.1", emu.port, data_port=emu.data_port, http_port=emu.http_port)
+        )
+
+    async def fetch(cam: Camera, ready: asyncio.Event, dest: Path) -> None:
+        def progress(done: int, _total: int) -> None:
+            if done:
+                ready.set()
+
+        async with cam:
+            await cam.download(
+                "/tmp/fuse_d/DCIM/100MEDIA/YDXJ0001.MP4", dest, via="data", progress=progress
+            )
+
+    tasks = [
+        asyncio.create_task(fetch(cam, ready, tmp_path / f"cam{i}.mp4"))
+        for i, (cam, ready) in enumerate(zip(cameras, started, strict=True))
+    ]
+    await wait_until(lambda: all(e.is_set() for e in started), timeout=20)
+    assert not any(t.done() for t in tasks)  # all three moving at once, none finished first
+    await asyncio.gather(*tasks)

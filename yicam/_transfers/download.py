@@ -42,6 +42,7 @@ import errno
 import hashlib
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
@@ -129,6 +130,11 @@ class _Stream(Protocol):
     def close(self) -> None: ...
 
 
+# A download holds its thread for the whole file: the loop's default executor (cpu + 4
+# threads) would make the ninth camera of a fleet sync wait for another's file to end.
+_PUMP_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="yicam-download")
+
+
 class _Pump:
     """Moves the bytes of one download to the partial file, in one worker thread (`run`)."""
 
@@ -153,7 +159,7 @@ class _Pump:
 
     async def __call__(self) -> None:
         """Run the pump in a worker thread; cancelling shuts the socket and waits for it."""
-        thread = self._loop.run_in_executor(None, self.run)
+        thread = self._loop.run_in_executor(_PUMP_THREADS, self.run)
         try:
             await asyncio.shield(thread)
         except asyncio.CancelledError:
