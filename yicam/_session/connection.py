@@ -24,7 +24,7 @@ from .._wire.ids import MsgId
 from .._wire.messages import Notification, Reply, Request
 from .._wire.protocol import Role, YiProtocol
 from .events import Disconnected, Event, SessionRequested
-from .interface import connect
+from .interface import connect, resend_sooner
 
 __all__ = ["UNREACHABLE_HINT", "Connection"]
 
@@ -70,6 +70,7 @@ class Connection:
         try:
             async with asyncio.timeout(timeout):
                 sock = await connect(host, port, interface)
+                resend_sooner(sock)
                 conn._reader, conn._writer = await asyncio.open_connection(sock=sock)
         except TimeoutError as exc:
             raise CameraTimeoutError(
