@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.wifi_lab import CAMERA_ADDRESS, LinkShape, WifiLab, lab_unavailable
 from yicam import Camera, Fleet
+from yicam._session.interface import TCP_RTO_MIN_US, resend_sooner
 
 if sys.platform != "linux":  # network namespaces, packet sockets: the lab is Linux's
     print("fleet_lab: skipped: the Wi-Fi lab needs Linux network namespaces")
@@ -55,7 +56,7 @@ if sys.platform != "linux":  # network namespaces, packet sockets: the lab is Li
 CAMERAS = int(os.environ.get("CAMERAS", "8"))
 ROUNDS = int(os.environ.get("ROUNDS", "60"))
 BLOCKS = 5
-SYNC_MB = int(os.environ.get("SYNC_MB", "12"))
+SYNC_MB = int(os.environ.get("SYNC_MB", "32"))
 TRIGGER_LINK = LinkShape(delay=0.005, jitter=0.003, loss=0.01)
 SYNC_RATE = 20e6  # bits per second, each link
 SETTLE = 0.05  # seconds between rounds
@@ -63,6 +64,7 @@ SO_TIMESTAMPNS = 35
 SOL_PACKET = 263
 PACKET_OUTGOING = 4
 ETH_P_IP = 0x0800
+ETH_P_ALL = 0x0003
 _START = re.compile(rb'"msg_id":\s*513[,}]')
 
 
@@ -79,8 +81,10 @@ class Sniffer(threading.Thread):
         self.stop = threading.Event()
 
     def run(self) -> None:
+        # Frames a host sends reach only ETH_P_ALL sockets; received ones every kind.
+        kind = ETH_P_ALL if self.outgoing else ETH_P_IP
         with self.lab.entered(self.namespace):
-            sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IP))
+            sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(kind))
             sock.bind((self.interface, 0))
         sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         sock.settimeout(0.2)
@@ -113,6 +117,8 @@ class Sniffer(threading.Thread):
 
 def _start_segment(frame: bytes) -> tuple[int, int] | None:
     """(source port, sequence number) of a TCP segment carrying a 513 request, else None."""
+    if frame[12:14] != b"\x08\x00":
+        return None  # not IPv4
     ip = frame[14:]
     if len(ip) < 20 or ip[9] != socket.IPPROTO_TCP:
         return None
@@ -192,6 +198,7 @@ async def bare_rounds(lab: WifiLab, fleet: Fleet, rounds: int, order: list[str])
     for camera in lab.camera_list:
         sock = socket.socket()
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, camera.interface.encode())
+        resend_sooner(sock)  # the kernel's treatment the library asks for: only the fan-out differs
         sock.setblocking(False)
         await asyncio.get_running_loop().sock_connect(sock, (CAMERA_ADDRESS, 7878))
         conn = Bare(*await asyncio.open_connection(sock=sock))
@@ -270,6 +277,7 @@ def run_trigger() -> None:
     with WifiLab(CAMERAS, TRIGGER_LINK, seed=1) as lab:
         lab.start_emulators(model="yi4k", rtsp_port=None, time_scale=0.1)
         print(f"{CAMERAS} cameras, links {describe(TRIGGER_LINK)} ({lab.shaper} shaper)")
+        print(f"retransmission floor of the control sockets: {rto_floor()}")
         cams = [Sniffer(lab, c.namespace, "wlan0", outgoing=False) for c in lab.camera_list]
         sent = [Sniffer(lab, lab.namespace, c.interface, outgoing=True) for c in lab.camera_list]
         for sniffer in cams + sent:
@@ -314,23 +322,50 @@ async def sync_all(lab: WifiLab, dest: Path) -> float:
     return elapsed
 
 
+async def bare_get(lab: WifiLab) -> tuple[int, float]:
+    """The same files by plain HTTP GETs (sockets bound to the interfaces, bytes counted and
+    dropped): what the lab's cameras and links carry without yicam's client."""
+
+    async def camera(interface: str) -> int:
+        got = 0
+        for part in (1, 2):
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, interface.encode())
+            sock.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(sock, (CAMERA_ADDRESS, 80))
+            reader, writer = await asyncio.open_connection(sock=sock, limit=1 << 20)
+            writer.write(b"GET /DCIM/100MEDIA/YDXJ%04d.MP4 HTTP/1.0\r\n\r\n" % part)
+            await reader.readuntil(b"\r\n\r\n")
+            while data := await reader.read(1 << 20):
+                got += len(data)
+            writer.close()
+        return got
+
+    start = time.monotonic()
+    sizes = await asyncio.gather(*(camera(c.interface) for c in lab.camera_list))
+    return sum(sizes), time.monotonic() - start
+
+
 def run_sync(loss: float) -> None:
     shape = LinkShape(delay=0.005, jitter=0.003, loss=loss, rate=SYNC_RATE)
     with WifiLab(CAMERAS, shape, seed=2) as lab, tempdir() as dest:
         per_camera = fill_cards(lab, SYNC_MB)
         lab.start_emulators(model="yi4k", rtsp_port=None)
         with lab.inside():
+            bare_bytes, bare_elapsed = asyncio.run(bare_get(lab))
             elapsed = asyncio.run(sync_all(lab, dest))
         copied = sum(p.stat().st_size for p in dest.rglob("*.MP4"))
-        if copied != per_camera * CAMERAS:
-            raise SystemExit(f"copied {copied} bytes of {per_camera * CAMERAS}")
-        rate = copied * 8 / elapsed
+        if copied != per_camera * CAMERAS or bare_bytes != copied:
+            raise SystemExit(f"copied {copied} (bare {bare_bytes}) of {per_camera * CAMERAS}")
+        rate, bare = copied * 8 / elapsed, bare_bytes * 8 / bare_elapsed
         total = SYNC_RATE * CAMERAS
         print(
             f"sync, links {describe(shape)} ({lab.shaper} shaper): {copied / 1e6:.0f} MB from "
             f"{CAMERAS} cameras in {elapsed:.2f} s = {rate / 1e6:.1f} Mbit/s, "
             f"{rate / total:.2f} of the links' {total / 1e6:.0f} Mbit/s"
             + (f" (goal 0.9: {'met' if rate >= 0.9 * total else 'NOT met'})" if not loss else "")
+            + f"; bare HTTP GETs {bare / 1e6:.1f} Mbit/s ({bare / total:.2f}), "
+            f"yicam/bare {rate / bare:.2f}"
         )
 
 
@@ -341,6 +376,17 @@ def tempdir() -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def rto_floor() -> str:
+    """What the kernel makes of the library's retransmission floor (TCP_RTO_MIN_US)."""
+    with socket.socket() as sock:
+        resend_sooner(sock)
+        try:
+            floor = sock.getsockopt(socket.IPPROTO_TCP, TCP_RTO_MIN_US)
+        except OSError:
+            return "the kernel's 200 ms (no TCP_RTO_MIN_US before Linux 6.15)"
+    return f"{floor / 1000:g} ms per socket (TCP_RTO_MIN_US)"
 
 
 def describe(shape: LinkShape) -> str:

@@ -86,3 +86,14 @@ async def test_an_interface_that_is_not_there_is_one_clear_error(start_emulator:
 def test_an_interface_name_is_checked() -> None:
     with pytest.raises(ValueError, match="interface"):
         Camera(interface="")
+
+
+@linux
+def test_a_lost_request_is_sent_again_sooner_where_the_kernel_allows() -> None:
+    with socket.socket() as sock:
+        iface.resend_sooner(sock)
+        try:
+            floor = sock.getsockopt(socket.IPPROTO_TCP, iface.TCP_RTO_MIN_US)
+        except OSError:
+            pytest.skip("this kernel has no TCP_RTO_MIN_US (Linux 6.15+)")
+    assert floor <= 2 * iface.CONTROL_RTO_MIN  # in the kernel's ticks; the default is 200 ms

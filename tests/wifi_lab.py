@@ -54,6 +54,7 @@ CLONE_NEWNET = 0x40000000
 NETNS_DIR = Path("/run/netns")
 PREFIX = "yicam-lab-"
 LINK_SCRIPT = Path(__file__).with_name("wifi_lab_link.py")
+CAMERA_NICE = -10  # the emulators' nice value where root may set it
 LINK_PRIORITY = 10  # SCHED_FIFO priority of a user-space link (root may set it)
 START_TIMEOUT = 30.0  # seconds for a process in the lab to say it is ready (a loaded machine)
 
@@ -405,6 +406,9 @@ class WifiLab:
         )  # fmt: skip
         camera.process = process
         ready = _wait_ready(process, f"the emulator of camera {index}", log_path)
+        if sys.platform == "linux":  # a camera has its own CPU: ahead of the host's load
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, process.pid, CAMERA_NICE)
         port, data_port, http_port, rtsp_port = (int(p) for p in ready.split()[1:5])
         camera.ports = (port, data_port, http_port, rtsp_port)
         camera.address = address
