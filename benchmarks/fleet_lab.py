@@ -147,6 +147,9 @@ def row(label: str, values: list[float]) -> str:
 # -- trigger spread -----------------------------------------------------------------------
 
 
+SEND_SPREADS: list[float] = []  # yicam's own first-to-last write of each fleet start, ms
+
+
 async def fleet_rounds(fleet: Fleet, kind: str, rounds: int, order: list[str]) -> None:
     """`rounds` record starts of `kind` ("fleet" or "sequential"), each stopped after."""
     for _ in range(rounds):
@@ -154,6 +157,7 @@ async def fleet_rounds(fleet: Fleet, kind: str, rounds: int, order: list[str]) -
             shot = await fleet.start_recording()
             if not shot.ok:
                 raise SystemExit(f"fleet start failed: {shot.summary()}")
+            SEND_SPREADS.append(shot.send_spread * 1000)
         else:
             for cam in fleet.cameras.values():
                 await cam.call(513)
@@ -268,6 +272,7 @@ def spreads(order: list[str], cameras: list[Sniffer], senders: list[Sniffer]) ->
         f"{'met' if fleet <= bare + 2 else 'NOT met'}; sequential/fleet p95 {seq / fleet:.1f}x "
         f">= 5x: {'met' if seq >= 5 * fleet else 'NOT met'}"
     )
+    print(row("  (yicam's own writes, first to last)", SEND_SPREADS))
     if clean["fleet"] and clean["bare"]:
         cf, cb = percentile(clean["fleet"], 0.95), percentile(clean["bare"], 0.95)
         print(f"  (rounds without retransmission: fleet p95 {cf:.2f} ms, bare p95 {cb:.2f} ms)")

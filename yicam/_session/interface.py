@@ -49,7 +49,7 @@ __all__ = [
 _LOG = logging.getLogger(__name__)
 IP_BOUND_IF = 25  # macOS <netinet/in.h>
 TCP_RTO_MIN_US = 45  # Linux 6.15+ <linux/tcp.h>
-CONTROL_RTO_MIN = 20_000  # microseconds: a lost request is sent again after ~20 ms, not 200
+CONTROL_RTO_MIN = 10_000  # microseconds: a lost request is sent again after ~10-20 ms, not 200
 _SIOCGIFADDR = {"linux": 0x8915, "darwin": 0xC0206921}  # read an interface's IPv4 address
 _warned: set[str] = set()
 
@@ -143,7 +143,7 @@ def connect_blocking(
 
 
 def resend_sooner(sock: socket.socket) -> None:
-    """Ask the kernel to retransmit a lost request after about 20 ms instead of 200.
+    """Ask the kernel to retransmit a lost request after tens of milliseconds, not 200.
 
     A request is one small segment, alone on the wire: when Wi-Fi loses it, only the
     retransmission timer brings it back, and its floor (200 ms) would delay that camera's
