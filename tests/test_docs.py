@@ -331,7 +331,7 @@ def test_every_example_runs_or_says_why_not() -> None:
             if match[1] in RUNNABLE:
                 continue
             if match[1] in {"sh", "bash", "shell", "py", "pycon"}:
-                before = text[: match.end()]
+                before = text[: match.start() + 3]  # up to the fence, not its language
                 assert NOT_RUN.search(before), f"{page}: a {match[1]} block nobody runs"
 
 
