@@ -41,8 +41,8 @@ import contextlib
 import errno
 import hashlib
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol
@@ -130,9 +130,36 @@ class _Stream(Protocol):
     def close(self) -> None: ...
 
 
-# A download holds its thread for the whole file: the loop's default executor (cpu + 4
-# threads) would make the ninth camera of a fleet sync wait for another's file to end.
-_PUMP_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="yicam-download")
+def _in_own_thread(work: Callable[[], None]) -> asyncio.Future[None]:
+    """Run `work` in a new thread; the future has its outcome.
+
+    A download holds its thread for the whole file: the loop's default executor (cpu + 4
+    threads) would make the seventh camera of a fleet sync on a two-core computer wait for
+    another's file to end. A new thread per download, not a pool: it also starts with the
+    loop's thread's settings (a test's network namespace, for one).
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+
+    def settle(error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
+    def run() -> None:
+        error: BaseException | None = None
+        try:
+            work()
+        except BaseException as exc:  # handed to the loop, which raises it
+            error = exc
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(settle, error)
+
+    threading.Thread(target=run, name="yicam-download").start()
+    return future
 
 
 class _Pump:
@@ -159,7 +186,7 @@ class _Pump:
 
     async def __call__(self) -> None:
         """Run the pump in a worker thread; cancelling shuts the socket and waits for it."""
-        thread = self._loop.run_in_executor(_PUMP_THREADS, self.run)
+        thread = _in_own_thread(self.run)
         try:
             await asyncio.shield(thread)
         except asyncio.CancelledError:
