@@ -182,7 +182,7 @@ def test_status_watch_refreshes_until_ctrl_c(four: list[Emulator], config: Path)
 def test_record_start_in_a_few_seconds(config: Path, loop: LoopThread) -> None:
     emulators = [loop.emulator(host=f"127.0.0.{i}", model=m) for i, m in ((2, "yi4k"), (3, "yi1"))]
     name_emulators([*emulators, loop.emulator(host="127.0.0.4"), loop.emulator(host="127.0.0.5")])
-    data = ok_json(run("--json", "fleet", "-c", "a", "-c", "b", "record", "start", "--in", "4s"))
+    data = ok_json(run("--json", "fleet", "-c", "a", "-c", "b", "record", "start", "--in", "6s"))
     assert [(c["name"], c["ok"], c["by"]) for c in data["cameras"]] == [
         ("a", True, "camera clock"),
         ("b", True, "this computer"),

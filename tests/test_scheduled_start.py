@@ -22,7 +22,9 @@ def camera_for(emu: Emulator) -> Camera:
     return Camera(emu.host, emu.port, data_port=emu.data_port, timeout=2.0, event_timeout=10.0)
 
 
-def soon(seconds: float = 4.0) -> datetime:
+def soon(seconds: float = 6.0) -> datetime:
+    """A whole second at least `seconds` - 1 ahead: room for connecting and the clock
+    alignment on a loaded machine (with under a second left, this computer starts them all)."""
     return (datetime.now() + timedelta(seconds=seconds)).replace(microsecond=0)
 
 
@@ -40,7 +42,7 @@ async def test_a_yi4k_starts_by_itself_when_its_clock_shows_the_time(start_emula
     emu = await start_emulator(model="yi4k")
     async with camera_for(emu) as cam:
         await cam.sync_clock()
-        at = soon(2.0)
+        at = soon(3.0)
         with cam.session.expect(Notify.START_VIDEO_RECORD) as started:
             await cam.schedule_recording(at)
             assert emu.state.recording_since is None  # not yet: it waits for its clock
