@@ -253,7 +253,7 @@ def test_the_folder_dialog_opens_in_the_download_folder_created_for_it(
     dialog.setDirectory(str(other))
     dialog.accept()
     qtbot.waitUntil(lambda: window.prefs.folder == other, timeout=WAIT)
-    assert window.downloads_panel.folder.text() == str(other)
+    assert window.downloads_panel.folder.full_text() == str(other)
 
 
 def test_a_folder_that_cannot_be_made_opens_its_nearest_parent(

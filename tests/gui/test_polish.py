@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from yicam import Camera
 from yicam.emulator import Emulator
+from yicam.gui.elided_label import ElidedLabel
 from yicam.gui.main_window import MainWindow
 
 from ..cli_helpers import LoopThread
@@ -91,3 +92,39 @@ def test_the_first_window_fits_a_1280x800_screen(
         assert hint.height() <= 640
     finally:
         window.deleteLater()
+
+
+def test_a_deep_download_folder_leaves_the_live_view_its_room(
+    qtbot: Any, make_window: Any, emu: Emulator, tmp_path: Any
+) -> None:
+    """The folder's path is elided: it takes no width from the live view, nor from the screen."""
+    short = make_window(target_of(emu), tmp_path / "short")
+    deep = make_window(target_of(emu), tmp_path.joinpath(*["a-folder-deep-down"] * 20))
+    for window in (short, deep):
+        window.tabs.setCurrentWidget(window.downloads_panel)
+        qtbot.waitExposed(window)
+    view = short.live_panel.view
+    assert (deep.width(), deep.height()) == (short.width(), short.height()) == (1200, 720)
+    assert deep.live_panel.view.size() == view.size()
+    assert view.width() > 0.4 * short.width()
+    label = deep.downloads_panel.folder
+    assert (
+        label.full_text() == label.toolTip() == str(tmp_path.joinpath(*["a-folder-deep-down"] * 20))
+    )
+    assert "…" in label.text()
+    assert label.text().endswith("a-folder-deep-down")  # elided in the middle: the end shows
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width()
+
+
+def test_an_elided_label_shows_all_of_a_text_that_fits(qtbot: Any) -> None:
+    label = ElidedLabel("/home/someone/Pictures/yicam")
+    qtbot.addWidget(label)
+    label.show()  # a hidden widget gets its resize events only when shown
+    label.resize(label.fontMetrics().horizontalAdvance(label.full_text()) + 10, 30)
+    assert label.text() == "/home/someone/Pictures/yicam"
+    label.resize(label.width() // 2, 30)
+    assert label.text() != label.full_text()
+    assert label.text().startswith("/home")
+    assert "…" in label.text()
+    label.set_full_text("Yi")
+    assert label.text() == label.toolTip() == "Yi"

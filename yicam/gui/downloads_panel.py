@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from .downloads_model import DownloadsModel
 from .downloads_table import DownloadsTable, ProgressRole, Totals, format_duration
+from .elided_label import ElidedLabel
 from .prefs import Prefs
 from .status_bar import human_size
 
@@ -63,7 +64,7 @@ class DownloadsPanel(QWidget):
         super().__init__(parent)
         self._downloads = downloads
         self._prefs = prefs
-        self.folder = QLabel()
+        self.folder = ElidedLabel()
         self.folder.setObjectName("downloadFolder")
         self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         change = QPushButton("Change…")
@@ -121,8 +122,8 @@ class DownloadsPanel(QWidget):
         clear.clicked.connect(downloads.clear_finished)
         self.delete_after.toggled.connect(self._remember_delete_after)
         downloads.totalsChanged.connect(self._show_totals)
-        prefs.folderChanged.connect(self.folder.setText)
-        self.folder.setText(str(prefs.folder))
+        prefs.folderChanged.connect(self.folder.set_full_text)
+        self.folder.set_full_text(str(prefs.folder))
         self.delete_after.setChecked(prefs.settings.value("downloads/deleteAfter") == "true")
         downloads.delete_after_default = self.delete_after.isChecked()
 
