@@ -14,6 +14,8 @@ __all__ = ["CAPTURE_UUID", "capture_sei_nal", "find_capture_time", "parse_captur
 CAPTURE_UUID = b"yicam-capture-ts"  # 16 bytes, as the SEI UUID field requires
 _SEI_NAL_TYPE = 6
 _USER_DATA_UNREGISTERED = 5
+_START = b"\x00\x00\x01"
+_SEI_START = _START + bytes([_SEI_NAL_TYPE])
 
 
 def capture_sei_nal(captured_at: float) -> bytes:
@@ -32,12 +34,20 @@ def parse_capture_payload(payload: bytes) -> float | None:
 
 
 def find_capture_time(data: bytes) -> float | None:
-    """The capture time in an Annex B access unit, or None when it carries no capture SEI."""
-    for nal in _annexb_nals(data):
-        if nal and nal[0] & 0x1F == _SEI_NAL_TYPE:
-            when = _parse_sei(_unescape(nal[1:]))
-            if when is not None:
-                return when
+    """The capture time in an Annex B access unit, or None when it carries no capture SEI.
+
+    Looks at the SEI NAL units only (an SEI's nal_ref_idc is 0, so its header byte is 6), so
+    the slices, most of a frame's bytes, are never copied.
+    """
+    start = data.find(_SEI_START)
+    while start >= 0:
+        begin = start + len(_SEI_START)
+        end = data.find(_START, begin)
+        nal = data[begin : len(data) if end < 0 else end].rstrip(b"\x00")
+        when = _parse_sei(_unescape(nal))
+        if when is not None:
+            return when
+        start = data.find(_SEI_START, begin)
     return None
 
 
@@ -63,11 +73,6 @@ def _read_varlen(rbsp: bytes, pos: int) -> tuple[int, int]:
     if pos < len(rbsp):
         value += rbsp[pos]
     return value, pos + 1
-
-
-def _annexb_nals(data: bytes) -> list[bytes]:
-    parts = data.split(b"\x00\x00\x01")
-    return [part.rstrip(b"\x00") for part in parts[1:]]
 
 
 def _escape(rbsp: bytes) -> bytes:

@@ -53,6 +53,7 @@ def run_ffmpeg(
         for packet in container.demux(stream):
             if sink.closing.is_set():
                 return None
+            sink.decoding(packet.pts, bytes(packet))
             try:
                 frames = packet.decode()
             except av.error.InvalidDataError:

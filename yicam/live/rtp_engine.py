@@ -164,6 +164,7 @@ class _Receiver:
             packet.pts = packet.dts = unit.timestamp - self._first_ts
             packet.time_base = self._time_base
             packet.is_keyframe = unit.keyframe
+            self._sink.decoding(packet.pts, unit.data)
             try:
                 frames = self._decoder.decode(packet)
             except av.error.InvalidDataError:

@@ -4,6 +4,11 @@ The engines run in the live view's decoding thread; `Sink` converts frames there
 time) and hands everything else to the event loop's thread. The conversion reuses one
 single-threaded scaler: `frame.to_ndarray(format="rgb24")` would set up a new one for every
 frame, which starts (and ends) one thread per core each time.
+
+The capture time comes from the packet's SEI, not from the decoded frame's side data: reading
+`frame.side_data` ties the frame and PyAV's side-data container in a reference cycle, so each
+frame (and its decoder buffer) lived until the next cyclic garbage collection, and the
+decoder's buffer pool, which never shrinks, grew to the most frames ever waiting for one.
 """
 
 from __future__ import annotations
@@ -16,18 +21,19 @@ from collections.abc import Callable
 from typing import Any
 
 import av
-from av.sidedata.sidedata import Type as SideDataType
 from av.video.reformatter import VideoReformatter
 
 from yicam._errors import CameraConnectionError, YicamError
 
-from .._wire.sei import parse_capture_payload
+from .._wire.sei import find_capture_time
 from .frames import LiveFrame
 from .media import Source
 from .recording import Recorder
 from .rtp import AccessUnit
 
 __all__ = ["Sink"]
+
+_PENDING = 64  # capture times kept for frames still in the decoder
 
 
 class Sink:
@@ -49,20 +55,26 @@ class Sink:
         self._lock = threading.Lock()
         self._index = 0
         self._rgb = VideoReformatter()  # only ever used from the engine's thread
+        self._captured: dict[int | None, float] = {}  # capture times by pts, until decoded
 
     def opened(self) -> None:
         """The stream plays."""
         self._call(self._opened)
+
+    def decoding(self, pts: int | None, data: bytes) -> None:
+        """An Annex B packet goes to the decoder: its capture time waits for its frame."""
+        captured_at = find_capture_time(data)
+        if captured_at is not None:
+            if len(self._captured) >= _PENDING:  # packets the decoder refused or dropped
+                self._captured.clear()
+            self._captured[pts] = captured_at
 
     def frame(self, frame: Any) -> None:
         """A decoded `av.VideoFrame`."""
         # One thread: a 1280x720 frame converts in about a millisecond, less than a thread start.
         rgb: Any = self._rgb.reformat(frame, format="rgb24", threads=1)
         image = rgb.to_ndarray()
-        captured_at = None
-        for side in _side_data(frame):
-            if side.type == SideDataType.SEI_UNREGISTERED:
-                captured_at = parse_capture_payload(bytes(side))
+        captured_at = self._captured.pop(frame.pts, None)
         live = LiveFrame(image, self._index, frame.time, time.time(), captured_at)
         self._index += 1
         self._call(self._deliver, live)
@@ -136,15 +148,3 @@ class Sink:
             return
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting
             self.loop.call_soon_threadsafe(callback, *args)
-
-
-def _side_data(frame: Any) -> list[Any]:
-    """Every side data entry of a frame, in order. By position, the one way PyAV 18 and 19 agree
-    on: iterating the container gives the entries in 18 but only their types in 19, and a
-    lookup by type finds one entry where a frame can carry two SEIs of the same type."""
-    entries: list[Any] = []
-    while True:
-        try:
-            entries.append(frame.side_data[len(entries)])
-        except IndexError:
-            return entries

@@ -292,19 +292,41 @@ class LiveView:
 
     @contextlib.contextmanager
     def _subscription(self) -> Iterator[asyncio.Queue[_Item]]:
+        """A queue of the frames to come, and a `CameraTimeoutError` when none comes in time.
+
+        One watchdog timer per subscription, not a timeout per frame: a cancelled timer stays
+        scheduled until its time comes (asyncio's heap; a Qt timer each under qasync), so a
+        timeout per frame kept about 2,000 of them pending per camera at 30 fps.
+        """
+        loop = asyncio.get_running_loop()
         queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=2)
+        limit = self._give_up_after()
+        last = loop.time()
+        watchdog: asyncio.TimerHandle
 
         def put(item: _Item) -> None:
+            nonlocal last
+            last = loop.time()
             if queue.full():
                 queue.get_nowait()
                 self._stats.skipped += 1
             queue.put_nowait(item)
 
+        def watch() -> None:
+            nonlocal watchdog
+            left = last + limit - loop.time()
+            if left <= 0:
+                put(CameraTimeoutError(f"no frame from {self.url}"))
+                left = limit
+            watchdog = loop.call_later(left, watch)
+
+        watchdog = loop.call_later(limit, watch)
         self._subscribers.add(put)
         try:
             yield queue
         finally:
             self._subscribers.discard(put)
+            watchdog.cancel()
 
     def _fail(self, error: YicamError) -> None:
         self._error = error
@@ -318,11 +340,7 @@ class LiveView:
         if self._error is not None:
             raise self._error
         self._require_open()
-        try:
-            async with asyncio.timeout(self._give_up_after()):
-                item = await queue.get()
-        except TimeoutError:
-            raise CameraTimeoutError(f"no frame from {self.url}") from None
+        item = await queue.get()
         if isinstance(item, BaseException):
             raise item
         return item
