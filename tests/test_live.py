@@ -18,7 +18,7 @@ from typing import Any
 import av
 import pytest
 
-from yicam import Camera, CameraConnectionError, ProtocolError
+from yicam import Camera, CameraConnectionError, CameraTimeoutError, ProtocolError
 from yicam.emulator import Emulator, Faults
 from yicam.emulator.faults import parse_faults
 from yicam.emulator.rtsp import RtspServer
@@ -392,6 +392,22 @@ async def test_closing_tears_the_session_down(server: RtspServer, viewfinder: Vi
         await live.next_frame()
         assert len(server._playing()) == 1
     assert server._playing() == []  # closing waited for the answer to TEARDOWN
+
+
+async def test_a_viewfinder_stop_without_answer_is_a_camera_timeout(
+    server: RtspServer, viewfinder: Viewfinder
+) -> None:
+    """A yicam exception, not asyncio's bare TimeoutError, which the desktop app did not expect."""
+
+    async def never_answered() -> None:
+        await asyncio.Event().wait()
+
+    live = LiveView(server.url, start=viewfinder.start, stop=never_answered, open_timeout=5.0)
+    await live.open()
+    await live.next_frame()
+    with pytest.raises(CameraTimeoutError, match="did not stop within 5 s"):
+        await live.close()
+    assert server._playing() == []  # the stream is stopped all the same
 
 
 async def test_a_new_picture_size_mid_stream_is_followed(tmp_path: Path) -> None:

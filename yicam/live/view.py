@@ -134,14 +134,22 @@ class LiveView:
     async def close(self) -> None:
         """Stop the viewfinder (if given `stop`), stop decoding; pending recordings fail.
 
-        Raises what `stop` raises (e.g. `CameraError`); the stream is stopped all the same.
+        Raises what `stop` raises (e.g. `CameraError`), `CameraTimeoutError` when it takes
+        longer than `open_timeout`; the stream is stopped all the same.
         """
         self._sink.closing.set()
         task, self._task = self._task, None
         try:
             if self._stop is not None and self._loop is not None:
-                async with asyncio.timeout(self._open_timeout):
-                    await self._stop()
+                try:
+                    async with asyncio.timeout(self._open_timeout):
+                        await self._stop()
+                except TimeoutError as exc:
+                    if isinstance(exc, YicamError):
+                        raise
+                    raise CameraTimeoutError(
+                        f"{self.url}: the viewfinder did not stop within {self._open_timeout:g} s"
+                    ) from None
         finally:
             if task is not None:
                 # The thread notices `closing` at the next packet or poll, at end of stream or
