@@ -30,17 +30,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import re
+import select
 import shutil
 import socket
 import statistics
 import struct
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -57,6 +60,9 @@ CAMERAS = int(os.environ.get("CAMERAS", "8"))
 ROUNDS = int(os.environ.get("ROUNDS", "60"))
 BLOCKS = 5
 SYNC_MB = int(os.environ.get("SYNC_MB", "32"))
+# The links' losses: fresh draws each run unless SEED is set. A fixed seed fixes which
+# frames are lost, and so which kind of round gets them (the rounds send fixed sequences).
+SEED = int(os.environ["SEED"]) if os.environ.get("SEED") else None
 TRIGGER_LINK = LinkShape(delay=0.005, jitter=0.003, loss=0.01)
 SYNC_RATE = 20e6  # bits per second, each link
 SETTLE = 0.05  # seconds between rounds
@@ -68,43 +74,14 @@ ETH_P_ALL = 0x0003
 _START = re.compile(rb'"msg_id":\s*513[,}]')
 
 
-class Sniffer(threading.Thread):
-    """Kernel stamps of every 513 on one interface of one namespace (first copy of each)."""
+@dataclass
+class Tap:
+    """The 513s seen on one interface: the kernel stamp of each one's first copy, in order,
+    and how many copies of each (the client's side: a retransmission sends two)."""
 
-    def __init__(self, lab: WifiLab, namespace: str, interface: str, outgoing: bool) -> None:
-        super().__init__(daemon=True)
-        self.lab, self.namespace, self.interface = lab, namespace, interface
-        self.outgoing = outgoing  # the client's side: count what it sent, retransmits too
-        self.first: dict[tuple[int, int], int] = {}  # (port, seq) -> ns, in arrival order
-        self.copies: dict[tuple[int, int], int] = {}
-        self.ready = threading.Event()
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        # Frames a host sends reach only ETH_P_ALL sockets; received ones every kind.
-        kind = ETH_P_ALL if self.outgoing else ETH_P_IP
-        with self.lab.entered(self.namespace):
-            sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(kind))
-            sock.bind((self.interface, 0))
-        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-        sock.settimeout(0.2)
-        self.ready.set()
-        with sock:
-            while not self.stop.is_set():
-                try:
-                    data, ancillary, _flags, address = sock.recvmsg(4096, socket.CMSG_SPACE(16))
-                except TimeoutError:
-                    continue
-                if (address[2] == PACKET_OUTGOING) != self.outgoing:
-                    continue
-                key = _start_segment(data)
-                if key is None:
-                    continue
-                self.copies[key] = self.copies.get(key, 0) + 1
-                for level, kind, value in ancillary:
-                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
-                        seconds, nanos = struct.unpack("qq", value[:16])
-                        self.first.setdefault(key, seconds * 10**9 + nanos)
+    outgoing: bool  # the client's side: frames this host sent
+    first: dict[tuple[int, int], int] = field(default_factory=dict)  # (port, seq) -> ns
+    copies: dict[tuple[int, int], int] = field(default_factory=dict)
 
     def stamps(self) -> list[int]:
         """The first arrival of each 513, in order."""
@@ -113,6 +90,78 @@ class Sniffer(threading.Thread):
     def retransmitted(self) -> list[bool]:
         """Per 513 sent, in order: was it sent more than once?"""
         return [self.copies[key] > 1 for key in self.first]
+
+    def take(self, sock: socket.socket) -> None:
+        """Every frame waiting on `sock` (a packet socket of this tap's interface)."""
+        while True:
+            try:
+                data, ancillary, _flags, address = sock.recvmsg(4096, socket.CMSG_SPACE(16))
+            except BlockingIOError:
+                return
+            if (address[2] == PACKET_OUTGOING) != self.outgoing:
+                continue
+            key = _start_segment(data)
+            if key is None:
+                continue
+            self.copies[key] = self.copies.get(key, 0) + 1
+            for level, kind, value in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                    seconds, nanos = struct.unpack("qq", value[:16])
+                    self.first.setdefault(key, seconds * 10**9 + nanos)
+
+
+class Sniffers:
+    """Kernel stamps of every 513 on some interfaces, each (namespace, interface, outgoing),
+    read by a process of its own: reader threads in this process would take the GIL from
+    the clients under test between their writes (on a loaded machine, ~10 ms at p95)."""
+
+    def __init__(self, lab: WifiLab, taps: list[tuple[str, str, bool]]) -> None:
+        self._socks = []
+        for namespace, interface, outgoing in taps:
+            # Frames a host sends reach only ETH_P_ALL sockets; received ones every kind.
+            kind = ETH_P_ALL if outgoing else ETH_P_IP
+            with lab.entered(namespace):
+                sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(kind))
+                sock.bind((interface, 0))
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+            sock.setblocking(False)
+            self._socks.append(sock)
+        context = multiprocessing.get_context("fork")  # the sockets go with it
+        self._pipe, child = context.Pipe()
+        directions = [tap[2] for tap in taps]
+        self._process = context.Process(
+            target=_sniff, args=(self._socks, directions, child), daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._pipe.recv()  # ready
+
+    def collect(self) -> list[Tap]:
+        """Stop reading; every tap, in the order given."""
+        self._pipe.send("stop")
+        taps: list[Tap] = self._pipe.recv()
+        self._process.join()
+        for sock in self._socks:
+            sock.close()
+        return taps
+
+
+def _sniff(socks: list[socket.socket], outgoing: list[bool], pipe: Connection) -> None:
+    taps = [Tap(o) for o in outgoing]
+    watched: list[socket.socket | Connection] = [*socks, pipe]
+    pipe.send("ready")
+    while True:
+        readable, _, _ = select.select(watched, [], [])
+        for sock, tap in zip(socks, taps, strict=True):
+            if sock in readable:
+                tap.take(sock)
+        if pipe in readable:
+            pipe.recv()
+            for sock, tap in zip(socks, taps, strict=True):
+                tap.take(sock)
+            pipe.send(taps)
+            return
 
 
 def _start_segment(frame: bytes) -> tuple[int, int] | None:
@@ -244,7 +293,7 @@ async def trigger(lab: WifiLab) -> tuple[list[str], int]:
     return order, per_block
 
 
-def spreads(order: list[str], cameras: list[Sniffer], senders: list[Sniffer]) -> None:
+def spreads(order: list[str], cameras: list[Tap], senders: list[Tap]) -> None:
     stamps = [s.stamps() for s in cameras]
     resent = [s.retransmitted() for s in senders]
     if any(len(s) != len(order) for s in stamps):
@@ -279,21 +328,20 @@ def spreads(order: list[str], cameras: list[Sniffer], senders: list[Sniffer]) ->
 
 
 def run_trigger() -> None:
-    with WifiLab(CAMERAS, TRIGGER_LINK, seed=1) as lab:
+    with WifiLab(CAMERAS, TRIGGER_LINK, seed=SEED) as lab:
         lab.start_emulators(model="yi4k", rtsp_port=None, time_scale=0.1)
         print(f"{CAMERAS} cameras, links {describe(TRIGGER_LINK)} ({lab.shaper} shaper)")
         print(f"retransmission floor of the control sockets: {rto_floor()}")
-        cams = [Sniffer(lab, c.namespace, "wlan0", outgoing=False) for c in lab.camera_list]
-        sent = [Sniffer(lab, lab.namespace, c.interface, outgoing=True) for c in lab.camera_list]
-        for sniffer in cams + sent:
-            sniffer.start()
-            sniffer.ready.wait()
+        sniffers = Sniffers(
+            lab,
+            [(c.namespace, "wlan0", False) for c in lab.camera_list]
+            + [(lab.namespace, c.interface, True) for c in lab.camera_list],
+        )
         with lab.inside():
             order, _per_block = asyncio.run(trigger(lab))
         time.sleep(0.5)  # the last stamps
-        for sniffer in cams + sent:
-            sniffer.stop.set()
-            sniffer.join()
+        taps = sniffers.collect()
+        cams, sent = taps[:CAMERAS], taps[CAMERAS:]
         spreads(order, cams, sent)
 
 
@@ -353,7 +401,7 @@ async def bare_get(lab: WifiLab) -> tuple[int, float]:
 
 def run_sync(loss: float) -> None:
     shape = LinkShape(delay=0.005, jitter=0.003, loss=loss, rate=SYNC_RATE)
-    with WifiLab(CAMERAS, shape, seed=2) as lab, tempdir() as dest:
+    with WifiLab(CAMERAS, shape, seed=SEED) as lab, tempdir() as dest:
         per_camera = fill_cards(lab, SYNC_MB)
         lab.start_emulators(model="yi4k", rtsp_port=None)
         with lab.inside():
