@@ -2,15 +2,19 @@
 
 Sessions are open and tokens known before the shot. Each camera's request slot is taken
 first (so nothing else is in flight on it), each request is encoded, and only then are
-all written back to back in one synchronous loop: the spread between cameras is the cost
-of a few `socket.send` calls, not of round trips. A camera that answers -4 (its token
-went stale) is re-authenticated and sent the request again, on its own.
+all written back to back in one synchronous loop, begun on a fresh time slice: the
+spread between cameras is the cost of a few `socket.send` calls, not of round trips.
+Then each camera gets a newline of its own (`Session.nudge`): a request the Wi-Fi lost is
+sent again after about a round trip instead of a retransmission timeout. A camera that
+answers -4 (its token went stale) is re-authenticated and sent the request again, on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 
@@ -75,12 +79,16 @@ async def _write_all(cameras: Mapping[str, Camera], msg_id: int) -> dict[str, Ou
             future.add_done_callback(_stamp(replied, name))
             ready.append((name, cam, data, future))
         sent: dict[str, float] = {}
+        _fresh_time_slice()
         for name, cam, data, _future in ready:  # the one pass: nothing awaits in here
             sent[name] = time.monotonic()
             try:
                 cam.session.write(data)
             except Exception as exc:
                 outcomes[name] = exc
+        for name, cam, _data, _future in ready:  # a lost request then comes back sooner
+            if name not in outcomes:
+                cam.session.nudge()
         for name, cam, _data, future in ready:
             if name in outcomes:
                 continue
@@ -135,6 +143,14 @@ def _stamp(replied: dict[str, float], name: str) -> Callable[[asyncio.Future[Rep
         replied[name] = time.monotonic()
 
     return stamp
+
+
+def _fresh_time_slice() -> None:
+    """Give up the rest of this process's time slice, so that the one pass runs on a fresh
+    one: on a busy computer a pass begun late in a slice is cut off between two cameras
+    (lab, load 4-10: writes' spread p95 3.4 -> 1.3 ms). Returns at once on an idle one."""
+    if sys.platform != "win32":
+        os.sched_yield()
 
 
 def _since(start: float) -> float:

@@ -167,6 +167,11 @@ class Connection:
         if self._pending is not None:
             self._sent_at = time.monotonic()
 
+    def nudge(self) -> None:
+        """Write a newline now, when connected (see `Session.nudge`)."""
+        if self._error is None and self._writer is not None and not self._writer.is_closing():
+            self._writer.write(b"\n")
+
     @property
     def unanswered_for(self) -> float:
         """Seconds the request on the wire has waited for its reply (0.0 when none waits)."""
