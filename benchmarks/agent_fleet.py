@@ -7,8 +7,10 @@ benchmarks/fleet_trigger.py). In one run, alternating blocks:
 - **agents**: two `yicam agent` processes, four cameras each, on the embedded broker; this
   process sends "fire at T" (`AgentFleet`, T 300 ms ahead, each agent's clock measured).
 The spread is first-to-last kernel arrival per record start (goal: agents' p95 within 2 ms of
-the direct fleet's). Then the round trip of `get_battery` on one camera, direct against
-through an agent (goal: the agent adds under 5 ms, median, on loopback).
+the direct fleet's), split for the agents into the spread within one agent's cameras and the
+gap between the two agents' first requests, with how late after T the agents wrote. Then
+the round trip of `get_battery` on one camera, direct against through an agent (goal: the
+agent adds under 5 ms, median, on loopback).
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ async def direct_block(ports: dict[str, int], latencies: list[float]) -> int:
     return ROUNDS
 
 
-async def agent_block(url: str, latencies: list[float], offsets: list[float]) -> int:
+async def agent_block(
+    url: str, latencies: list[float], offsets: list[float], late: list[float]
+) -> int:
     async with AgentClient(url) as client:
         ready = await client.wait_for(
             lambda: (
@@ -69,6 +73,7 @@ async def agent_block(url: str, latencies: list[float], offsets: list[float]) ->
             if not started.ok or not stopped.ok:
                 raise SystemExit(f"agent fleet failed: {started} {stopped}")
             offsets += [c.offset * 1000 for c in started.clocks]
+            late += [c.late * 1000 for c in started.cameras if c.late is not None]
             await asyncio.sleep(SETTLE)
         cam = RemoteCamera(client, client.online_cameras()[0], timeout=5.0)
         for _ in range(PINGS):
@@ -76,6 +81,12 @@ async def agent_block(url: str, latencies: list[float], offsets: list[float]) ->
             await cam.get_battery()
             latencies.append((time.perf_counter() - start) * 1000)
     return ROUNDS
+
+
+def split_spreads(stamps: list[float]) -> tuple[float, float]:
+    """Within one agent (the wider of the two), and between the agents' first requests (ms)."""
+    first, second = stamps[:4], stamps[4:]
+    return max(spread(first), spread(second)), abs(min(first) - min(second)) * 1000
 
 
 def start_agents(url: str, names: list[str], env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
@@ -98,20 +109,22 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 async def run_blocks(
     ports: dict[str, int], env: dict[str, str]
-) -> tuple[list[str], dict[str, list[float]], list[float]]:
+) -> tuple[list[str], dict[str, list[float]], list[float], list[float]]:
     order: list[str] = []
     latency: dict[str, list[float]] = {"direct": [], "agent": []}
     offsets: list[float] = []
+    late: list[float] = []
     names = [f"cam{i}" for i in range(len(ports))]
     async with EmbeddedBroker("127.0.0.1", 18830 + os.getpid() % 1000) as broker:
         for _ in range(BLOCKS):
             order += ["direct"] * await direct_block(ports, latency["direct"])
             agents = start_agents(broker.url, names, env)
             try:
-                order += ["agents"] * await agent_block(broker.url, latency["agent"], offsets)
+                rounds = await agent_block(broker.url, latency["agent"], offsets, late)
+                order += ["agents"] * rounds
             finally:
                 stop(agents)
-    return order, latency, offsets
+    return order, latency, offsets, late
 
 
 def main() -> None:
@@ -139,17 +152,23 @@ def main() -> None:
             assert server.stdout is not None
             ports[host] = int(server.stdout.readline())
             add_camera(CameraConfig(f"cam{index}", ConnectionSettings(host, ports[host])))
-        order, latency, offsets = asyncio.run(run_blocks(ports, env))
+        order, latency, offsets, late = asyncio.run(run_blocks(ports, env))
     finally:
         outputs = [server.communicate("\n")[0] for server in servers]
     arrivals = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
     kernel: dict[str, list[float]] = {"direct": [], "agents": []}
     wake: dict[str, list[float]] = {"direct": [], "agents": []}
+    within: list[float] = []
+    between: list[float] = []
     for index, kind in enumerate(order):
         stamps = [camera[index] for camera in arrivals]
         wake[kind].append(spread([s[0] for s in stamps]))
         if all(s[1] is not None for s in stamps):
             kernel[kind].append(spread([s[1] for s in stamps]))
+            if kind == "agents":
+                one, two = split_spreads([s[1] for s in stamps])
+                within.append(one)
+                between.append(two)
     load = "n/a"
     if sys.platform != "win32":  # no load average on Windows
         load = f"{os.getloadavg()[0]:.2f}"
@@ -162,6 +181,13 @@ def main() -> None:
         values = table[kind]
         print(f"  {label:<26}{statistics.median(values):8.3f} {percentile(values, 0.95):8.3f} "
               f"{max(values):8.3f}")  # fmt: skip
+    if within:
+        print(f"  of which: within one agent  {statistics.median(within):8.3f} "
+              f"{percentile(within, 0.95):8.3f} {max(within):8.3f}")  # fmt: skip
+        print(f"            between agents    {statistics.median(between):8.3f} "
+              f"{percentile(between, 0.95):8.3f} {max(between):8.3f}")  # fmt: skip
+    print(f"  agents wrote after T (ms)   {statistics.median(late):8.3f} "
+          f"{percentile(late, 0.95):8.3f} {max(late):8.3f}")  # fmt: skip
     gap = percentile(table["agents"], 0.95) - percentile(table["direct"], 0.95)
     print(f"  agents' clock offsets measured: max |offset| {max(abs(o) for o in offsets):.3f} ms")
     print(f"goal: agents' p95 within 2 ms of the direct fleet's: {gap:+.3f} ms "

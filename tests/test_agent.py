@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -219,6 +220,8 @@ async def test_fleet_fires_at_one_moment_across_two_agents(
     clocks = await fleet.clocks()
     assert [c.agent for c in clocks] == ["pi1", "pi2"]
     assert all(abs(c.offset) < 0.05 for c in clocks)  # one computer: one clock
+    # ... so no offset can be told from zero (a ping's stamp lies within its round trip)
+    assert all(c.correction == 0.0 for c in clocks)
     shot = await fleet.fire("take_photo")
     assert shot.ok, shot
     assert [(c.agent, c.name) for c in shot.cameras] == [
@@ -239,6 +242,33 @@ async def test_fleet_fires_at_one_moment_across_two_agents(
     assert stopped.ok, stopped
     assert all(c.path and c.path.endswith(".mp4") for c in stopped.cameras)
     assert all(e.state.recording_since is None for e in emus)
+
+
+async def test_an_agent_whose_clock_is_ahead_gets_t_in_its_clock(
+    serve: Callable[..., Any], start_emulator: Callable[..., Any]
+) -> None:
+    from yicam.agent import AgentFleet
+
+    emu = await start_emulator(host="127.0.0.2")
+    running = await serve({"a": camera_of(emu, reconnect=True)}, name="pi1")
+    ping = running.agent.handlers["ping"]
+
+    async def ahead(args: dict[str, Any]) -> Any:  # its clock reads 400 ms later than ours
+        reply = await ping(args)
+        return {**reply, "time": reply["time"] + 0.4}
+
+    running.agent.handlers["ping"] = ahead
+    await running.camera("a")
+    fleet = AgentFleet(running.client)
+    shot = await fleet.fire("start_recording", lead=0.2)
+    done = time.time()
+    assert shot.ok, shot
+    (clock,) = shot.clocks
+    assert abs(clock.offset - 0.4) <= clock.round_trip / 2 + 1e-6  # its error bound
+    assert clock.correction == clock.offset
+    # The agent waited for T + 0.4 s on its real clock, this computer's.
+    assert done >= shot.at + clock.offset
+    assert emu.state.recording_since is not None
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="descriptors cannot be looked at on Windows")

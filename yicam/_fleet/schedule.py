@@ -20,7 +20,7 @@ from .._session.events import Expectation
 from .._wire.ids import MsgId, Notify
 from .clock import align_clocks
 from .fleet_results import Trigger
-from .trigger import fire
+from .trigger import ARM_AHEAD, fire, sleep_until
 
 __all__ = ["MIN_LEAD", "check_start_time", "start_at"]
 
@@ -68,9 +68,12 @@ async def start_at(cameras: Mapping[str, Camera], at: datetime) -> dict[str, Out
         }
         told = await asyncio.gather(*(_tell(cam, at) for cam in able.values()))
         outcomes.update(zip(able, told, strict=True))
-        await asyncio.sleep(max(0.0, deadline - time.monotonic()))
-        if by_computer:
-            outcomes.update(await fire(by_computer, MsgId.START_RECORD))
+        if by_computer:  # armed just before the moment, written at it
+            moment = time.time() + (deadline - time.monotonic())
+            await sleep_until(moment - ARM_AHEAD)
+            outcomes.update(await fire(by_computer, MsgId.START_RECORD, at=moment))
+        else:
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
         late = max(cam.settings.event_timeout for cam in cameras.values())
         await asyncio.gather(*(_started(outcomes, n, starts[n], late) for n in cameras))
     return {name: outcomes[name] for name in cameras}

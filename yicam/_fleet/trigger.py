@@ -7,6 +7,10 @@ spread between cameras is the cost of a few `socket.send` calls, not of round tr
 Then each camera gets a newline of its own (`Session.nudge`): a request the Wi-Fi lost is
 sent again after about a round trip instead of a retransmission timeout. A camera that
 answers -4 (its token went stale) is re-authenticated and sent the request again, on its own.
+
+A shot at a moment `at` ("fire at T" across agents) is armed shortly before it (sessions
+checked, slots taken, requests encoded) and written at `at` with nothing left to do but
+the one pass: whatever the event loop or the scheduler does while arming is not in the shot.
 """
 
 from __future__ import annotations
@@ -30,15 +34,44 @@ from .._wire.ids import MsgId, Notify
 from .._wire.messages import Reply
 from .fleet_results import Trigger
 
-__all__ = ["fire"]
+__all__ = ["ARM_AHEAD", "fire", "sleep_until"]
 
 Outcome = Trigger | Exception
+ARM_AHEAD = 0.05  # seconds before `at` that a timed shot is armed: ample even under load
+# The last milliseconds before `at` are waited out blocking: the event loop's timers wake up
+# to a millisecond late (the selector counts whole milliseconds) plus whatever the loop runs
+# first; a thread sleep wakes within the OS timer slack and the scheduler's wake-up delay,
+# and the last half millisecond is spent polling the clock, which absorbs both. (Polling
+# much longer makes it worse on a busy computer: a process that spins through its time slice
+# is the one preempted, right at T.)
+_BLOCK = 0.003
+_SPIN = 0.0005
+
+
+async def sleep_until(at: float) -> None:
+    """Return at `at` (a `time.time()` moment) as precisely as the OS allows, or now if past.
+
+    Blocks the event loop for the last few milliseconds: for a shot, that is the point."""
+    ahead = at - time.time()
+    if ahead > _BLOCK:
+        await asyncio.sleep(ahead - _BLOCK)
+        ahead = at - time.time()
+    if ahead > _SPIN:
+        time.sleep(ahead - _SPIN)  # noqa: ASYNC251 (deliberate: the precise part of the wait)
+    give_up = time.monotonic() + 2 * _SPIN  # should the wall clock be set back meanwhile
+    while time.time() < at and time.monotonic() < give_up:
+        pass
 
 
 async def fire(
-    cameras: Mapping[str, Camera], msg_id: int, *, then: Notify | None = None
+    cameras: Mapping[str, Camera],
+    msg_id: int,
+    *,
+    then: Notify | None = None,
+    at: float | None = None,
 ) -> dict[str, Outcome]:
-    """Send `msg_id` to every camera at once; with `then`, wait for that notification too."""
+    """Send `msg_id` to every camera at once (at `at`, a `time.time()` moment, if given);
+    with `then`, wait for that notification too."""
     async with contextlib.AsyncExitStack() as stack:
         if msg_id == MsgId.TAKE_PHOTO:
             for cam in cameras.values():  # nothing else reaches a camera taking a photo
@@ -48,7 +81,7 @@ async def fire(
             for name, cam in cameras.items()
             if then is not None
         }
-        written = await _write_all(cameras, msg_id)
+        written = await _write_all(cameras, msg_id, at)
         stale = [name for name, outcome in written.items() if isinstance(outcome, _Stale)]
         outcomes = {n: o for n, o in written.items() if not isinstance(o, _Stale)}
         retried = await asyncio.gather(*(_retry(cameras[name], msg_id) for name in stale))
@@ -62,7 +95,9 @@ class _Stale(Exception):
     """The camera answered -4: its token went stale."""
 
 
-async def _write_all(cameras: Mapping[str, Camera], msg_id: int) -> dict[str, Outcome | _Stale]:
+async def _write_all(
+    cameras: Mapping[str, Camera], msg_id: int, at: float | None
+) -> dict[str, Outcome | _Stale]:
     outcomes: dict[str, Outcome | _Stale] = {}
     ready: list[tuple[str, Camera, bytes, asyncio.Future[Reply]]] = []
     replied: dict[str, float] = {}
@@ -79,7 +114,10 @@ async def _write_all(cameras: Mapping[str, Camera], msg_id: int) -> dict[str, Ou
             future.add_done_callback(_stamp(replied, name))
             ready.append((name, cam, data, future))
         sent: dict[str, float] = {}
-        _fresh_time_slice()
+        if at is None:
+            _fresh_time_slice()
+        else:  # woken from a thread sleep: on a fresh time slice already, and yielding
+            await sleep_until(at)  # now could hand the moment to another process
         for name, cam, data, _future in ready:  # the one pass: nothing awaits in here
             sent[name] = time.monotonic()
             try:

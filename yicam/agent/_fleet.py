@@ -34,6 +34,13 @@ class AgentClock:
     offset: float
     round_trip: float
 
+    @property
+    def correction(self) -> float:
+        """The offset T is moved by for this agent: none while the offset is within the
+        measurement's own error (half the round trip), where clocks kept by NTP agree better
+        than a ping through the broker can tell."""
+        return self.offset if abs(self.offset) > self.round_trip / 2 else 0.0
+
 
 @dataclass(frozen=True, slots=True)
 class FiredCamera:
@@ -112,7 +119,7 @@ class AgentFleet:
         wait = lead + 40.0  # a stop waits for the camera to write the video
 
         async def one(clock: AgentClock) -> Any:
-            args = {"op": op, "at": at + clock.offset}
+            args = {"op": op, "at": at + clock.correction}
             return await self.client.request(
                 clock.agent, None, "fire", args, timeout=wait, once=True
             )

@@ -2,18 +2,20 @@
 
 The tool measures each agent's clock against its own (the least round trip of a few pings,
 NTP style) and sends every agent the moment T, a few hundred milliseconds ahead, in that
-agent's clock. An agent sleeps until just before T, waits out the last milliseconds, and
-fires its cameras with `Fleet`'s one-pass write. Broker and network delays only need to be
-shorter than the lead: they do not add to the spread; what is left is the clocks' error.
+agent's clock. An agent arms the shot just before T (sessions checked, request slots taken,
+requests encoded), waits for T and writes every camera's request in one pass (the fleet
+trigger). Broker and network delays only need to be shorter than the lead: they do not add
+to the spread; what is left is the clocks' error and how late each computer wakes at T.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
 import yicam
+from yicam import MsgId, Notify
+from yicam._fleet.trigger import ARM_AHEAD, fire, sleep_until
 
 from ._codec import encode_error
 
@@ -23,11 +25,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FIRE_OPS", "fire_at", "measure_clock"]
 
-FIRE_OPS = ("take_photo", "start_recording", "stop_recording")
-# Seconds waited out by polling the clock after the sleep. Short: on a loaded computer a
-# process that spins through its time slice is the one the scheduler preempts, right at T
-# (10 ms of spinning made shots 10-30 ms late there; 1 ms keeps them under 2 ms).
-_SPIN = 0.001
+# op: the request, and the notification that names the file
+_SHOTS = {
+    "take_photo": (MsgId.TAKE_PHOTO, Notify.PHOTO_TAKEN),
+    "start_recording": (MsgId.START_RECORD, None),
+    "stop_recording": (MsgId.STOP_RECORD, Notify.VIDEO_RECORD_COMPLETE),
+}
+FIRE_OPS = tuple(_SHOTS)
 _LONGEST_LEAD = 10.0
 
 
@@ -40,26 +44,38 @@ async def fire_at(agent: Agent, args: dict[str, Any]) -> dict[str, Any]:
         raise ValueError("the fire time must be a moment in the next few seconds")
     names = args.get("cameras") or list(agent.cameras)
     owned = {name: agent.owned(name).cam for name in names}
-    fleet = yicam.Fleet(owned)
-    delay = at - time.time()
-    if delay > _SPIN:
-        await asyncio.sleep(delay - _SPIN)
-    while time.time() < at:
-        pass  # the last few milliseconds: a sleep would wake up late
-    wall_minus_monotonic = time.time() - time.monotonic()
-    report = await getattr(fleet, op)()
+    msg_id, then = _SHOTS[op]
+    await sleep_until(at - ARM_AHEAD)
+    before = await yicam.Fleet(owned).connect()  # a camera that dropped: once more, now
+    live = {name: cam for name, cam in owned.items() if before[name].ok}
+    wall_minus_monotonic = _wall_minus_monotonic()
+    outcomes = await fire(live, msg_id, then=then, at=at) if live else {}
     cameras: dict[str, Any] = {}
-    for result in report:
-        entry: dict[str, Any] = {"ok": result.ok}
-        if result.ok and result.value is not None:
-            entry["late"] = result.value.sent + wall_minus_monotonic - at
-            entry["path"] = result.value.path
+    for name in owned:
+        outcome = outcomes.get(name, before[name].error)
+        if isinstance(outcome, yicam.Trigger):
+            late = outcome.sent + wall_minus_monotonic - at
+            cameras[name] = {"ok": True, "late": late, "path": outcome.path}
         else:
-            entry["error"] = encode_error(result.error or yicam.YicamError("failed"))
-        cameras[result.name] = entry
+            error = outcome or yicam.YicamError("failed")
+            cameras[name] = {"ok": False, "error": encode_error(error)}
     for name in owned:
         agent.spawn(agent.refresh_state(name))
     return {"agent": agent.name, "at": at, "cameras": cameras}
+
+
+def _wall_minus_monotonic() -> float:
+    """`time.time()` minus `time.monotonic()`, from the tightest of a few readings (a
+    reading split by a preemption would be off by as long as it lasted)."""
+    best: tuple[float, float] | None = None
+    for _ in range(5):
+        before = time.monotonic()
+        wall = time.time()
+        after = time.monotonic()
+        if best is None or after - before < best[0]:
+            best = (after - before, wall - (before + after) / 2)
+    assert best is not None
+    return best[1]
 
 
 async def measure_clock(

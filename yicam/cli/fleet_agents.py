@@ -54,7 +54,8 @@ def agent_shot(op: str) -> Result:
     shot = _with_client(lambda client: AgentFleet(client).fire(op))
     lines = [
         f"agent {c.agent}: clock {c.offset * 1000:+.1f} ms against this computer "
-        f"(round trip {c.round_trip * 1000:.1f} ms)"
+        f"(round trip {c.round_trip * 1000:.1f} ms"
+        f"{'' if c.correction else '; within its error, T not moved'})"
         for c in shot.clocks
     ]
     clocks: list[dict[str, Any]] = []
@@ -62,7 +63,8 @@ def agent_shot(op: str) -> Result:
     data = {"clocks": clocks, "cameras": cameras, "spread_ms": round(shot.spread * 1000, 3)}
     for clock in shot.clocks:
         clocks.append({"agent": clock.agent, "offset_ms": round(clock.offset * 1000, 3),
-                               "round_trip_ms": round(clock.round_trip * 1000, 3)})  # fmt: skip
+                       "round_trip_ms": round(clock.round_trip * 1000, 3),
+                       "correction_ms": round(clock.correction * 1000, 3)})  # fmt: skip
     for cam in shot.cameras:
         late = None if cam.late is None else round(cam.late * 1000, 3)
         error = None if cam.error is None else str(cam.error)
