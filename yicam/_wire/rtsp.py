@@ -159,12 +159,21 @@ def transport_params(value: str) -> dict[str, str]:
 
 
 def port_pair(value: str) -> tuple[int, int] | None:
-    """`6970-6971` as (6970, 6971); a single port means it and the next one."""
-    low, _, high = value.partition("-")
-    if not low.isdigit():
+    """`6970-6971` as (6970, 6971); a single port means it and the next one.
+
+    None when the first is not a number or either is above 65535 (no port, no channel).
+    """
+    low, _, high = value.strip().partition("-")
+    rtp = _number(low)
+    if rtp is None:
         return None
-    rtp = int(low)
-    return rtp, int(high) if high.isdigit() else rtp + 1
+    rtcp = _number(high)
+    pair = (rtp, rtp + 1 if rtcp is None else rtcp)
+    return pair if max(pair) <= 65535 else None
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else None
 
 
 def udp_client_ports(transport: str) -> tuple[int, int] | None:

@@ -5,6 +5,11 @@ viewer sees one stream across camera reconnects) and sent to every playing sessi
 straight from the live view's receiving thread, over the RTSP connection (RTP/AVP/TCP,
 interleaved) from the event loop. A session starts at the next keyframe, which carries its SPS
 and PPS; a TCP viewer that cannot keep up skips to the next keyframe rather than falling behind.
+
+What viewers send is untrusted: a request that is not RTSP or too long gets 400 and the
+connection closed; a transport with ports or channels out of range gets 461; connections and
+sessions per connection are capped, so one program cannot take the server's sockets or make it
+send the stream many times over.
 """
 
 from __future__ import annotations
@@ -44,6 +49,10 @@ _NEW_STREAM = 5 * _CLOCK  # a timestamp step outside 0..5 s: the camera stream w
 _SR_INTERVAL = 1.0
 _TCP_BACKLOG = 1 << 20  # bytes queued for a TCP viewer before it skips to the next keyframe
 _PARAMS_WAIT = 10.0  # seconds DESCRIBE waits for the camera's first keyframe
+_CLOSE_GRACE = 2.0  # seconds a closing connection has to take what was sent to it
+_MAX_CONNECTIONS = 100  # RTSP connections at once; more are closed at once
+_MAX_SESSIONS = 4  # sessions per connection (a viewer needs one: the stream has one track)
+_MAX_CHANNEL = 254  # interleaved RTP channel: RTCP goes on the next, and both fit in a byte
 _SPS, _PPS = 7, 8
 
 
@@ -142,8 +151,9 @@ class RtspFanOut:
         for connection in self._connections.values():
             connection.writer.close()
         if self._connections:
-            _done, hanging = await asyncio.wait(set(self._connections), timeout=2.0)
+            _done, hanging = await asyncio.wait(set(self._connections), timeout=_CLOSE_GRACE)
             for task in hanging:
+                self._connections[task].writer.transport.abort()  # not reading what we sent
                 task.cancel()
             await asyncio.gather(*hanging, return_exceptions=True)
         for transport in self._transports:
@@ -238,6 +248,10 @@ class RtspFanOut:
         task = asyncio.current_task()
         assert task is not None
         peer = writer.get_extra_info("peername")[0]
+        if len(self._connections) >= _MAX_CONNECTIONS:
+            _log.info("refusing RTSP viewer %s: %d connections already", peer, _MAX_CONNECTIONS)
+            writer.transport.abort()
+            return
         connection = _Connection(writer, peer, writer.get_extra_info("sockname")[0])
         self._connections[task] = connection
         buffer = bytearray()
@@ -256,12 +270,17 @@ class RtspFanOut:
                 await writer.drain()
         except TimeoutError:
             _log.info("dropping RTSP viewer %s: idle for %.0f s", peer, self._idle_timeout)
-        except (ConnectionError, ValueError) as exc:
+        except ValueError as exc:  # not RTSP, or too long: say so and hang up
+            _log.info("dropping RTSP viewer %s: %s", peer, exc)
+            writer.write(format_response("0", (400, {}, b"")))
+        except ConnectionError as exc:
             _log.debug("RTSP viewer %s: %s", peer, exc)
         finally:
             del self._connections[task]
             self._stop(*connection.viewers.values())
             writer.close()
+            # A viewer that stopped reading would hold the socket for ever, waiting for a flush.
+            asyncio.get_running_loop().call_later(_CLOSE_GRACE, writer.transport.abort)
 
     async def _respond(self, connection: _Connection, request: Request) -> Reply:
         method = request.method
@@ -307,6 +326,8 @@ class RtspFanOut:
         session = request.session
         if session and session not in connection.viewers:
             return 454, {}, b""
+        if not session and len(connection.viewers) >= _MAX_SESSIONS:
+            return 503, {}, b""
         viewer = _Viewer(session or secrets.token_hex(4).upper(), connection.writer)
         transport = self._transport(connection, request.headers.get("transport", ""), viewer)
         if transport is None:
@@ -325,11 +346,14 @@ class RtspFanOut:
             if "multicast" in params:
                 continue
             if params["spec"] == "RTP/AVP/TCP":
-                channels = port_pair(params.get("interleaved", "")) or (0, 1)
+                asked = params.get("interleaved")
+                channels = (0, 1) if asked is None else port_pair(asked)
+                if channels is None or channels[0] > _MAX_CHANNEL:
+                    continue
                 viewer.channel = channels[0]
                 return f"RTP/AVP/TCP;unicast;interleaved={channels[0]}-{channels[0] + 1};{ssrc}"
             ports = port_pair(params.get("client_port", ""))
-            if params["spec"] in ("RTP/AVP", "RTP/AVP/UDP") and ports is not None:
+            if params["spec"] in ("RTP/AVP", "RTP/AVP/UDP") and ports is not None and min(ports):
                 viewer.rtp_addr = (connection.peer, ports[0])  # only ever the viewer's address
                 viewer.rtcp_addr = (connection.peer, ports[1])
                 assert self._rtp is not None
