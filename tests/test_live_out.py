@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -241,3 +243,78 @@ async def test_webcam_without_a_backend_says_what_to_install(emulator: Emulator)
     async with camera_for(emulator) as cam, cam.live_view() as live:
         with pytest.raises(VirtualCameraError, match=r"v4l2loopback|OBS"):
             await run_webcam(live)
+
+
+FFPROBE = shutil.which("ffprobe")
+needs_ffprobe = pytest.mark.skipif(
+    FFPROBE is None, reason="needs FFmpeg's ffprobe (.ci/run installs Debian's ffmpeg)"
+)
+
+
+async def ffprobe(url: str, *options: str, packets: int = 60) -> dict[str, Any]:
+    """What FFmpeg's own ffprobe reads of the first `packets` of `url`: streams and frames."""
+    assert FFPROBE is not None
+    proc = await asyncio.create_subprocess_exec(
+        FFPROBE, "-v", "error", *options, "-select_streams", "v:0",
+        "-show_entries", "format=format_name:stream=codec_name,width,height:frame=key_frame",
+        "-read_intervals", f"%+#{packets}", "-of", "json", url,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with asyncio.timeout(60):
+            out, err = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, err.decode(errors="replace")
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
+@needs_ffprobe
+async def test_ffprobe_viewers_of_the_cli_server_over_udp_and_tcp(emulator: Emulator) -> None:
+    assert emulator.rtsp_port is not None
+    cli = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "yicam.cli.main", "--host", "127.0.0.1",
+        "--port", str(emulator.port), "--rtsp-port", str(emulator.rtsp_port),
+        "live", "--serve", "127.0.0.1:0",
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert cli.stdout is not None
+        async with asyncio.timeout(60):
+            url = (await cli.stdout.readline()).decode().strip()
+        assert url.startswith("rtsp://127.0.0.1:"), url
+        # Two at once, both joining a stream the server has been passing on for a while.
+        timeout = ("-timeout", "20000000")  # microseconds: never wait for ever
+        udp, tcp = await asyncio.gather(
+            ffprobe(url, *timeout, "-rtsp_transport", "udp"),
+            ffprobe(url, *timeout, "-rtsp_transport", "tcp"),
+        )
+    finally:
+        cli.terminate()
+        await cli.communicate()
+    for probe in (udp, tcp):
+        assert probe["format"]["format_name"] == "rtsp"
+        (stream,) = probe["streams"]
+        assert (stream["codec_name"], stream["width"], stream["height"]) == ("h264", 432, 240)
+        frames = probe["frames"]
+        assert len(frames) >= 30
+        assert frames[0]["key_frame"] == 1  # from a keyframe, not a broken picture
+
+
+@needs_ffprobe
+async def test_ffprobe_reads_the_restream(emulator: Emulator, rtmp_server: str) -> None:
+    url = f"{rtmp_server}/key"
+    async with (
+        camera_for(emulator) as cam,
+        cam.live_view(retries=None) as live,
+        Restreamer(live, url) as restreamer,
+    ):
+        await wait_until(lambda: restreamer.status().state == "streaming", timeout=20)
+        probe = await ffprobe(url, "-rw_timeout", "20000000", packets=30)
+    assert probe["format"]["format_name"] == "flv"
+    (stream,) = probe["streams"]
+    assert (stream["codec_name"], stream["width"], stream["height"]) == ("h264", 432, 240)
+    assert len(probe["frames"]) >= 20
