@@ -1,34 +1,47 @@
 """What `yicam live --serve` costs: latency it adds, and CPU per viewer it serves.
 
 An emulated camera (432x240 at 30 fps, like a Yi 1) runs in its own process and `yicam live
---serve` in another, as a user runs it; viewers are yicam's own "rtp" live views in this process.
-Each frame carries its capture time in an SEI message, so latency is capture to decoded frame.
+--serve` in another, as a user runs it. Each frame carries its capture time in an SEI message,
+so latency is capture to decoded frame.
 
-1. Added latency: one viewer reads the camera directly, then one reads the re-served stream,
-   in the same run (the server's own camera stream stays open meanwhile). Goal: at most 5 ms
-   more at the median.
-2. CPU: the server process's CPU time (user + system, from `wait4`) over the same length of
-   serving with 0, 1 and 4 viewers; per viewer is the difference to 0 viewers, divided by the
-   viewers. The server decodes its camera stream once whatever the viewers; that is the base.
+1. Added latency: one viewer (yicam's own "rtp" live view, in this process) reads the camera
+   directly, then one reads the re-served stream, in the same run (the server's own camera
+   stream stays open meanwhile); then 4 such viewers at once. Goal: at most 5 ms more at the
+   median.
+2. CPU: the server process's CPU time (user + system, from `wait4`, its whole life) serving
+   for the same length of time to 0, 4 and 64 viewers over UDP, 64 over TCP and 0 again (the
+   difference between the two runs without viewers is the noise). These viewers
+   receive the stream and throw it away, all in one thread of this process, so that their own
+   decoding takes no CPU from the server; per viewer is the difference to 0 viewers, divided by
+   the viewers. The server receives and decodes its camera stream once whatever the viewers:
+   that is the base.
 
-POSIX only (wait4). `.venv/bin/python benchmarks/live_out.py [--seconds 10]`
+POSIX only (wait4). `.venv/bin/python benchmarks/live_out.py [--seconds 10] [--cpu-seconds 20]`
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import selectors
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from emulator_process import Ports, emulator_process
 
+from yicam._wire.rtsp import Response, format_request, parse_session, pop_response, udp_transport
 from yicam.live import LiveView
 
 WARM_UP = 2.0  # seconds of serving before measuring: imports, first decoder, first keyframe
+MANY = 64  # viewers for the CPU per viewer: enough that their cost stands out of the base's noise
 
 
 def serve(ports: Ports, seconds: float) -> tuple[subprocess.Popen[str], str]:
@@ -79,6 +92,73 @@ async def latencies(url: str, seconds: float, viewers: int = 1) -> list[float]:
     return [value for run in runs for value in run]
 
 
+def play(url: str, transport: str) -> list[socket.socket]:
+    """One RTSP session of `url` playing over "udp" or "tcp"; the sockets its stream comes on."""
+    parts = urlsplit(url)
+    rtsp = socket.create_connection((parts.hostname, parts.port), timeout=15)
+    buffer = bytearray()
+
+    def ask(cseq: int, method: str, target: str, headers: dict[str, str]) -> Response:
+        rtsp.sendall(format_request(method, target, cseq, headers))
+        while (response := pop_response(buffer)) is None:
+            data = rtsp.recv(65536)
+            if not data:
+                raise RuntimeError(f"{method}: the server closed the connection")
+            buffer.extend(data)
+        if response.status != 200:
+            raise RuntimeError(f"{method}: {response.status} {response.reason}")
+        return response
+
+    ask(1, "DESCRIBE", url, {"Accept": "application/sdp"})
+    sockets = [rtsp]
+    if transport == "udp":
+        for _ in range(2):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(("127.0.0.1", 0))
+            sockets.append(sock)
+        wanted = udp_transport(sockets[1].getsockname()[1], sockets[2].getsockname()[1])
+    else:
+        wanted = "RTP/AVP/TCP;unicast;interleaved=0-1"
+    setup = ask(2, "SETUP", f"{url}/track1", {"Transport": wanted})
+    ask(3, "PLAY", url, {"Session": parse_session(setup.headers["session"])[0]})
+    return sockets
+
+
+@contextlib.contextmanager
+def drained(url: str, viewers: int, transport: str) -> Iterator[list[int]]:
+    """`viewers` sessions of `url` whose stream is read and dropped; yields bytes per viewer."""
+    received = [0] * viewers
+    selector = selectors.DefaultSelector()
+    sessions = [play(url, transport) for _ in range(viewers)]
+    for index, sockets in enumerate(sessions):
+        for sock in sockets:
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ, index)
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            for key, _ in selector.select(0.2):
+                with contextlib.suppress(BlockingIOError):
+                    received[key.data] += len(key.fileobj.recv(65536))  # type: ignore[union-attr]
+
+    thread = threading.Thread(target=drain)
+    thread.start()
+    try:
+        yield received
+    finally:
+        stop.set()
+        thread.join()
+        selector.close()
+        for sockets in sessions:
+            for sock in sockets:
+                sock.close()
+
+
+def load_average() -> str:
+    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"
+
+
 def figures(values: list[float]) -> tuple[float, float]:
     ordered = sorted(values)
     return statistics.median(ordered) * 1e3, ordered[round(0.95 * (len(ordered) - 1))] * 1e3
@@ -86,50 +166,66 @@ def figures(values: list[float]) -> tuple[float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each measurement")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each latency run")
+    parser.add_argument("--cpu-seconds", type=float, default=20.0, help="length of each CPU run")
     args = parser.parse_args()
-    seconds = args.seconds
+    seconds, cpu_seconds = args.seconds, args.cpu_seconds
+    load = load_average()
     with emulator_process(rtsp_port=0) as ports:
-        # 1. Latency: direct, then through the server, while the server runs.
-        proc, url = serve(ports, 2 * seconds + 3 * WARM_UP)
+        # 1. Latency: direct, then through the server, then 4 viewers through it.
+        proc, url = serve(ports, 3 * seconds + 4 * WARM_UP)
         time.sleep(WARM_UP)
         camera_url = f"rtsp://127.0.0.1:{ports.rtsp_port}/live"
         direct = asyncio.run(latencies(camera_url, seconds))
         served = asyncio.run(latencies(url, seconds))
+        served4 = asyncio.run(latencies(url, seconds, 4))
+        proc.kill()
         cpu_of(proc)
-        # 2. CPU of the server with 0, 1 and 4 viewers.
-        cpu = {}
-        served4: list[float] = []
-        for viewers in (0, 1, 4):
-            proc, url = serve(ports, seconds + 2 * WARM_UP)
+        # 2. CPU of the server, the same length of serving with each number of viewers.
+        # No viewer first and last: how far two equal runs differ is the noise.
+        runs = ((0, "udp"), (4, "udp"), (MANY, "udp"), (MANY, "tcp"), (0, "udp"))
+        cpu: list[float] = []
+        received: list[float] = []
+        for viewers, transport in runs:
+            proc, url = serve(ports, cpu_seconds + 2 * WARM_UP)
             time.sleep(WARM_UP)
-            if viewers:
-                got = asyncio.run(latencies(url, seconds, viewers))
-                if viewers == 4:
-                    served4 = got
-            else:
-                time.sleep(seconds)
-            cpu[viewers] = cpu_of(proc)
+            with drained(url, viewers, transport) as got:
+                time.sleep(cpu_seconds)
+            cpu.append(cpu_of(proc))
+            received.append(min(got, default=0) * 8 / cpu_seconds / 1e3)
+    print(
+        f"432x240 at 30 fps from an emulator in its own process; latency runs {seconds:g} s,"
+        f" CPU runs {cpu_seconds:g} s; load average {load} at the start,"
+        f" {load_average()} at the end"
+    )
     d_med, d_p95 = figures(direct)
     s_med, s_p95 = figures(served)
-    f_med, f_p95 = figures(served4)
-    print(f"432x240 at 30 fps from an emulator in its own process, {seconds:g} s per measurement")
-    for name, values, (median, p95) in (
-        ("direct (rtp engine)", direct, (d_med, d_p95)),
-        ("through --serve", served, (s_med, s_p95)),
-        ("through --serve, 4 viewers", served4, (f_med, f_p95)),
+    for name, values in (
+        ("direct (rtp engine)", direct),
+        ("through --serve", served),
+        ("through --serve, 4 viewers", served4),
     ):
+        median, p95 = figures(values)
         print(f"  {name:<27} frames {len(values):4d}  median {median:5.1f} ms  p95 {p95:5.1f} ms")
     print(
         f"  added by --serve: median {s_med - d_med:+.1f} ms (goal <= 5),"
         f" p95 {s_p95 - d_p95:+.1f} ms; served/direct median {s_med / d_med:.2f}x"
     )
-    base = cpu[0] / (seconds + 2 * WARM_UP)
+    base = (cpu[0] + cpu[-1]) / 2
+    life = cpu_seconds + 2 * WARM_UP
     print(
-        f"  server CPU: {base * 100:.1f}% of a core with no viewer (camera stream and decode);"
-        f" per viewer +{(cpu[1] - cpu[0]) / seconds * 100:.2f}% (1 viewer),"
-        f" +{(cpu[4] - cpu[0]) / 4 / seconds * 100:.2f}% each with 4"
+        f"  server CPU over its {life:g} s, no viewer (camera stream and decode): {cpu[0]:.2f} s"
+        f" and {cpu[-1]:.2f} s, {base / life * 100:.1f}% of a core (noise: the two differ by"
+        f" {abs(cpu[0] - cpu[-1]):.2f} s)"
     )
+    for (viewers, transport), value, rate in zip(
+        runs[1:-1], cpu[1:-1], received[1:-1], strict=True
+    ):
+        each = (value - base) / viewers / cpu_seconds * 100
+        print(
+            f"  {viewers:2d} viewers over {transport.upper()}: {value:.2f} s, {each:+.3f}% of a"
+            f" core per viewer (each got {rate:.0f} kbit/s)"
+        )
 
 
 if __name__ == "__main__":
