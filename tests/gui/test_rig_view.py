@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.exceptions import TimeoutError as QtTimeoutError
 
-from yicam.emulator import Emulator
+from yicam._transfers.partial import Partial
+from yicam.emulator import Emulator, Faults
 from yicam.gui.rig_tile import RigTile
 from yicam.gui.rig_window import RigWindow
 
@@ -24,12 +26,18 @@ PREVIEW = (216, 120)
 
 
 @pytest.fixture
-def cameras(emu_thread: LoopThread, tmp_path: Path) -> list[Emulator]:
+def cameras(
+    request: pytest.FixtureRequest, emu_thread: LoopThread, tmp_path: Path
+) -> list[Emulator]:
     """Four emulators, each with its own card and serial (and a small picture at 10 fps: four
-    encoders and four decoders share the machine with the other tests)."""
+    encoders and four decoders share the machine with the other tests); an indirect parameter
+    gives them `Faults`."""
+    faults = getattr(request, "param", None) or Faults()
     emulators = []
     for index in range(1, COUNT + 1):
-        emu = emu_thread.emulator(sd=tmp_path / f"sd{index}", preview_size=PREVIEW, preview_fps=10)
+        emu = emu_thread.emulator(
+            sd=tmp_path / f"sd{index}", preview_size=PREVIEW, preview_fps=10, faults=faults
+        )
         emu.state.settings["serial_number"] = f"Z23LRIG0000{index}"
         emulators.append(emu)
     return emulators
@@ -209,6 +217,43 @@ def test_download_all_new_puts_each_camera_in_its_folder(
 
 def _md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("cameras", [Faults(slow_data=1024)], indirect=True)  # 1 MiB/s each
+def test_cancel_download_keeps_the_parts_and_the_next_download_resumes(
+    qtbot: Any, make_rig: Callable[..., RigWindow], cameras: list[Emulator], tmp_path: Path
+) -> None:
+    size = 6 * 1024 * 1024  # 6 s a camera: cancelled well before its end
+    for emu in cameras:
+        (emu.sd / "DCIM" / "100MEDIA").mkdir(parents=True, exist_ok=True)
+        (emu.sd / "DCIM" / "100MEDIA" / "YDXJ0001.mp4").write_bytes(os.urandom(size))
+    rig = make_rig(live=False)
+    assert not rig.cancel_download.isVisible()
+    qtbot.waitUntil(lambda: all(t.connected for t in rig.model.tiles), timeout=WAIT)
+    _click(qtbot, rig.download)
+    qtbot.waitUntil(
+        lambda: all(
+            "YDXJ0001.mp4" in t.note.text() and not t.note.text().endswith(" 0%") for t in rig.tiles
+        ),
+        timeout=WAIT,
+    )
+    _click(qtbot, rig.cancel_download)
+    qtbot.waitUntil(lambda: rig.summary.text().endswith("cancelled"), timeout=WAIT)
+    assert not rig.cancel_download.isVisible()
+    assert rig.download.text() == "Download all new"
+    for i, tile in enumerate(rig.tiles, 1):
+        assert tile.note.text().startswith("Download cancelled"), tile.note.text()
+        local = tmp_path / "rig" / f"cam{i}" / "100MEDIA" / "YDXJ0001.mp4"
+        assert not local.exists()  # never an incomplete file under its final name
+        assert 0 < Partial(local).path.stat().st_size < size
+
+    _click(qtbot, rig.download)
+    qtbot.waitUntil(lambda: "4 of 4 cameras ok" in rig.summary.text(), timeout=60_000)
+    for i, (tile, emu) in enumerate(zip(rig.tiles, cameras, strict=True), 1):
+        local = tmp_path / "rig" / f"cam{i}" / "100MEDIA" / "YDXJ0001.mp4"
+        assert _md5(local) == _md5(emu.sd / "DCIM" / "100MEDIA" / "YDXJ0001.mp4")
+        assert not Partial(local).path.exists()
+        assert tile.note.text().startswith("1 new file downloaded and verified")
 
 
 def test_a_camera_without_a_card_says_so_on_its_tile(

@@ -93,6 +93,8 @@ class RigModel(QObject):
         self._jobs = Jobs()
         self._busy = False
         self._downloading = False
+        self._download_job: asyncio.Task[None] | None = None
+        self._cancel_asked = False
         for tile in self.tiles:
             tile.statusChanged.connect(self._check_recording)
         self._recording = False
@@ -137,7 +139,15 @@ class RigModel(QObject):
         """Download every camera's new files into FOLDER/NAME, verified."""
         if not self._downloading:
             self._set_downloading(True)
-            self._jobs.spawn(self._download(self.prefs.folder))
+            self._cancel_asked = False
+            self._download_job = self._jobs.spawn(self._download(self.prefs.folder))
+
+    def cancel_download(self) -> None:
+        """Stop Download all new: the files copied stay, and the next one resumes the file
+        each camera was copying from its partial file."""
+        if self._download_job is not None and not self._cancel_asked:
+            self._cancel_asked = True
+            self._download_job.cancel()
 
     async def aclose(self) -> None:
         """Stop the actions and the tiles, then end every session."""
@@ -179,6 +189,7 @@ class RigModel(QObject):
 
     async def _download(self, folder: Path) -> None:
         counts = dict.fromkeys(self._by_name, 0)
+        ended = False  # a report the download thread posted before it stopped comes too late
 
         def progress(name: str, item: MediaItem) -> Callable[[int, int], None]:
             counts[name] += 1
@@ -186,6 +197,8 @@ class RigModel(QObject):
             label = clean_text(item.name, 60, single_line=True)
 
             def update(done: int, total: int) -> None:
+                if ended:
+                    return
                 share = f" {done * 100 // total}%" if total else ""
                 tile.report(note=f"Downloading file {number}: {label}{share}")
 
@@ -203,7 +216,18 @@ class RigModel(QObject):
             result: FleetResult[SyncReport] = (
                 await Fleet(up).sync(folder, progress=progress) if up else FleetResult(())
             )
+        except asyncio.CancelledError:
+            ended = True
+            if self._cancel_asked:  # not the window closing
+                for name in up:
+                    self._by_name[name].report(
+                        note="Download cancelled (the next Download all new resumes it)"
+                    )
+                self.message.emit(f"Download all new into {folder}: cancelled")
+            raise
         finally:
+            ended = True
+            self._download_job = None
             self._set_downloading(False)
         for camera in result:
             tile = self._by_name[camera.name]

@@ -59,13 +59,18 @@ class RigWindow(QMainWindow):
         self.record.setToolTip("Every camera starts (or stops) recording at the same moment")
         self.download = QPushButton("Download all new")
         self.download.setObjectName("downloadAll")
+        self.cancel_download = QPushButton("Cancel download")
+        self.cancel_download.setObjectName("cancelDownload")
+        self.cancel_download.setToolTip(
+            "Stop downloading: the files copied stay; Download all new resumes the rest"
+        )
         self.folder = QLabel()
         self.folder.setObjectName("rigFolder")
         self.folder.setStyleSheet("color: #555;")
         choose = QPushButton("Folder…")
         choose.setObjectName("chooseFolder")
         bar = QHBoxLayout()
-        for button in (self.photo, self.record, self.download):
+        for button in (self.photo, self.record, self.download, self.cancel_download):
             bar.addWidget(button)
         bar.addSpacing(12)
         bar.addWidget(self.folder, 1)
@@ -95,6 +100,7 @@ class RigWindow(QMainWindow):
         self.photo.clicked.connect(self.model.photo_all)
         self.record.clicked.connect(self.model.record_all)
         self.download.clicked.connect(self.model.download_all)
+        self.cancel_download.clicked.connect(self.model.cancel_download)
         choose.clicked.connect(self._choose_folder)
         self.model.busyChanged.connect(self._update)
         self.model.recordingChanged.connect(self._update)
@@ -131,6 +137,7 @@ class RigWindow(QMainWindow):
         self.record.setText("Stop all" if model.recording else "Record all")
         self.download.setEnabled(not model.downloading)
         self.download.setText("Downloading…" if model.downloading else "Download all new")
+        self.cancel_download.setVisible(model.downloading)
 
     def _show_folder(self, folder: str) -> None:
         self.folder.setText(f"into {folder}/NAME")
