@@ -152,7 +152,7 @@ def test_timelapse_bad_arguments(emu: Emulator, args: list[str], message: str) -
 
 
 def test_ctrl_c_leaves_no_partial_file_under_a_final_name(loop: LoopThread, tmp_path: Path) -> None:
-    emu = loop.emulator(faults=Faults(slow_data=32))
+    emu = loop.emulator(faults=Faults(slow_data=1))  # 4 s for the photo: Ctrl-C comes first
     proc = subprocess.Popen(
         [*YICAM, "--host", "127.0.0.1", "--port", str(emu.port), "--data-port",
          str(emu.data_port), "--http-port", str(emu.http_port), "tether", str(tmp_path)],

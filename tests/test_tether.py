@@ -271,7 +271,9 @@ async def test_tether_reports_a_file_it_cannot_get(
 async def test_cancelled_tether_leaves_no_partial_file_under_a_final_name(
     start_emulator: Callable[..., Any], tmp_path: Path
 ) -> None:
-    emu = await start_emulator(faults=Faults(slow_data=64))
+    # 1 KiB/s: the 4.4 KB photo takes 4 s, so close() comes while it downloads (at 64 KiB/s it
+    # took 70 ms, and on a loaded machine the download could finish first).
+    emu = await start_emulator(faults=Faults(slow_data=1))
     async with camera_for(emu) as cam:
         tether = Tether(cam, tmp_path)
         await tether.start()
