@@ -57,7 +57,7 @@ if sys.platform != "linux":  # network namespaces, packet sockets: the lab is Li
     raise SystemExit(0)
 
 CAMERAS = int(os.environ.get("CAMERAS", "8"))
-ROUNDS = int(os.environ.get("ROUNDS", "60"))
+ROUNDS = int(os.environ.get("ROUNDS", "150"))
 BLOCKS = 5
 SYNC_MB = int(os.environ.get("SYNC_MB", "32"))
 # The links' losses: fresh draws each run unless SEED is set. A fixed seed fixes which
