@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import aiomqtt
@@ -188,16 +189,27 @@ async def run_blocks(
     return order, latency, offsets, late
 
 
+def lowered(nice: int) -> Callable[[], None] | None:
+    """What a child runs first to lower its priority by `nice` (None: nothing to do)."""
+    if sys.platform == "win32" or not nice:
+        return None
+
+    def lower() -> None:
+        os.nice(nice)
+
+    return lower
+
+
 def main() -> None:
     hosts = [f"127.0.0.{i}" for i in range(2, 2 + CAMERAS)]
-    nice = EMULATOR_NICE if hasattr(os, "nice") else 0  # no nice on Windows
+    nice = EMULATOR_NICE if sys.platform != "win32" else 0  # no nice on Windows
     servers = [
         subprocess.Popen(
             [sys.executable, "-c", _SERVER, host, str(TIME_SCALE)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            preexec_fn=(lambda: os.nice(nice)) if nice else None,
+            preexec_fn=lowered(nice),
         )
         for host in hosts
     ]

@@ -20,7 +20,8 @@ from .._session.events import Expectation
 from .._wire.ids import MsgId, Notify
 from .clock import align_clocks
 from .fleet_results import Trigger
-from .trigger import ARM_AHEAD, fire, sleep_until
+from .moment import sleep_until
+from .trigger import ARM_AHEAD, fire
 
 __all__ = ["MIN_LEAD", "check_start_time", "start_at"]
 

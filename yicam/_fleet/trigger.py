@@ -33,34 +33,12 @@ from .._session.events import Expectation
 from .._wire.ids import MsgId, Notify
 from .._wire.messages import Reply
 from .fleet_results import Trigger
+from .moment import sleep_until
 
-__all__ = ["ARM_AHEAD", "fire", "sleep_until"]
+__all__ = ["ARM_AHEAD", "fire"]
 
 Outcome = Trigger | Exception
 ARM_AHEAD = 0.05  # seconds before `at` that a timed shot is armed: ample even under load
-# The last milliseconds before `at` are waited out blocking: the event loop's timers wake up
-# to a millisecond late (the selector counts whole milliseconds) plus whatever the loop runs
-# first; a thread sleep wakes within the OS timer slack and the scheduler's wake-up delay,
-# and the last half millisecond is spent polling the clock, which absorbs both. (Polling
-# much longer makes it worse on a busy computer: a process that spins through its time slice
-# is the one preempted, right at T.)
-_BLOCK = 0.003
-_SPIN = 0.0005
-
-
-async def sleep_until(at: float) -> None:
-    """Return at `at` (a `time.time()` moment) as precisely as the OS allows, or now if past.
-
-    Blocks the event loop for the last few milliseconds: for a shot, that is the point."""
-    ahead = at - time.time()
-    if ahead > _BLOCK:
-        await asyncio.sleep(ahead - _BLOCK)
-        ahead = at - time.time()
-    if ahead > _SPIN:
-        time.sleep(ahead - _SPIN)  # noqa: ASYNC251 (deliberate: the precise part of the wait)
-    give_up = time.monotonic() + 2 * _SPIN  # should the wall clock be set back meanwhile
-    while time.time() < at and time.monotonic() < give_up:
-        pass
 
 
 async def fire(
@@ -116,14 +94,10 @@ async def _write_all(
         sent: dict[str, float] = {}
         if at is None:
             _fresh_time_slice()
+            _write_pass(ready, sent, outcomes)
         else:  # woken from a thread sleep: on a fresh time slice already, and yielding
             await sleep_until(at)  # now could hand the moment to another process
-        for name, cam, data, _future in ready:  # the one pass: nothing awaits in here
-            sent[name] = time.monotonic()
-            try:
-                cam.session.write(data)
-            except Exception as exc:
-                outcomes[name] = exc
+            _write_pass(ready, sent, outcomes)
         for name, cam, _data, _future in ready:  # a lost request then comes back sooner
             if name not in outcomes:
                 cam.session.nudge()
@@ -181,6 +155,20 @@ def _stamp(replied: dict[str, float], name: str) -> Callable[[asyncio.Future[Rep
         replied[name] = time.monotonic()
 
     return stamp
+
+
+def _write_pass(
+    ready: list[tuple[str, Camera, bytes, asyncio.Future[Reply]]],
+    sent: dict[str, float],
+    outcomes: dict[str, Outcome | _Stale],
+) -> None:
+    """The one pass: every request written, nothing awaited."""
+    for name, cam, data, _future in ready:
+        sent[name] = time.monotonic()
+        try:
+            cam.session.write(data)
+        except Exception as exc:
+            outcomes[name] = exc
 
 
 def _fresh_time_slice() -> None:

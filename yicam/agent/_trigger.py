@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import yicam
 from yicam import MsgId, Notify
-from yicam._fleet.trigger import ARM_AHEAD, fire, sleep_until
+from yicam._fleet.moment import sleep_until
+from yicam._fleet.trigger import ARM_AHEAD, fire
 
 from ._codec import encode_error
 
