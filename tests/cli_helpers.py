@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import threading
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, contextmanager
@@ -51,7 +52,7 @@ class LoopThread:
         kwargs.setdefault("http_port", 0)
         kwargs.setdefault("rtsp_port", 0)
         kwargs.setdefault("time_scale", FAST)
-        return self.enter(Emulator(**kwargs))
+        return self.run(enter_emulator(self._stack, kwargs), timeout=BACK_WITHIN + 10)
 
     def close(self) -> None:
         """Exit every context, cancel what is left, stop the loop and join the thread."""
@@ -62,6 +63,28 @@ class LoopThread:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(10)
             self.loop.close()
+
+
+BACK_WITHIN = 15.0  # seconds a camera started again waits for its old ports
+
+
+async def enter_emulator(stack: AsyncExitStack, kwargs: dict[str, Any]) -> Emulator:
+    """Start an emulator on `stack`; one started again on its old ports waits until they are free.
+
+    While a camera is off, any socket on this busy loopback may be given one of its ports for a
+    while (a client's ephemeral port: "address already in use" when it comes back).
+    """
+    ports = ("port", "data_port", "http_port", "rtsp_port")
+    again = any(kwargs.get(name) for name in ports)
+    deadline = asyncio.get_running_loop().time() + BACK_WITHIN
+    while True:
+        try:
+            return await stack.enter_async_context(Emulator(**kwargs))
+        except OSError as exc:
+            late = asyncio.get_running_loop().time() > deadline
+            if not again or exc.errno != errno.EADDRINUSE or late:
+                raise
+        await asyncio.sleep(0.05)  # poll the port until its holder lets go
 
 
 async def _cancel_others() -> None:

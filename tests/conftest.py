@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from yicam import Camera
 from yicam.emulator import Emulator
 
-from .cli_helpers import LoopThread, loop_thread
+from .cli_helpers import LoopThread, enter_emulator, loop_thread
 from .wifi_lab import lab_allows
 
 # Shared two-core machines: generating inputs may be slow, and a deadline would measure the
@@ -182,7 +182,7 @@ async def start_emulator() -> AsyncIterator[Callable[..., Any]]:
             kwargs.setdefault("http_port", 0)
             kwargs.setdefault("rtsp_port", 0)
             kwargs.setdefault("time_scale", FAST)
-            return await stack.enter_async_context(Emulator(**kwargs))
+            return await enter_emulator(stack, kwargs)
 
         yield start
 
