@@ -140,7 +140,13 @@ def lab_unavailable() -> str | None:
     made = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
     if made.returncode != 0:
         return f"cannot make a network namespace here: {made.stderr.strip()}"
-    subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    try:  # a container may allow namespaces but no veth links
+        link = ["ip", "-n", name, "link", "add", "probe0", "type", "veth", "peer", "name", "probe1"]
+        linked = subprocess.run(link, capture_output=True, text=True)
+        if linked.returncode != 0:
+            return f"cannot make a veth link here: {linked.stderr.strip()}"
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
     return None
 
 
