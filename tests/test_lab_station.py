@@ -4,12 +4,15 @@ reached at its station address."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from yicam import Camera, discover
+from yicam._fleet.discovery import _accepts
 
 from .wifi_lab import CAMERA_ADDRESS, LinkShape, WifiLab, lab_unavailable
 
@@ -73,3 +76,17 @@ async def test_each_station_camera_is_reached_at_its_station_address(station: Wi
                 assert cam.session.session_info["rtsp"] == "rtsp://192.168.42.1/live"
                 assert cam.rtsp_url == f"rtsp://{camera.address}/live"
                 assert (await cam.device_info()).model == "Z16"
+
+
+async def test_probe_keeps_a_camera_that_answered_while_this_process_stalled(
+    tmp_path: Path,
+) -> None:
+    # The handshake takes two slow round trips (ARP, then SYN); the whole process stalls
+    # past the probe's timeout meanwhile (load, a long garbage collection), as in a full
+    # make test where all three station cameras were missed at once. The camera answered
+    # in time: the probe must not count our own stall as its silence.
+    with WifiLab(1, LinkShape(delay=0.1, jitter=0.0), workdir=tmp_path) as lab:
+        camera = lab.start_emulators(model="yi4k", rtsp_port=None, time_scale=0.05)[0]
+        with lab.inside():
+            asyncio.get_running_loop().call_later(0.05, time.sleep, 1.0)
+            assert await _accepts(camera.address, camera.ports[0], timeout=0.6)

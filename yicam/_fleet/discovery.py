@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import re
 import socket
 import subprocess
@@ -40,6 +41,7 @@ WIDEST_PREFIX = 22  # 1022 addresses: anything wider needs force=True (`--force`
 CONCURRENCY = 64
 HEAD_START = 0.2  # seconds the discovery answers get before the probe starts
 PROC_ARP = Path("/proc/net/arp")  # Linux's ARP table
+_LOG = logging.getLogger(__name__)
 _IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 
 
@@ -235,15 +237,32 @@ class _Answers(asyncio.DatagramProtocol):
 
 
 async def _accepts(host: str, port: int, timeout: float) -> bool:
-    """True when the host accepts a TCP connection on `port` (nothing is sent)."""
+    """True when the host accepts a TCP connection on `port` within `timeout` (nothing is sent).
+
+    The kernel says whether the handshake finished, not the timer alone: when this process
+    stalls (a loaded machine, a long garbage collection), the timer and the finished
+    connection come due in the same turn of the loop, and the timer would win for every
+    camera of the stalled batch.
+    """
+    loop = asyncio.get_running_loop()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setblocking(False)
+        try:
+            async with asyncio.timeout(timeout):
+                await loop.sock_connect(sock, (host, port))
+        except TimeoutError:
+            return _connected(sock)
+        except OSError:
+            return False
+    return True
+
+
+def _connected(sock: socket.socket) -> bool:
+    """True when `sock`'s handshake has finished (it has a peer)."""
     try:
-        async with asyncio.timeout(timeout):
-            _reader, writer = await asyncio.open_connection(host, port)
-    except (OSError, TimeoutError):
+        sock.getpeername()
+    except OSError:
         return False
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
     return True
 
 
@@ -252,7 +271,8 @@ async def _identify(host: str, port: int, timeout: float) -> FoundCamera | None:
     try:
         async with asyncio.timeout(timeout * 4), Camera(host, port, timeout=timeout) as cam:
             info = await cam.device_info()
-    except Exception:  # anything else on the port is simply not a camera
+    except Exception as exc:  # anything else on the port is simply not a camera
+        _LOG.debug("%s:%d answered but not as a camera: %r", host, port, exc)
         return None
     model = cam.model_name if cam.model_name != "unknown model" else info.model
     return FoundCamera(host, port, model, info.firmware, info.serial)
