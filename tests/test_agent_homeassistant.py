@@ -128,6 +128,11 @@ async def test_each_camera_is_a_home_assistant_device_with_sensors_and_buttons(
         assert len({c["unique_id"] for c in configs.values()}) == 6
         assert len({json.dumps(c["device"], sort_keys=True) for c in configs.values()}) == 1
         by_id = {c["unique_id"].rsplit("_", 1)[-1]: c for c in configs.values()}
+        # The retained states and availability come on the yicam/# subscription, after the
+        # discovery messages: wait for every topic the configs read.
+        read = {c["state_topic"] for c in configs.values() if "state_topic" in c}
+        read |= {entry["topic"] for c in configs.values() for entry in c["availability"]}
+        await wait_until(lambda: read <= ha.retained.keys(), 10)
         # What Home Assistant shows: the values its templates render from the retained state.
         state = ha.retained[by_id["battery"]["state_topic"]]
         assert render(by_id["battery"]["value_template"], state) == str(emulator.state.battery)
