@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -16,11 +17,22 @@ MOSQUITTO = shutil.which("mosquitto") or (
 )
 
 
+# Below every system's ephemeral range (Linux 32768-60999, macOS and Windows 49152-65535): a
+# port from bind(0) is handed out again by the kernel, to any process's next connection or
+# bind(0), between the pick and the server binding it ("Address already in use" under load).
+_PICKED = range(20000, 32768)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+    """A TCP port nothing is bound to right now, outside the ephemeral range."""
+    for port in random.sample(_PICKED, 100):
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free TCP port on {host} in {_PICKED}")
 
 
 def wait_listening(host: str, port: int, timeout: float = 10.0) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from yicam import Camera, MsgId, SessionHeldError
 from yicam.cli.main import cli
 from yicam.emulator import Emulator, parse_faults
 
+from .agent_helpers import free_port
 from .cli_helpers import LoopThread, yicam
 from .conftest import wait_until
 from .scripted import scripted_camera, session_then
@@ -428,12 +428,6 @@ def test_format(emu: Emulator) -> None:
 
 
 # -- errors --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_unreachable_camera() -> None:

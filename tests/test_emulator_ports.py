@@ -14,11 +14,7 @@ from yicam.cli.emulate import ready_line
 from yicam.emulator import Emulator
 from yicam.emulator.rtsp import RtspServer
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from .agent_helpers import free_port
 
 
 async def test_a_taken_port_leaves_nothing_bound() -> None:

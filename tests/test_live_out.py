@@ -23,6 +23,7 @@ from yicam import Camera, ReconnectPolicy
 from yicam.emulator import Emulator
 from yicam.live import LiveServer, LiveView, Restreamer, VirtualCameraError, run_webcam
 
+from .agent_helpers import free_port
 from .conftest import wait_until
 
 QUICK = ReconnectPolicy(initial_delay=0.05, max_delay=0.2, jitter=0.5)
@@ -142,12 +143,6 @@ def test_the_server_says_whether_only_this_computer_can_watch() -> None:
         ("0.0.0.0", False), ("::", False), ("192.168.1.20", False), ("camera.lan", False),
     ):  # fmt: skip
         assert LiveServer(live, host=host).loopback is loopback, host
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
 from yicam.emulator import Emulator
 from yicam.gui.main_window import MainWindow
 
-from ..test_live_out import Viewer, free_port, read_rtmp, rtmp_server  # noqa: F401
+from ..agent_helpers import free_port
+from ..test_live_out import Viewer, read_rtmp, rtmp_server  # noqa: F401
 from .conftest import WAIT, connect, run
 
 LEFT = Qt.MouseButton.LeftButton
