@@ -25,14 +25,22 @@ _PICKED = range(20000, 32768)
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nothing is bound to right now, outside the ephemeral range."""
-    for port in random.sample(_PICKED, 100):
+    return free_ports(1, host)[0]
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` different TCP ports nothing is bound to right now, outside the ephemeral range."""
+    ports: list[int] = []
+    for port in random.sample(_PICKED, 100 + count):
         with socket.socket() as probe:
             try:
                 probe.bind((host, port))
             except OSError:
                 continue
-            return port
-    raise RuntimeError(f"no free TCP port on {host} in {_PICKED}")
+        ports.append(port)
+        if len(ports) == count:
+            return ports
+    raise RuntimeError(f"no {count} free TCP ports on {host} in {_PICKED}")
 
 
 def wait_listening(host: str, port: int, timeout: float = 10.0) -> None:

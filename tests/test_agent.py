@@ -20,7 +20,7 @@ from yicam.agent import Agent, AgentClient, EmbeddedBroker, RemoteCamera
 from yicam.agent._broker_process import set_nodelay_on_listener
 from yicam.emulator import Emulator
 
-from .agent_helpers import free_port
+from .agent_helpers import free_port, free_ports
 from .conftest import wait_until
 
 
@@ -187,7 +187,10 @@ async def test_download_is_copied_and_verified(
 async def test_a_dropped_camera_comes_back_and_the_state_says_so(
     serve: Callable[..., Any], start_emulator: Callable[..., Any]
 ) -> None:
-    emu = await start_emulator()
+    # Ports below the ephemeral range: one from bind(0), once closed, can be taken by any
+    # process's next connection before the camera comes back on it.
+    control, data, http = free_ports(3)
+    emu = await start_emulator(port=control, data_port=data, http_port=http)
     port = emu.port
     running = await serve(
         {"cam": camera_of(emu, reconnect=yicam.ReconnectPolicy(initial_delay=0.05, max_delay=0.2))}
