@@ -31,6 +31,7 @@ from yicam import (
 )
 from yicam.emulator import Emulator, Faults
 
+from .agent_helpers import free_port
 from .conftest import FAST, wait_until
 from .scripted import Hangup, scripted_camera, session_then
 
@@ -140,9 +141,11 @@ async def test_closing_while_waiting_for_a_notification_is_not_minus_14(
 
 
 async def test_reconnects_to_an_emulator_restarted_on_the_same_port() -> None:
-    first = Emulator("127.0.0.1", 0, data_port=0, http_port=0, rtsp_port=None, time_scale=FAST)
+    # A port below the ephemeral range: one from bind(0) can be taken while nobody listens,
+    # by another process's connection or by the client's own retry connecting to itself.
+    port = free_port()
+    first = Emulator("127.0.0.1", port, data_port=0, http_port=0, rtsp_port=None, time_scale=FAST)
     await first.start()
-    port = first.port
     cam = camera_for(port, reconnect=QUICK)
     log = Recorder(cam)
     notes: list[Notification] = []
