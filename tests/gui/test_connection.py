@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -13,6 +12,7 @@ from yicam.emulator import Emulator
 from yicam.gui.main_window import MainWindow
 from yicam.gui.status_bar import human_size
 
+from ..agent_helpers import free_port
 from ..cli_helpers import LoopThread
 from .conftest import WAIT, connect, ports_of, run, target_of
 
@@ -65,9 +65,7 @@ def test_status_bar_shows_power_source_and_connection(
 def test_unreachable_camera_says_so_with_a_hint(
     qtbot: Any, make_window: Any, emu: Emulator
 ) -> None:
-    with socket.socket() as free:  # a port nobody listens on
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
+    port = free_port()  # nobody listens there (nor will: below the ephemeral range)
     target = target_of(emu)
     window = make_window(type(target)(target.host, port))
     qtbot.mouseClick(window.connection_bar.connect_button, Qt.MouseButton.LeftButton)
