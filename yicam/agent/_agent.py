@@ -35,7 +35,7 @@ from ._events import event_to_json
 from ._files import file_info, inside, list_files, read_chunk
 from ._homeassistant import ACTIONS, discovery
 from ._jobs import Jobs
-from ._link import Incoming, Link, LinkDown, TLSOptions
+from ._link import Incoming, Link, LinkDown, TLSOptions, stop_if_cancelled
 from ._registry import LocalAgent, register, unregister
 from ._topics import DEFAULT_PREFIX, Topics, level
 from ._trigger import fire_at
@@ -45,6 +45,7 @@ __all__ = ["Agent", "AgentCamera", "camera_name"]
 
 _LOG = logging.getLogger(__name__)
 _REMEMBERED = 1000  # request ids whose replies are kept for a repeated request
+_STOP_WAIT = 10.0  # seconds a stopping task may take before it is logged and left behind
 AgentHandler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
@@ -181,9 +182,9 @@ class Agent:
         finally:
             await self.jobs.close()
             # The broker link goes last: the goodbye ("offline", closed sessions) needs it.
-            await cancel_and_wait(workers[1:], self._tasks)
+            await cancel_and_wait(workers[1:], self._tasks, timeout=_STOP_WAIT)
             await self._goodbye()
-            await cancel_and_wait(workers[0])
+            await cancel_and_wait(workers[0], timeout=_STOP_WAIT)
 
     def _register(self) -> None:
         cameras = {n: (o.cam.host, o.cam.settings.port) for n, o in self.cameras.items()}
@@ -203,7 +204,9 @@ class Agent:
                     await self._publish_state(owned)
                 await self.link.publish(self.topics.status(self.name), "offline", retain=True)
         await self.link.close()
-        await asyncio.gather(*(o.cam.close() for o in self.cameras.values()))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_STOP_WAIT):
+                await asyncio.gather(*(o.cam.close() for o in self.cameras.values()))
 
     async def _on_connect(self, link: Link) -> None:
         """After every (re)connect: say "online", listen for requests, publish every state."""
@@ -229,6 +232,7 @@ class Agent:
         """Open the session, again after it was given up; refresh the state now and then."""
         cam = owned.cam
         while True:
+            stop_if_cancelled()
             if cam.connection_state is yicam.ConnectionState.CLOSED:
                 try:
                     await cam.connect()

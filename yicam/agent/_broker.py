@@ -84,7 +84,8 @@ class EmbeddedBroker:
             IotCoreBroker(config_path=str(config)).check_ports()  # OSError when taken
             argv = [sys.executable, "-c", BOOTSTRAP, str(config), self.host, str(self.port)]
             self._process = await asyncio.to_thread(_launch, argv)
-            line = await asyncio.wait_for(asyncio.to_thread(_first_line, self._process), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: 3.11's can drop a cancellation
+                line = await asyncio.to_thread(_first_line, self._process)
             if not line.startswith("ready"):
                 raise RuntimeError(f"the embedded broker did not start on {self.url}")
             self.nodelay = line == "ready nodelay"

@@ -5,6 +5,10 @@ as `reply_to` and `id` in the JSON payload, so they also work through a broker t
 MQTT 3.1.1 (the link falls back to it when the broker refuses version 5). aiomqtt watches the
 socket with `loop.add_reader`: on Windows the asyncio loop must be a selector loop
 (`run` in this package takes care of it).
+
+Every wait on the broker is bounded here with `asyncio.timeout`, never by aiomqtt's own timeouts:
+those use `asyncio.wait_for`, which on Python 3.11 drops a cancellation that arrives together
+with the broker's answer, so a stopping agent went on serving and its shutdown waited forever.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from yicam import cancel_and_wait
 
 from ._url import BrokerURL
 
-__all__ = ["Incoming", "Link", "LinkDown", "run"]
+__all__ = ["Incoming", "Link", "LinkDown", "run", "stop_if_cancelled"]
 
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -156,7 +160,7 @@ class Link:
             else aiomqtt.ProtocolVersion.V311,
             will=will,
             keepalive=self.keepalive,
-            timeout=timeout,
+            timeout=math.inf,  # bounded here (see the module)
             tls_context=self.tls.context() if self.url.tls else None,
             tls_insecure=self.tls.insecure if self.url.tls else None,
             # Without it, Nagle's algorithm holds a small request back for the broker's
@@ -220,6 +224,7 @@ class Link:
         attempt = 0
         try:
             while True:
+                stop_if_cancelled()
                 try:
                     await self.connect()
                     attempt = 0
@@ -245,13 +250,14 @@ class Link:
 
     # -- sending -----------------------------------------------------------------------------
 
-    async def subscribe(self, *topics: str) -> None:
+    async def subscribe(self, *topics: str, timeout: float = 10.0) -> None:
         """Subscribe (QoS 1). Raises `LinkDown` when the connection is down."""
         client = self._need()
         try:
-            await client.subscribe([(t, 1) for t in topics])
-        except aiomqtt.MqttError as exc:
-            raise LinkDown(f"subscribing failed: {exc}") from None
+            async with asyncio.timeout(timeout):
+                await client.subscribe([(t, 1) for t in topics], timeout=math.inf)
+        except (aiomqtt.MqttError, TimeoutError) as exc:
+            raise LinkDown(f"subscribing failed: {exc or 'timed out'}") from None
 
     async def publish(
         self,
@@ -282,16 +288,27 @@ class Link:
             if expiry:
                 properties.MessageExpiryInterval = max(1, math.ceil(expiry))
         try:
-            await client.publish(
-                topic, payload, qos=qos, retain=retain, properties=properties, timeout=timeout
-            )
-        except aiomqtt.MqttError as exc:
-            raise LinkDown(f"publishing on {topic} failed: {exc}") from None
+            async with asyncio.timeout(timeout):
+                await client.publish(
+                    topic, payload, qos=qos, retain=retain, properties=properties, timeout=math.inf
+                )
+        except (aiomqtt.MqttError, TimeoutError) as exc:
+            raise LinkDown(f"publishing on {topic} failed: {exc or 'timed out'}") from None
 
     def _need(self) -> aiomqtt.Client:
         if self._client is None or self.down.is_set():
             raise LinkDown(f"not connected to the broker at {self.url}")
         return self._client
+
+
+def stop_if_cancelled() -> None:
+    """Raise `CancelledError` when the current task was asked to stop but carried on.
+
+    For loops that must end even when a library swallowed the cancellation (3.11's `wait_for`).
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _retrieve(future: asyncio.Future[None]) -> None:

@@ -103,6 +103,40 @@ async def _serve(
     refresh: float,
     homeassistant: bool = False,
 ) -> None:
+    # First thing: a SIGTERM during startup (discovery, the embedded broker) stops it too.
+    terminated: list[int] = []
+    if sys.platform != "win32":
+        main = asyncio.current_task()
+        assert main is not None
+
+        def terminate() -> None:
+            terminated.append(signal.SIGTERM)
+            main.cancel()  # a second SIGTERM cuts the goodbye short
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        await _serve_cameras(
+            options, name, all_named, discover_, listen, folder, allow_destructive, tls_files,
+            prefix, refresh, homeassistant,
+        )  # fmt: skip
+    except asyncio.CancelledError:
+        if not terminated:
+            raise  # Ctrl-C: asyncio.run turns it into KeyboardInterrupt
+
+
+async def _serve_cameras(
+    options: Any,
+    name: str | None,
+    all_named: bool,
+    discover_: bool,
+    listen: str,
+    folder: Path | None,
+    allow_destructive: bool,
+    tls_files: tuple[str | None, str | None, str | None],
+    prefix: str,
+    refresh: float,
+    homeassistant: bool,
+) -> None:
     from yicam.agent import Agent, BrokerURL, EmbeddedBroker, TLSOptions
 
     cameras = await _cameras(options, all_named, discover_)
@@ -130,15 +164,7 @@ async def _serve(
         names = ", ".join(f"{n} ({c.host}:{c.settings.port})" for n, c in cameras.items())
         emit(Result(None, safe(f"Agent {server.name} on {url}, prefix {prefix}: {names}")))
         emit(Result(None, f"Files in {folder}; Ctrl-C to stop"))
-        task = asyncio.ensure_future(server.run())
-        loop = asyncio.get_running_loop()
-        if sys.platform != "win32":
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
-        try:
-            await task
-        except asyncio.CancelledError:
-            if not task.cancelled():
-                raise
+        await server.run()
 
 
 async def _cameras(options: Any, all_named: bool, discover_: bool) -> dict[str, yicam.Camera]:
