@@ -19,13 +19,15 @@ import pytest
 from yicam.agent import AgentClient
 from yicam.emulator import Emulator
 
+from . import test_agent_mosquitto
 from .agent_helpers import MOSQUITTO, Mosquitto, mosquitto
 from .cli_helpers import LoopThread
 from .conftest import wait_until
-from .test_agent_mosquitto import AgentProcess, name
+from .test_agent_mosquitto import Agents, name
 
 pytestmark = pytest.mark.skipif(MOSQUITTO is None, reason="mosquitto is not installed")
 
+agents = test_agent_mosquitto.agents  # the fixture: no agent process outlives its test
 AGENTS = {"pi1": ["cam0", "cam1"], "pi2": ["cam2", "cam3"]}
 
 
@@ -37,19 +39,20 @@ def broker(tmp_path: Path) -> Iterator[Mosquitto]:
 
 @pytest.fixture
 def rig(
-    loop: LoopThread, broker: Mosquitto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, Emulator]]:
+    loop: LoopThread,
+    broker: Mosquitto,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    agents: Agents,
+) -> dict[str, Emulator]:
     """cam0, cam1 on 127.0.0.2 behind agent pi1; cam2, cam3 on 127.0.0.3 behind agent pi2."""
     monkeypatch.setenv("YICAM_CONFIG", str(tmp_path / "config.toml"))
     emus = {f"cam{i}": loop.emulator(host=f"127.0.0.{2 + i // 2}") for i in range(4)}
     for camera, emu in emus.items():
         name(emu, camera)
-    agents = [AgentProcess(broker.url, a, c, tmp_path / a) for a, c in AGENTS.items()]
-    try:
-        yield emus
-    finally:
-        for agent in agents:
-            agent.stop()
+    for agent, cameras in AGENTS.items():
+        agents(broker.url, agent, cameras, tmp_path / agent)  # ended by the fixture
+    return emus
 
 
 async def all_connected(url: str) -> None:

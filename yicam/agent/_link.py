@@ -37,6 +37,7 @@ __all__ = ["Incoming", "Link", "LinkDown", "run", "stop_if_cancelled"]
 _LOG = logging.getLogger(__name__)
 T = TypeVar("T")
 _UNSUPPORTED_VERSION = (1, 132)  # CONNACK: 3.1.1's "unacceptable protocol", MQTT 5's 0x84
+_ABANDON_WAIT = 6.0  # seconds: paho's connect timeout (5 s) and a little
 _PENDING_WARNING = 1000  # publishes awaiting acknowledgement before aiomqtt warns
 
 
@@ -170,9 +171,17 @@ class Link:
         # A fleet's requests, replies and states are many publishes waiting for their
         # acknowledgements at once: that is normal here, not worth aiomqtt's warning at 10.
         client.pending_calls_threshold = _PENDING_WARNING
+        # aiomqtt connects in a worker thread that a cancellation does not stop: given up
+        # (timeout, the agent stopping), the attempt is waited for and hung up, else its socket
+        # and tasks outlive the event loop.
+        entering = asyncio.ensure_future(client.__aenter__())
         try:
-            async with asyncio.timeout(timeout):
-                await client.__aenter__()
+            try:
+                async with asyncio.timeout(timeout):
+                    await asyncio.shield(entering)
+            except BaseException:
+                await _hang_up(client, entering)
+                raise
         except aiomqtt.MqttCodeError:
             raise
         except (aiomqtt.MqttError, TimeoutError, OSError) as exc:
@@ -299,6 +308,19 @@ class Link:
         if self._client is None or self.down.is_set():
             raise LinkDown(f"not connected to the broker at {self.url}")
         return self._client
+
+
+async def _hang_up(client: aiomqtt.Client, entering: asyncio.Future[Any]) -> None:
+    await asyncio.wait([entering], timeout=_ABANDON_WAIT)
+    if not entering.done():  # connected, no CONNACK yet
+        entering.cancel()
+        with contextlib.suppress(Exception):
+            client._client.disconnect()
+        await asyncio.wait([entering])
+    elif not entering.cancelled() and entering.exception() is None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2):
+                await client.__aexit__(None, None, None)
 
 
 def stop_if_cancelled() -> None:
