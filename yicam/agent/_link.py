@@ -35,6 +35,17 @@ from ._url import BrokerURL
 __all__ = ["Incoming", "Link", "LinkDown", "run", "stop_if_cancelled"]
 
 _LOG = logging.getLogger(__name__)
+
+
+class _CancelledCallsAnswered(logging.Filter):
+    """Drops aiomqtt's traceback for an acknowledgement of a call we cancelled (stopping)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Unexpected message ID")
+
+
+_MQTT_LOG = logging.getLogger(f"{__name__}.mqtt")
+_MQTT_LOG.addFilter(_CancelledCallsAnswered())
 T = TypeVar("T")
 _UNSUPPORTED_VERSION = (1, 132)  # CONNACK: 3.1.1's "unacceptable protocol", MQTT 5's 0x84
 _ABANDON_WAIT = 6.0  # seconds: paho's connect timeout (5 s) and a little
@@ -162,6 +173,7 @@ class Link:
             will=will,
             keepalive=self.keepalive,
             timeout=math.inf,  # bounded here (see the module)
+            logger=_MQTT_LOG,
             tls_context=self.tls.context() if self.url.tls else None,
             tls_insecure=self.tls.insecure if self.url.tls else None,
             # Without it, Nagle's algorithm holds a small request back for the broker's
