@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import socket
 import sys
@@ -20,13 +21,13 @@ from yicam.agent import Agent, AgentClient, EmbeddedBroker, RemoteCamera
 from yicam.agent._broker_process import set_nodelay_on_listener
 from yicam.emulator import Emulator
 
-from .agent_helpers import free_port, free_ports
+from .agent_helpers import free_ports
 from .conftest import wait_until
 
 
 @pytest.fixture
 async def broker() -> AsyncIterator[EmbeddedBroker]:
-    async with EmbeddedBroker("127.0.0.1", free_port()) as running:
+    async with EmbeddedBroker("127.0.0.1", 0) as running:  # it takes a free port itself
         yield running
 
 
@@ -278,18 +279,62 @@ async def test_an_agent_whose_clock_is_ahead_gets_t_in_its_clock(
 def test_nagle_is_turned_off_on_a_listener_and_its_connections() -> None:
     with socket.create_server(("127.0.0.1", 0)) as listener:
         port = listener.getsockname()[1]
-        assert set_nodelay_on_listener(port)
+        assert set_nodelay_on_listener(port) == port
+        assert set_nodelay_on_listener(0) == port  # the process's one listener, on any port
         with socket.create_connection(("127.0.0.1", port)):
             accepted, _ = listener.accept()
             with accepted:
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
-    assert not set_nodelay_on_listener(port)  # nothing listens there any more
+    assert set_nodelay_on_listener(port) is None  # nothing listens there any more
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="descriptors cannot be looked at on Windows")
 async def test_the_embedded_broker_runs_without_nagle(broker: EmbeddedBroker) -> None:
     # Else each small reply waits for a delayed acknowledgement: ~40 ms per request.
     assert broker.nodelay
+
+
+async def test_embedded_brokers_on_port_0_each_get_a_free_port_of_their_own(
+    broker: EmbeddedBroker,
+) -> None:
+    async with EmbeddedBroker("127.0.0.1", 0) as other:
+        assert 0 != broker.port != other.port != 0
+        for running in (broker, other):
+            assert running.url == f"mqtt://127.0.0.1:{running.port}"
+            async with AgentClient(running.url) as client:
+                assert not client.online("nobody")  # entered: connected and subscribed
+
+
+async def test_a_port_taken_while_the_broker_starts_is_an_oserror_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from iotcore.iotcore import IotCoreBroker
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        broker = EmbeddedBroker("127.0.0.1", port)
+        with pytest.raises(OSError, match="in use"):  # taken before it starts
+            await broker.start()
+        # Taken between that check and the broker process's own bind (another process won).
+        monkeypatch.setattr(IotCoreBroker, "check_ports", lambda self: None)
+        with pytest.raises(OSError, match=f"cannot listen on mqtt://127.0.0.1:{port}") as race:
+            await broker.start(timeout=600)  # the process's word, not a timer, ends the wait
+    assert race.value.errno == errno.EADDRINUSE
+    assert "Address already in use" in str(race.value)
+
+
+async def test_a_broker_process_that_dies_at_once_is_an_error_with_what_it_said(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import yicam.agent._broker as embedded
+
+    script = "import sys; print('rumqttd: no such thing', file=sys.stderr); sys.exit(3)"
+    monkeypatch.setattr(embedded, "BOOTSTRAP", script)
+    broker = EmbeddedBroker("127.0.0.1", 0)
+    with pytest.raises(RuntimeError, match="did not start") as failed:
+        await broker.start(timeout=600)  # pytest's own timeout is 60 s: it must not wait
+    assert "exited with status 3" in str(failed.value)
+    assert "rumqttd: no such thing" in str(failed.value)
 
 
 async def test_a_tether_job_keeps_each_new_file_on_the_agent_while_tools_take_photos(

@@ -36,7 +36,7 @@ class AgentThread:
 
     def __init__(self, loop: LoopThread, emu: Emulator, folder: Path) -> None:
         self.loop = loop
-        self.broker = loop.enter(EmbeddedBroker("127.0.0.1", free_port()))
+        self.broker = loop.enter(EmbeddedBroker("127.0.0.1", 0))
         cam = Camera(emu.host, emu.port, data_port=emu.data_port, http_port=emu.http_port,
                      timeout=2.0, event_timeout=5.0, reconnect=True)  # fmt: skip
         self.cam = cam

@@ -17,7 +17,6 @@ from yicam.agent import Agent, AgentClient, BrokerURL, EmbeddedBroker
 from yicam.agent._link import Incoming, Link
 from yicam.emulator import Emulator
 
-from .agent_helpers import free_port
 from .conftest import wait_until
 
 # Home Assistant's MQTT discovery, as its documentation states it: the topic
@@ -95,7 +94,7 @@ class Listener:
 
 @pytest.fixture
 async def agent(tmp_path: Path, emulator: Emulator) -> AsyncIterator[tuple[str, Emulator]]:
-    async with EmbeddedBroker("127.0.0.1", free_port()) as broker:
+    async with EmbeddedBroker("127.0.0.1", 0) as broker:
         cam = Camera(emulator.host, emulator.port, data_port=emulator.data_port,
                      http_port=emulator.http_port, timeout=2.0, event_timeout=5.0,
                      reconnect=True)  # fmt: skip

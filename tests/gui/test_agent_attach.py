@@ -15,7 +15,6 @@ from yicam import Camera
 from yicam.emulator import Emulator
 from yicam.gui.main_window import MainWindow
 
-from ..agent_helpers import free_port
 from ..cli_helpers import LoopThread
 from .conftest import WAIT, connect, target_of
 
@@ -29,7 +28,7 @@ class AgentInThread:
 
     def __init__(self, thread: LoopThread, emu: Emulator, folder: Path) -> None:
         self.thread = thread
-        broker = thread.enter(EmbeddedBroker("127.0.0.1", free_port()))
+        broker = thread.enter(EmbeddedBroker("127.0.0.1", 0))
         cam = Camera(
             emu.host, emu.port, data_port=emu.data_port, http_port=emu.http_port,
             rtsp_port=emu.rtsp_port or 554, timeout=3.0, event_timeout=10.0,

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,6 +26,7 @@ from ._broker_process import BOOTSTRAP
 __all__ = ["MAX_PAYLOAD", "EmbeddedBroker"]
 
 MAX_PAYLOAD = 1 << 20  # bytes: a file chunk (256 KiB) and its header fit with room to spare
+_PICKS = 5  # ports tried for port 0 where the broker process cannot report the one it got
 
 _CONFIG = """\
 id = 0
@@ -50,10 +53,12 @@ next_connection_delay_ms = 1
 class EmbeddedBroker:
     """`async with EmbeddedBroker("127.0.0.1", 1883):` a broker for as long as the block runs.
 
-    `nodelay` tells whether Nagle's algorithm is off for the broker's connections (see
-    `_broker_process`); without it each request through an agent waits about 40 ms.
-    Raises `OSError` on entry when the port is taken, `RuntimeError` when the broker does not
-    start, `ImportError` when iotcore is not installed (`pip install 'yicam[agent]'`).
+    Port 0 lets the broker take a free port, found in `port` once started. `nodelay` tells
+    whether Nagle's algorithm is off for the broker's connections (see `_broker_process`);
+    without it each request through an agent waits about 40 ms. Raises `OSError` on entry when
+    the port is taken or cannot be listened on, `RuntimeError` when the broker process fails
+    otherwise (with what it wrote), `ImportError` when iotcore is not installed
+    (`pip install 'yicam[agent]'`).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 1883) -> None:
@@ -70,25 +75,59 @@ class EmbeddedBroker:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    async def start(self, timeout: float = 15.0) -> None:
-        """Start the broker and wait until it accepts connections (see the class for errors)."""
+    async def start(self, timeout: float = 60.0) -> None:
+        """Start the broker and wait until it accepts connections (see the class for errors).
+
+        The wait ends when the broker process says it listens or exits; `timeout` only bounds
+        a process that does neither.
+        """
+        # Where the process cannot find the port it got (Windows), port 0 means: pick a free
+        # one here, and another one if something else takes it before the broker binds it.
+        pick = self.port == 0 and sys.platform == "win32"
+        for attempt in range(1, _PICKS + 1):
+            port = _free_port(self.host) if pick else self.port
+            try:
+                await self._start(port, timeout)
+                return
+            except OSError as error:
+                if not (pick and error.errno == errno.EADDRINUSE and attempt < _PICKS):
+                    raise
+
+    async def _start(self, port: int, timeout: float) -> None:
         from iotcore.iotcore import IotCoreBroker
 
         self._folder = tempfile.TemporaryDirectory(prefix="yicam-broker-")
-        config = Path(self._folder.name) / "rumqttd.toml"
+        folder = Path(self._folder.name)
+        config = folder / "rumqttd.toml"
         host = f"[{self.host}]" if ":" in self.host else self.host
-        config.write_text(
-            _CONFIG.format(listen=f"{host}:{self.port}", max_payload=MAX_PAYLOAD), "utf-8"
-        )
+        config.write_text(_CONFIG.format(listen=f"{host}:{port}", max_payload=MAX_PAYLOAD), "utf-8")
+        where = f"mqtt://{host}:{port}"
         try:
             IotCoreBroker(config_path=str(config)).check_ports()  # OSError when taken
-            argv = [sys.executable, "-c", BOOTSTRAP, str(config), self.host, str(self.port)]
-            self._process = await asyncio.to_thread(_launch, argv)
-            async with asyncio.timeout(timeout):  # not wait_for: 3.11's can drop a cancellation
-                line = await asyncio.to_thread(_first_line, self._process)
-            if not line.startswith("ready"):
-                raise RuntimeError(f"the embedded broker did not start on {self.url}")
-            self.nodelay = line == "ready nodelay"
+            argv = [sys.executable, "-c", BOOTSTRAP, str(config), self.host, str(port)]
+            process = self._process = await asyncio.to_thread(_launch, argv, folder / "stderr")
+            try:
+                async with asyncio.timeout(timeout):  # not wait_for: 3.11's can drop a cancellation
+                    line = await asyncio.to_thread(_first_line, process)
+            except TimeoutError:
+                said = f"no word from its process in {timeout:g} s"
+                raise RuntimeError(
+                    f"the embedded broker did not start on {where}: {said}"
+                ) from None
+            word, _, rest = line.partition(" ")
+            if word == "ready":
+                self.port = int(rest.rpartition(" ")[2])
+                self.nodelay = rest.startswith("nodelay ")
+                return
+            if word == "in-use":
+                raise OSError(
+                    errno.EADDRINUSE, f"the embedded broker cannot listen on {where}: {rest}"
+                )
+            if word == "failed":
+                raise OSError(f"the embedded broker cannot listen on {where}: {rest}")
+            status = await asyncio.to_thread(_exit_status, process)
+            said = f"its process {status}; it said: {_tail(folder / 'stderr') or line or 'nothing'}"
+            raise RuntimeError(f"the embedded broker did not start on {where}: {said}")
         except BaseException:
             await self.stop()
             raise
@@ -109,16 +148,40 @@ class EmbeddedBroker:
         return f"mqtt://{host}:{self.port}"
 
 
-def _launch(argv: list[str]) -> subprocess.Popen[bytes]:
-    # stdin: the child exits when this pipe closes; stdout: it says when it is ready.
-    return subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
-        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
+def _launch(argv: list[str], stderr: Path) -> subprocess.Popen[bytes]:
+    # stdin: the child exits when this pipe closes; stdout: it says when it is ready; stderr:
+    # a file (a pipe nobody reads could fill up and block it), read when it fails to start.
+    with stderr.open("wb") as errors:
+        return subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors
+        )
 
 
 def _first_line(process: subprocess.Popen[bytes]) -> str:
     assert process.stdout is not None
     return process.stdout.readline().decode("ascii", "replace").strip()
+
+
+def _exit_status(process: subprocess.Popen[bytes]) -> str:
+    try:
+        return f"exited with status {process.wait(5)}"
+    except subprocess.TimeoutExpired:
+        return "did not exit"
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        text = path.read_text("utf-8", "replace")
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
 
 
 def _end(process: subprocess.Popen[bytes]) -> None:

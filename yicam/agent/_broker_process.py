@@ -8,13 +8,17 @@ rumqttd's listening socket among its own file descriptors once it is bound, sets
 there, and only then tells the parent it is ready. Where descriptors cannot be looked at
 (Windows), it reports ready without the option.
 
-Run as `python -c ...` by `EmbeddedBroker`; arguments: the config path, the host and the port.
-The process exits when its standard input closes (the parent stopped or died, even by kill -9).
+Run as `python -c ...` by `EmbeddedBroker`; arguments: the config path, the host and the port
+(0: rumqttd binds a free one, found among the descriptors). One line on standard output says how
+it went: `ready nodelay PORT` or `ready PORT`; or `in-use MESSAGE` when the port is taken, or
+`failed MESSAGE` when rumqttd cannot listen otherwise, and the process exits. It also exits when
+its standard input closes (the parent stopped or died, even by kill -9).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import socket
@@ -31,7 +35,6 @@ BOOTSTRAP = (
     "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
     "from yicam.agent._broker_process import main; main()"
 )
-_FIND_FOR = 10.0  # seconds to wait for the broker to bind
 
 
 def _descriptors() -> list[int]:
@@ -41,9 +44,12 @@ def _descriptors() -> list[int]:
     return list(range(3, 1024))
 
 
-def set_nodelay_on_listener(port: int) -> bool:
-    """Set TCP_NODELAY on this process's listening TCP socket(s) on `port`; True when found."""
-    found = False
+def set_nodelay_on_listener(port: int) -> int | None:
+    """Set TCP_NODELAY on this process's listening TCP socket(s) on `port` (0: any port).
+
+    Returns the port of the listener found, or None.
+    """
+    found: int | None = None
     for fd in _descriptors():
         try:
             probe = socket.socket(fileno=os.dup(fd))
@@ -56,12 +62,13 @@ def set_nodelay_on_listener(port: int) -> bool:
                     socket.AF_INET6,
                 ):
                     continue
-                if probe.getsockname()[1] != port:
+                bound = int(probe.getsockname()[1])
+                if port not in (0, bound):
                     continue
                 if not probe.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
                     continue
                 probe.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                found = True
+                found = bound
             except OSError:
                 continue
     return found
@@ -77,18 +84,19 @@ def _accepts(host: str, port: int) -> bool:
 
 
 def _announce(host: str, port: int) -> None:
-    """Print `ready nodelay` (or `ready` where the option could not be set) once bound."""
-    deadline = time.monotonic() + _FIND_FOR
+    """Print `ready nodelay PORT` (or `ready PORT` where the option cannot be set) once bound.
+
+    No deadline: when rumqttd cannot bind, `main` reports it and the process exits.
+    """
     can_look = sys.platform != "win32"
-    while time.monotonic() < deadline:
-        if can_look and set_nodelay_on_listener(port):
-            print("ready nodelay", flush=True)
+    while True:
+        if can_look and (bound := set_nodelay_on_listener(port)) is not None:
+            print(f"ready nodelay {bound}", flush=True)
             return
         if not can_look and _accepts(host, port):
-            print("ready", flush=True)
+            print(f"ready {port}", flush=True)
             return
         time.sleep(0.01)
-    print("ready" if _accepts(host, port) else "failed", flush=True)
 
 
 def _exit_with_parent() -> None:
@@ -107,4 +115,9 @@ def main() -> None:
     config, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     threading.Thread(target=_announce, args=(host, port), daemon=True).start()
-    IotCoreBroker(config_path=str(Path(config))).run_forever()
+    try:
+        IotCoreBroker(config_path=str(Path(config))).run_forever()
+    except OSError as error:  # rumqttd could not listen
+        taken = error.errno == errno.EADDRINUSE or "in use" in str(error).lower()
+        print(f"{'in-use' if taken else 'failed'} {error}", flush=True)
+        os._exit(1)  # not sys.exit: the stdin thread would hold interpreter shutdown
