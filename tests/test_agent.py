@@ -289,6 +289,16 @@ def test_nagle_is_turned_off_on_a_listener_and_its_connections() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="descriptors cannot be looked at on Windows")
+def test_looking_for_the_listener_leaves_no_descriptor_open() -> None:
+    # The broker process looks every 10 ms until rumqttd listens: a leak per look adds up.
+    folder = Path("/proc/self/fd") if Path("/proc/self/fd").is_dir() else Path("/dev/fd")
+    before = len(list(folder.iterdir()))
+    for _ in range(100):
+        assert set_nodelay_on_listener(1) is None  # stdin, stdout, ... are looked at too
+    assert len(list(folder.iterdir())) < before + 50  # leaking was 3 or more per look
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="descriptors cannot be looked at on Windows")
 async def test_the_embedded_broker_runs_without_nagle(broker: EmbeddedBroker) -> None:
     # Else each small reply waits for a delayed acknowledgement: ~40 ms per request.
     assert broker.nodelay

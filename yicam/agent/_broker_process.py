@@ -52,9 +52,14 @@ def set_nodelay_on_listener(port: int) -> int | None:
     found: int | None = None
     for fd in _descriptors():
         try:
-            probe = socket.socket(fileno=os.dup(fd))
+            copy = os.dup(fd)
         except OSError:
-            continue  # not a socket (or closed meanwhile)
+            continue  # closed meanwhile
+        try:
+            probe = socket.socket(fileno=copy)
+        except OSError:
+            os.close(copy)  # not a socket: socket() leaves the copy open
+            continue
         with probe:
             try:
                 if probe.type != socket.SOCK_STREAM or probe.family not in (
